@@ -1,0 +1,63 @@
+# Two commands set up a fresh machine:  make run  and  make test  (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+DB := data/docintake.db
+INBOX := inbox
+PORT ?= 8001
+export OMP_THREAD_LIMIT := 1
+
+.PHONY: run test setup setup-test system-deps system-deps-test demo-inbox ingest serve bench bench-quick clean help
+
+help:
+	@echo "make run   - install what is missing, ingest the sample scans, serve the review UI on 127.0.0.1:$(PORT)"
+	@echo "make test  - install what is missing, then run the test suite"
+	@echo "make bench - run the benchmarks (slow) and update BENCHMARKS.md"
+
+system-deps:
+	@bash scripts/system-deps.sh run
+
+system-deps-test:
+	@bash scripts/system-deps.sh test
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+setup: system-deps $(STAMP)
+
+setup-test: system-deps-test $(STAMP)
+
+# First run only: generated demo submissions (with ground truth) plus the real public sample scans.
+demo-inbox: setup
+	@if [ ! -e data/.demo-seeded ]; then \
+	  mkdir -p $(INBOX) data; \
+	  $(VENV)/bin/docintake demo $(INBOX) --seed 1 --count 6; \
+	  if [ -d ../shared/samples/invoices ]; then mkdir -p "$(INBOX)/公开样例-发票" && cp ../shared/samples/invoices/*.{jpg,png} "$(INBOX)/公开样例-发票/" 2>/dev/null || true; fi; \
+	  touch data/.demo-seeded; \
+	fi
+
+ingest: demo-inbox
+	$(VENV)/bin/docintake ingest $(INBOX) --db $(DB)
+
+serve: setup
+	@$(VENV)/bin/docintake users add demo --role reviewer --password demo-review --db $(DB) --if-missing || true
+	$(VENV)/bin/docintake review --db $(DB) --host 127.0.0.1 --port $(PORT)
+
+run: ingest serve
+
+test: setup-test
+	$(PY) -m pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+bench: setup
+	$(PY) bench/pipeline_speed.py
+	$(PY) bench/accuracy.py --count 200
+	$(PY) bench/seals.py
+	$(PY) bench/decisions.py
+
+clean:
+	rm -rf data $(INBOX) tests/artifacts

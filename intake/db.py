@@ -1,0 +1,90 @@
+"""The SQLite database: opening it safely and applying migrations.
+
+WAL mode lets the review UI read while the pipeline writes; a generous busy
+timeout turns short write contention into waiting instead of
+"database is locked" errors reaching a user.
+"""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import DatabaseError
+from .migrations import all_migrations
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def connect(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"无法打开数据库 {path}：{exc}。The database file {path} cannot be opened: {exc}") from exc
+    db = sqlite_utils.Database(conn)
+    if migrate:
+        apply_migrations(db)
+    return db
+
+
+def current_version(db: sqlite_utils.Database) -> int:
+    if "schema_version" not in db.table_names():
+        return 0
+    row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return row[0] or 0
+
+
+def apply_migrations(db: sqlite_utils.Database) -> int:
+    """Run pending migrations, each in its own immediate transaction (safe with concurrent starters)."""
+    db.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    for mod in all_migrations():
+        if current_version(db) >= mod.VERSION:
+            continue
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-check inside the lock: another process may have just applied it.
+            if current_version(db) >= mod.VERSION:
+                db.conn.execute("COMMIT")
+                continue
+            mod.up(db)
+            db.conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (mod.VERSION, now()))
+            db.conn.execute("COMMIT")
+        except Exception:
+            db.conn.execute("ROLLBACK")
+            raise
+    return current_version(db)
+
+
+class transaction:
+    """`with transaction(db):` an IMMEDIATE transaction (takes the write lock up front)."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def __enter__(self):
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+def log_event(db: sqlite_utils.Database, kind: str, detail: str = "", submission_id=None, file_id=None) -> None:
+    db.conn.execute(
+        "INSERT INTO events (at, submission_id, file_id, kind, detail) VALUES (?, ?, ?, ?, ?)",
+        (now(), submission_id, file_id, kind, detail),
+    )

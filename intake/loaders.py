@@ -1,0 +1,359 @@
+"""Turning a file into page images (and text-layer lines where a PDF has them).
+
+Every way a file can be unreadable ends here as an `InputError` subclass with a
+sentence staff understand; the pipeline quarantines the file and goes on.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import (
+    CorruptFileError,
+    EmptyFileError,
+    EncryptedFileError,
+    InputError,
+    NotRegularFileError,
+    TooLargeError,
+    WrongTypeError,
+)
+from .model import Line, Word
+from .ocr.base import clean_text
+
+RENDER_DPI = 300
+MAX_FILE_BYTES = 300 * 1024 * 1024
+MAX_PIXELS = 60_000_000  # one page image; a 300 dpi A3 page is 17.4 MP
+MAX_PAGES = 200  # per file; more is a bomb or not a submission
+MIN_SIDE = 64  # a 1x1 "image" is not a document
+MIN_TEXT_CHARS = 20  # fewer characters than this: the page is a scan with a stray text object
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow raises DecompressionBombError past 2x this
+
+_log = logging.getLogger(__name__)
+
+_MAGIC = [
+    (b"%PDF-", ".pdf"),
+    (b"\xff\xd8\xff", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", ".png"),
+    (b"II*\x00", ".tif"),
+    (b"MM\x00*", ".tif"),
+    (b"II+\x00", ".tif"),
+    (b"MM\x00+", ".tif"),
+    (b"BM", ".bmp"),
+]
+_SAME = {".jpeg": ".jpg", ".tiff": ".tif"}
+
+
+@dataclass
+class LoadedPage:
+    number: int
+    image: Image.Image
+    dpi: int
+    text_lines: list[Line] | None  # from the PDF's text layer; None for scanned pages
+
+
+def sniff(head: bytes) -> str | None:
+    """The real type of a file from its first bytes."""
+    for magic, ext in _MAGIC:
+        if head.startswith(magic):
+            return ext
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return ".webp"
+    if b"%PDF-" in head[:1024]:  # some producers put junk before the header
+        return ".pdf"
+    return None
+
+
+def check_file(path: Path, declared_ext: str | None = None) -> str:
+    """Cheap checks before anything is archived; returns the real extension."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError as exc:
+        raise InputError("文件在读取前已被删除。The file disappeared before it could be read.", "vanished") from exc
+    import stat as _stat
+
+    if _stat.S_ISLNK(st.st_mode):
+        raise NotRegularFileError("这是一个符号链接，不是扫描文件；为安全起见不予处理。A symbolic link is not accepted.")
+    if not _stat.S_ISREG(st.st_mode):
+        raise NotRegularFileError("这不是普通文件（设备、管道或套接字）。Not a regular file.")
+    if st.st_size == 0:
+        raise EmptyFileError("文件为空（0 字节），可能扫描或复制未完成。The file is empty (0 bytes).")
+    if st.st_size > MAX_FILE_BYTES:
+        raise TooLargeError(
+            f"文件过大（{st.st_size / 1e6:.0f} MB，上限 {MAX_FILE_BYTES / 1e6:.0f} MB）。The file is too large."
+        )
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except PermissionError as exc:
+        raise InputError("没有读取该文件的权限。The file cannot be read (permission denied).", "permission") from exc
+    real = sniff(head)
+    declared = (declared_ext or path.suffix).lower()
+    declared = _SAME.get(declared, declared)
+    if real is None:
+        raise WrongTypeError(
+            f"文件内容不是 PDF 或图片（扩展名为 {declared or '无'}）。The content is not a PDF or an image."
+        )
+    if declared and declared != real:
+        raise WrongTypeError(
+            f"扩展名 {declared} 与文件内容（{real}）不符，请确认文件来源后重新扫描。"
+            f"The extension {declared} does not match the content ({real})."
+        )
+    return real
+
+
+def load(path: Path, ext: str | None = None) -> list[LoadedPage]:
+    """All pages of a PDF or image file, upright as far as metadata tells (EXIF, /Rotate)."""
+    ext = ext or check_file(path)
+    if ext == ".pdf":
+        return _load_pdf(path)
+    return _load_image(path)
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+def _image_dpi(img: Image.Image) -> int:
+    dpi = img.info.get("dpi")
+    try:
+        value = int(round(float(dpi[0]))) if dpi else 0
+    except (TypeError, ValueError):
+        value = 0
+    if 100 <= value <= 1200:
+        return value
+    # No usable metadata: assume the long side is an A4 page's (11.69 in).
+    return max(72, min(600, int(round(max(img.size) / 11.69))))
+
+
+def normalize_mode(img: Image.Image) -> Image.Image:
+    """RGB for colour, L for grayscale: the two modes every later step understands."""
+    if img.mode in ("RGB", "L"):
+        return img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        import numpy as np
+
+        arr = np.asarray(img, dtype=np.float64)
+        hi = arr.max() or 1.0
+        return Image.fromarray((arr * (255.0 / hi)).clip(0, 255).astype("uint8"), "L")
+    if img.mode == "1":
+        return img.convert("L")
+    if img.mode in ("LA", "La"):
+        bg = Image.new("L", img.size, 255)
+        bg.paste(img.convert("L"), mask=img.getchannel("A"))
+        return bg
+    if img.mode in ("RGBA", "RGBa", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        bg = Image.new("RGB", img.size, (255, 255, 255))
+        bg.paste(rgba, mask=rgba.getchannel("A"))
+        return bg
+    if img.mode == "CMYK":
+        return img.convert("RGB")
+    return img.convert("RGB")
+
+
+def _load_image(path: Path) -> list[LoadedPage]:
+    pages: list[LoadedPage] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(path)
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise TooLargeError(
+                    f"图片像素过多（{w}×{h}），可能是“解压炸弹”。The image has too many pixels ({w}x{h})."
+                )
+            if min(w, h) < MIN_SIDE:
+                raise WrongTypeError(f"图片太小（{w}×{h} 像素），不是扫描件。The image is too small to be a scan.")
+            n_frames = getattr(img, "n_frames", 1)
+            if n_frames > MAX_PAGES:
+                raise TooLargeError(f"多页图片页数过多（{n_frames} 页，上限 {MAX_PAGES}）。Too many frames.")
+            for i in range(n_frames):
+                img.seek(i)
+                frame = img.copy()
+                if frame.size[0] * frame.size[1] > MAX_PIXELS:
+                    raise TooLargeError(f"第 {i + 1} 页像素过多。Frame {i + 1} has too many pixels.")
+                frame.load()
+                dpi = _image_dpi(img)
+                frame = ImageOps.exif_transpose(frame) if i == 0 else frame
+                frame = normalize_mode(frame)
+                if min(frame.size) < MIN_SIDE:
+                    raise WrongTypeError(f"第 {i + 1} 页太小，不是扫描件。Frame {i + 1} is too small.")
+                pages.append(LoadedPage(i + 1, frame, dpi, None))
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise TooLargeError(f"图片像素过多，可能是“解压炸弹”。The image is a decompression bomb: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise CorruptFileError("图片文件已损坏，无法识别其格式。The image is corrupt or of an unknown format.") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError) as exc:
+        raise CorruptFileError(f"图片文件不完整或已损坏（{exc}）。The image is truncated or corrupt.") from exc
+    except MemoryError as exc:
+        raise TooLargeError("图片太大，无法载入内存。The image does not fit in memory.") from exc
+    if not pages:
+        raise CorruptFileError("图片中没有任何页面。The image holds no page.")
+    return pages
+
+
+# --- PDFs -------------------------------------------------------------------------------------
+
+
+def _open_pdf(path: Path):
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        msg = str(exc).lower()
+        if "password" in msg or "security" in msg:
+            raise EncryptedFileError(
+                "PDF 已加密（需要密码），无法读取。请提交未加密的扫描件。The PDF is encrypted."
+            ) from exc
+        raise CorruptFileError(f"PDF 文件已损坏或不完整（{exc}）。The PDF is corrupt or truncated.") from exc
+
+
+def _load_pdf(path: Path) -> list[LoadedPage]:
+    pdf = _open_pdf(path)
+    try:
+        n = len(pdf)
+        if n == 0:
+            raise CorruptFileError("PDF 中没有页面。The PDF has no pages.")
+        if n > MAX_PAGES:
+            raise TooLargeError(f"PDF 页数过多（{n} 页，上限 {MAX_PAGES}）。The PDF has too many pages.")
+        text_layers = _pdf_text_layers(path, n)
+        pages = []
+        for i in range(n):
+            page = pdf[i]
+            w_pt, h_pt = page.get_size()
+            dpi = RENDER_DPI
+            if (w_pt / 72 * dpi) * (h_pt / 72 * dpi) > MAX_PIXELS:
+                # Posters and drawings: render coarser rather than refuse.
+                dpi = int((MAX_PIXELS / ((w_pt / 72) * (h_pt / 72))) ** 0.5)
+                if dpi < 50:
+                    raise TooLargeError(f"PDF 第 {i + 1} 页尺寸异常。Page {i + 1} has an absurd size.")
+            try:
+                image = page.render(scale=dpi / 72).to_pil()
+            except Exception as exc:
+                raise CorruptFileError(f"PDF 第 {i + 1} 页无法渲染（{exc}）。Page {i + 1} cannot be rendered.") from exc
+            image = normalize_mode(image)
+            lines = text_layers[i]
+            if lines is None:
+                lines = _pdfium_text(page, dpi)
+            if lines is not None and sum(len(l.text) for l in lines) < MIN_TEXT_CHARS:
+                lines = None
+            if lines is not None and dpi != RENDER_DPI:
+                f = dpi / RENDER_DPI
+                lines = [_scale_line(l, f) for l in lines]
+            pages.append(LoadedPage(i + 1, image, dpi, lines))
+        return pages
+    finally:
+        pdf.close()
+
+
+def _scale_line(line: Line, f: float) -> Line:
+    def s(b):
+        return tuple(int(v * f) for v in b)
+
+    return Line(line.text, s(line.bbox), line.confidence, tuple(Word(w.text, s(w.bbox), w.confidence) for w in line.words))
+
+
+def _pdf_text_layers(path: Path, n: int) -> list[list[Line] | None]:
+    """Text-layer lines per page through pdfplumber, at RENDER_DPI pixel coordinates."""
+    import pdfplumber
+
+    out: list[list[Line] | None] = [None] * n
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            for i, page in enumerate(pdf.pages[:n]):
+                chars = [c for c in page.chars if c.get("text", "").strip()]
+                if not chars:
+                    continue
+                scale = RENDER_DPI / 72
+                x_off, y_off = float(page.bbox[0]), float(page.bbox[1])
+                boxes = [
+                    (c["text"], (c["x0"] - x_off) * scale, (c["top"] - y_off) * scale,
+                     (c["x1"] - x_off) * scale, (c["bottom"] - y_off) * scale)
+                    for c in chars
+                ]
+                out[i] = chars_to_lines(boxes)
+    except Exception as exc:  # encrypted files fail earlier in pdfium; anything else: OCR instead
+        msg = str(exc).lower()
+        if "password" in msg or "encrypt" in msg:
+            raise EncryptedFileError("PDF 已加密（需要密码），无法读取。The PDF is encrypted.") from exc
+        _log.info("pdfplumber could not read the text layer of %s: %s", path.name, exc)
+    return out
+
+
+def _pdfium_text(page, dpi: int) -> list[Line] | None:
+    """pypdfium2's text: pdfplumber returns nothing for some embedded CJK fonts where pdfium reads them."""
+    try:
+        tp = page.get_textpage()
+        count = tp.count_chars()
+        if count == 0:
+            return None
+        _, h_pt = page.get_size()
+        scale = dpi / 72
+        boxes = []
+        for i in range(count):
+            ch = tp.get_text_range(i, 1)
+            if not ch.strip():
+                continue
+            l, b, r, t = tp.get_charbox(i)
+            boxes.append((ch, l * scale, (h_pt - t) * scale, r * scale, (h_pt - b) * scale))
+        return chars_to_lines(boxes) if boxes else None
+    except Exception:
+        return None
+
+
+def chars_to_lines(chars: list[tuple[str, float, float, float, float]]) -> list[Line]:
+    """Group positioned characters into lines (same baseline band), left to right.
+
+    A gap wider than ~1.5 character heights splits a line in two, as OCR engines
+    do between a label column and a value column far apart.
+    """
+    chars = sorted(chars, key=lambda c: ((c[2] + c[4]) / 2, c[1]))
+    rows: list[list] = []
+    for c in chars:
+        cy = (c[2] + c[4]) / 2
+        h = max(c[4] - c[2], 1)
+        for row in rows:
+            if abs(row[0] - cy) < 0.5 * max(h, row[1]):
+                row[2].append(c)
+                break
+        else:
+            rows.append([cy, h, [c]])
+    lines: list[Line] = []
+    for _, h, row in rows:
+        row.sort(key=lambda c: c[1])
+        segments: list[list] = [[row[0]]]
+        for prev, c in zip(row, row[1:]):
+            gap = c[1] - prev[3]
+            if gap > 1.5 * max(h, prev[4] - prev[2]):
+                segments.append([c])
+            else:
+                segments[-1].append(c)
+        for seg in segments:
+            text = clean_text("".join(c[0] for c in seg))
+            if not text:
+                continue
+            bbox = (
+                int(min(c[1] for c in seg)),
+                int(min(c[2] for c in seg)),
+                int(max(c[3] for c in seg)),
+                int(max(c[4] for c in seg)),
+            )
+            words = tuple(Word(c[0], (int(c[1]), int(c[2]), int(c[3]), int(c[4])), 1.0) for c in seg)
+            lines.append(Line(text, bbox, 1.0, words))
+    lines.sort(key=lambda l: (l.bbox[1], l.bbox[0]))
+    return lines
+
+
+def encode_png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG", compress_level=3)
+    return buf.getvalue()

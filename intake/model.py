@@ -1,0 +1,161 @@
+"""Plain data passed between pipeline steps.
+
+Every step is a function over these frozen dataclasses; nothing here talks to
+the database or the file system, so the same objects flow through `extract`
+(no database), `ingest` and the review UI's re-validation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, asdict
+from typing import Any
+
+BBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the rendered page image
+
+
+@dataclass(frozen=True)
+class Word:
+    """A recognised word (a single CJK character or a Latin/digit run)."""
+
+    text: str
+    bbox: BBox
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Line:
+    """A text line as the OCR engine (or the PDF text layer) returned it."""
+
+    text: str
+    bbox: BBox
+    confidence: float
+    words: tuple[Word, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "bbox": list(self.bbox),
+            "confidence": self.confidence,
+            "words": [[w.text, list(w.bbox), w.confidence] for w in self.words],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Line":
+        return cls(
+            text=d["text"],
+            bbox=tuple(d["bbox"]),
+            confidence=float(d["confidence"]),
+            words=tuple(Word(t, tuple(b), float(c)) for t, b, c in d.get("words", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of one file, rendered to an image and read.
+
+    `number` is 1-based within the file. `source` is ``"text"`` when the PDF's
+    own text layer was used and ``"ocr"`` when the rendered image was read.
+    `rotation` is the clockwise correction (0/90/180/270) already applied to
+    the image at `image_path`; all boxes refer to that corrected image.
+    """
+
+    number: int
+    width: int
+    height: int
+    dpi: int
+    source: str
+    image_path: str
+    lines: tuple[Line, ...] = ()
+    engine: str = ""
+    rotation: int = 0
+    image_sha256: str = ""
+    file_sha256: str = ""
+    page_id: int | None = None  # database id when the page is stored
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass
+class FieldValue:
+    """An extracted (or reviewer-corrected) field value with its evidence."""
+
+    value: Any
+    confidence: float = 0.0
+    page: int | None = None
+    bbox: BBox | None = None
+    strategy: str = ""
+    raw: str = ""
+    label: str = ""
+    source: str = "extractor"  # or "reviewer"
+
+    def contract(self) -> dict[str, Any]:
+        """The shape of contract section 2."""
+        out: dict[str, Any] = {"value": self.value, "confidence": round(float(self.confidence), 3)}
+        if self.page is not None:
+            out["page"] = self.page
+        if self.bbox is not None:
+            out["bbox"] = [int(v) for v in self.bbox]
+        return out
+
+
+@dataclass
+class Seal:
+    page: int
+    bbox: BBox
+    color: str = "red"  # "red" or "gray"
+    shape: str = "round"  # "round", "oval", "square"
+    text: str = ""
+    confidence: float = 0.0
+
+    def contract(self) -> dict[str, Any]:
+        out = {"page": self.page, "bbox": [int(v) for v in self.bbox], "color": self.color}
+        if self.text:
+            out["text"] = self.text
+        return out
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str  # "error" | "warning"
+    message: str
+    fields: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+    source: str = ""  # article of the policy text, e.g. "细则 第二十二条"
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Document:
+    """One logical document: a type, the pages it spans, its fields."""
+
+    type: str
+    pages: list[int]
+    confidence: float = 0.0
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    seals: list[Seal] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    file: str = ""
+    file_sha256: str = ""
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+    document_id: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {k: f.value for k, f in self.fields.items()}
+
+    def contract(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "pages": list(self.pages),
+            "confidence": round(float(self.confidence), 3),
+            "fields": {k: f.contract() for k, f in self.fields.items()},
+            "seals": [s.contract() for s in self.seals],
+            "findings": [
+                {"rule": f.rule, "severity": f.severity, "message": f.message, "fields": f.fields}
+                for f in self.findings
+            ],
+        }

@@ -1,0 +1,158 @@
+"""Reading many page images: a process pool, orientation correction and a cache.
+
+Workers are separate processes, one engine thread each (see `limit_threads`),
+so N cores read N pages at once without oversubscription. Workers receive a
+path to the page image and send back plain dicts, never large arrays.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+from PIL import Image
+
+from ..model import Line
+from .base import get_engine, limit_threads
+
+# Below this mean confidence, or with mostly tall text boxes, the page may be
+# sideways or upside down: only then is orientation detection paid for.
+ORIENTATION_SUSPECT_CONFIDENCE = 0.80
+
+
+@dataclass
+class OcrJob:
+    image_path: str
+    engine: str
+    detect_orientation: bool = True
+
+
+@dataclass
+class OcrResult:
+    lines: list[Line]
+    rotation: int  # clockwise degrees applied before reading; the caller rotates its image the same way
+
+
+def image_key(image: Image.Image) -> str:
+    h = hashlib.sha256()
+    h.update(f"{image.mode}{image.size}".encode())
+    h.update(image.tobytes())
+    return h.hexdigest()
+
+
+def _quality(lines: list[Line]) -> float:
+    chars = sum(len(l.text) for l in lines)
+    if not chars:
+        return 0.0
+    return sum(l.confidence * len(l.text) for l in lines) / chars
+
+
+def _suspect(lines: list[Line]) -> bool:
+    if len(lines) < 3:
+        return True
+    tall = sum(1 for l in lines if (l.bbox[3] - l.bbox[1]) > 1.5 * (l.bbox[2] - l.bbox[0]))
+    return tall > len(lines) / 2 or _quality(lines) < ORIENTATION_SUSPECT_CONFIDENCE
+
+
+def rotate(image: Image.Image, clockwise: int) -> Image.Image:
+    if clockwise % 360 == 0:
+        return image
+    return image.rotate(-clockwise, expand=True, fillcolor="white" if image.mode == "RGB" else 255)
+
+
+def read_page(image: Image.Image, engine_name: str, detect_orientation: bool = True) -> OcrResult:
+    engine = get_engine(engine_name)
+    lines = engine.recognize(image)
+    if detect_orientation and _suspect(lines):
+        angle = engine.detect_rotation(image)
+        if angle:
+            turned = engine.recognize(rotate(image, angle))
+            if _quality(turned) * max(len(turned), 1) > _quality(lines) * max(len(lines), 1):
+                return OcrResult(turned, angle)
+    return OcrResult(lines, 0)
+
+
+def _worker_init(engine_name: str) -> None:
+    limit_threads()
+    get_engine(engine_name)  # load models once per worker, before the first page arrives
+
+
+def _worker(job: OcrJob) -> tuple[list[dict], int]:
+    with Image.open(job.image_path) as img:
+        img.load()
+        res = read_page(img, job.engine, job.detect_orientation)
+    return [l.to_dict() for l in res.lines], res.rotation
+
+
+class OcrRunner:
+    """Reads batches of page images; keeps its worker pool between batches."""
+
+    def __init__(self, engine: str = "rapidocr", workers: int | None = None, progress: bool | None = None):
+        self.engine = engine
+        self.workers = workers or int(os.environ.get("DOCINTAKE_WORKERS", 0)) or (os.cpu_count() or 1)
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self._pool: ProcessPoolExecutor | None = None
+        self._settings: str | None = None
+
+    def settings_key(self) -> str:
+        if self._settings is None:
+            limit_threads()
+            self._settings = get_engine(self.engine).settings_key()
+        return self._settings
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(self.engine,),
+            )
+        return self._pool
+
+    def read(self, jobs: list[OcrJob]) -> list[OcrResult]:
+        if not jobs:
+            return []
+        if self.workers <= 1 or len(jobs) == 1:
+            limit_threads()
+            results = []
+            for job in self._progress(jobs):
+                with Image.open(job.image_path) as img:
+                    img.load()
+                    results.append(read_page(img, job.engine, job.detect_orientation))
+            return results
+        pool = self._get_pool()
+        raw = list(self._progress(pool.map(_worker, jobs), total=len(jobs)))
+        return [OcrResult([Line.from_dict(d) for d in lines], rot) for lines, rot in raw]
+
+    def _progress(self, it, total=None):
+        if not self.progress:
+            return it
+        from tqdm import tqdm
+
+        return tqdm(it, total=total, desc="OCR", unit="页", leave=False)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def cache_get(db, key: str) -> OcrResult | None:
+    row = db.execute("SELECT lines, rotation FROM ocr_cache WHERE key = ?", [key]).fetchone()
+    if not row:
+        return None
+    return OcrResult([Line.from_dict(d) for d in json.loads(row[0])], row[1] or 0)
+
+
+def cache_put(db, key: str, engine: str, result: OcrResult) -> None:
+    from ..db import now
+
+    db.conn.execute(
+        "INSERT OR REPLACE INTO ocr_cache (key, engine, rotation, lines, created_at) VALUES (?, ?, ?, ?, ?)",
+        (key, engine, result.rotation, json.dumps([l.to_dict() for l in result.lines], ensure_ascii=False), now()),
+    )

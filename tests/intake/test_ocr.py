@@ -1,0 +1,88 @@
+"""Both real OCR engines read generated Chinese pages within a character error bound."""
+from __future__ import annotations
+
+import pytest
+
+from intake.ocr.base import available_engines, clean_text, get_engine
+from intake.ocr.runner import OcrJob, OcrRunner, read_page, rotate
+
+TEXT = [
+    "统一社会信用代码 91411000MA47M7QPXU",
+    "名称 许昌瑞达精密机械有限公司",
+    "住所 河南省许昌市魏都区七里店街道莲城大道1888号",
+    "成立日期 2015年06月01日",
+    "注册资本 人民币伍佰万元整",
+]
+
+
+def cer(truth: str, read: str) -> float:
+    """Character error rate: Levenshtein distance over the truth's length."""
+    a, b = truth, read
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1] / max(len(a), 1)
+
+
+def joined(lines) -> str:
+    return "".join(l.text for l in lines).replace(" ", "")
+
+
+TRUTH = "".join(TEXT).replace(" ", "")
+
+
+@pytest.mark.parametrize("engine,bound", [("rapidocr", 0.03), ("tesseract", 0.15)])
+def test_engine_reads_chinese_page(engine, bound, text_page):
+    lines = get_engine(engine).recognize(text_page(TEXT))
+    assert cer(TRUTH, joined(lines)) <= bound
+    for line in lines:
+        x0, y0, x1, y1 = line.bbox
+        assert 0 <= x0 < x1 and 0 <= y0 < y1
+        assert 0.0 <= line.confidence <= 1.0
+
+
+def test_spaces_between_chinese_characters_are_removed():
+    assert clean_text("许 昌 市 魏都区") == "许昌市魏都区"
+    assert clean_text("代码 9141 1002") == "代码9141 1002"
+
+
+def test_rapidocr_gives_character_boxes_inside_the_line(text_page):
+    lines = get_engine("rapidocr").recognize(text_page(TEXT[:1]))
+    line = lines[0]
+    assert line.words, "per-character boxes are what field boxes are cut from"
+    for w in line.words:
+        assert line.bbox[0] - 5 <= w.bbox[0] <= w.bbox[2] <= line.bbox[2] + 5
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_upside_down_and_sideways_pages_are_turned_upright(turn, text_page):
+    upright = text_page(TEXT)
+    fed = upright.rotate(turn, expand=True, fillcolor="white")  # PIL turns counter-clockwise
+    res = read_page(fed, "rapidocr")
+    assert res.rotation == turn  # the clockwise correction undoes the counter-clockwise turn
+    assert cer(TRUTH, joined(res.lines)) <= 0.05
+    assert rotate(fed, res.rotation).size == upright.size
+
+
+def test_runner_reads_pages_in_parallel_processes(tmp_path, text_page):
+    paths = []
+    for i in range(2):
+        p = tmp_path / f"p{i}.png"
+        text_page(TEXT[i:i + 2]).save(p)
+        paths.append(p)
+    runner = OcrRunner("rapidocr", workers=2, progress=False)
+    try:
+        results = runner.read([OcrJob(str(p), "rapidocr") for p in paths])
+    finally:
+        runner.close()
+    assert [joined(r.lines) for r in results] == [
+        "".join(TEXT[0:2]).replace(" ", ""),
+        "".join(TEXT[1:3]).replace(" ", ""),
+    ]
+
+
+def test_both_engines_are_registered():
+    assert {"rapidocr", "tesseract"} <= set(available_engines())
