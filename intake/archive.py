@@ -87,23 +87,26 @@ def safe_name(name: str, limit: int = 120) -> str:
     return cleaned
 
 
-def quarantine(root: Path, src: Path, reason: str, message: str, submission: str) -> Path:
-    """Move an unreadable input out of the inbox, with `<name>.error.txt` beside it.
-
-    The destination folder is per submission and never overwrites an earlier
-    quarantined file of the same name (a counter is added).
-    """
+def quarantine_destination(root: Path, name: str, submission: str) -> Path:
+    """A free path for a quarantined file: per submission, never overwriting an earlier one."""
     folder = Path(root) / safe_name(submission)
-    folder.mkdir(parents=True, exist_ok=True)
-    base = safe_name(src.name)
+    base = safe_name(name)
     dest = folder / base
     n = 1
     while dest.exists() or dest.is_symlink():
         stem, dot, ext = base.rpartition(".")
         dest = folder / (f"{stem}.{n}.{ext}" if dot else f"{base}.{n}")
         n += 1
+    return dest
+
+
+def quarantine(src: Path, dest: Path, reason: str, message: str, submission: str) -> Path:
+    """Move an unreadable input out of the inbox to `dest`, with `<name>.error.txt` beside it."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.replace(src, dest)
+    except FileNotFoundError:
+        raise
     except OSError:
         # Cross-device or permission trouble: copy what can be read, then remove.
         if src.is_symlink():

@@ -209,21 +209,33 @@ def _relname(sub: Submission, path: Path) -> str:
 
 def _quarantine_inbox_file(db, settings: Settings, sid: int, sub: Submission, path: Path, err: InputError,
                            sha: str | None = None, duplicate_of: int | None = None) -> None:
+    """Record, then move: a crash between the two is finished by the next run, never counted twice."""
     name = _relname(sub, path)
-    size = None
     try:
         size = path.lstat().st_size
-        dest = archive.quarantine(settings.quarantine_dir, path, err.reason, err.message, sub.name)
     except FileNotFoundError:
-        dest = None
-    with transaction(db):
-        cur = db.conn.execute(
-            "INSERT INTO files (submission_id, name, sha256, ext, size, status, duplicate_of, reason, error, "
-            "quarantine_path, received_at, processed_at) VALUES (?,?,?,?,?, 'quarantined', ?,?,?,?,?,?)",
-            (sid, name, sha, path.suffix.lower(), size, duplicate_of, err.reason, err.message,
-             str(dest) if dest else None, now(), now()),
-        )
-        log_event(db, "quarantined", f"{name}: {err.message}", submission_id=sid, file_id=cur.lastrowid)
+        return
+    pending = db.execute(
+        "SELECT id, quarantine_path FROM files WHERE submission_id = ? AND name = ? AND status = 'quarantined' "
+        "AND quarantine_path IS NOT NULL ORDER BY id DESC LIMIT 1",
+        [sid, name],
+    ).fetchone()
+    if pending and not Path(pending[1]).exists() and not Path(pending[1]).is_symlink():
+        dest = Path(pending[1])
+    else:
+        dest = archive.quarantine_destination(settings.quarantine_dir, path.name, sub.name)
+        with transaction(db):
+            cur = db.conn.execute(
+                "INSERT INTO files (submission_id, name, sha256, ext, size, status, duplicate_of, reason, error, "
+                "quarantine_path, received_at, processed_at) VALUES (?,?,?,?,?, 'quarantined', ?,?,?,?,?,?)",
+                (sid, name, sha, path.suffix.lower(), size, duplicate_of, err.reason, err.message, str(dest),
+                 now(), now()),
+            )
+            log_event(db, "quarantined", f"{name}: {err.message}", submission_id=sid, file_id=cur.lastrowid)
+    try:
+        archive.quarantine(path, dest, err.reason, err.message, sub.name)
+    except FileNotFoundError:
+        pass
     log.warning("quarantined %s: %s", name, err.message)
 
 
@@ -242,7 +254,8 @@ def _take_file(db, settings: Settings, sid: int, sub: Submission, path: Path) ->
         raise TransientError(f"文件暂时无法读取（{err.strerror}），稍后重试。", "transient") from err
 
     mine = db.execute(
-        "SELECT id FROM files WHERE submission_id = ? AND name = ? AND sha256 = ?", [sid, name, sha]
+        "SELECT id FROM files WHERE submission_id = ? AND name = ? AND sha256 = ? AND status != 'requeued'",
+        [sid, name, sha]
     ).fetchone()
     if mine:  # a crashed run recorded it but did not get to remove the inbox copy
         path.unlink(missing_ok=True)
@@ -283,11 +296,10 @@ def _take_file(db, settings: Settings, sid: int, sub: Submission, path: Path) ->
 def _quarantine_archived(db, settings: Settings, sid: int, sub_name: str, file_id: int, name: str,
                          archive_path: str, err: InputError) -> None:
     """A file that passed the first checks but failed later: a copy goes to quarantine, the original stays archived."""
-    folder = settings.quarantine_dir / archive.safe_name(sub_name)
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / archive.safe_name(Path(name).name)
+    dest = archive.quarantine_destination(settings.quarantine_dir, Path(name).name, sub_name)
+    dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(archive_path, dest)
-    (folder / f"{dest.name}.error.txt").write_text(f"{err.message}\nreason: {err.reason}\n", "utf-8")
+    (dest.parent / f"{dest.name}.error.txt").write_text(f"{err.message}\nreason: {err.reason}\n", "utf-8")
     with transaction(db):
         db.conn.execute(
             "UPDATE files SET status = 'quarantined', reason = ?, error = ?, quarantine_path = ?, processed_at = ? "
@@ -452,30 +464,33 @@ def ingest_submission(db, settings: Settings, runner: OcrRunner, sub: Submission
     return decide_submission(db, sid, as_of)
 
 
-def resume_unfinished(db, settings: Settings, runner: OcrRunner) -> Iterator[dict]:
-    """Finish submissions a crashed run left half done whose inbox entry is already gone."""
-    for sid, name, source in db.execute(
-        "SELECT id, name, source_path FROM submissions WHERE status = 'processing' ORDER BY id"
+def resume_unfinished(db, settings: Settings, runner: OcrRunner, pending: set[str]) -> Iterator[dict]:
+    """Finish submissions a crashed run left half done whose inbox entry holds nothing more.
+
+    Those still in the inbox (`pending`) are resumed by the normal pass, so that
+    a folder's remaining files join the same submission.
+    """
+    for sid, name, source, as_of in db.execute(
+        "SELECT id, name, source_path, as_of FROM submissions WHERE status = 'processing' ORDER BY id"
     ).fetchall():
-        if source and Path(source).exists():
-            continue  # its inbox entry is still there: the normal pass resumes it
-        row = db.execute("SELECT as_of FROM submissions WHERE id = ?", [sid]).fetchone()
-        as_of = date.fromisoformat(row[0]) if row and row[0] else (settings.as_of or date.today())
+        if source in pending:
+            continue
         _process_archived(db, settings, runner, sid, name)
         _copy_duplicates(db, sid)
-        yield decide_submission(db, sid, as_of)
+        yield decide_submission(db, sid, date.fromisoformat(as_of) if as_of else (settings.as_of or date.today()))
 
 
 def ingest(inbox: Path, db: sqlite_utils.Database, settings: Settings, runner: OcrRunner | None = None
            ) -> Iterator[dict]:
     """Process everything now in the inbox once; yields one contract line per submission."""
-    inbox = Path(inbox)
+    inbox = Path(inbox).resolve()  # stored paths must not depend on the caller's working directory
     own_runner = runner is None
     runner = runner or OcrRunner(settings.engine, settings.workers, settings.progress)
     try:
         with inbox_lock(settings, inbox):
-            yield from resume_unfinished(db, settings, runner)
-            for sub in discover(inbox):
+            submissions = discover(inbox)
+            yield from resume_unfinished(db, settings, runner, {str(s.path) for s in submissions})
+            for sub in submissions:
                 try:
                     yield ingest_submission(db, settings, runner, sub)
                 except TransientError as err:

@@ -77,6 +77,11 @@ def read_page(image: Image.Image, engine_name: str, detect_orientation: bool = T
 
 
 def _worker_init(engine_name: str) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: only the parent
+    # decides whether to finish or abandon the page in hand.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads()
     get_engine(engine_name)  # load models once per worker, before the first page arrives
 

@@ -1,0 +1,194 @@
+"""Decision accuracy over generated submissions (tests/corpus), through the real pipeline.
+
+    python bench/decisions.py --seeds 2 --quality scan --engine rapidocr
+    python bench/decisions.py --mode truth --seeds 20          # validation alone, no OCR
+
+For every case (a valid packet of each kind and one packet per defect of
+``tests.corpus.packets.PACKET_DEFECTS``, per seed) the packet series is written to a
+fresh inbox and ingested in order into a fresh database with ``intake.pipeline.ingest``
+(OCR, extraction, then ``intake.validation.decide`` with ``SqliteHistory``).  The last
+submission's line is compared with the generator's truth: packet, status, the set of
+rule ids, and the voucher amount.  ``--mode truth`` skips files and OCR and decides from
+the truth fields (what validation alone gets right).  Results go to
+``bench/results/decisions.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def cases(seeds: int, only: str | None = None):
+    from tests.corpus.packets import MEMBERSHIP, PACKET_DEFECTS, VOUCHER
+    for seed in range(seeds):
+        for defect, kind in [(None, MEMBERSHIP), (None, VOUCHER), *PACKET_DEFECTS.items()]:
+            if only and (defect or "valid") != only:
+                continue
+            yield kind, defect, seed
+
+
+def run_truth(kind, defect, seed, quality):
+    """Decide from the truth fields (no rendering, no OCR)."""
+    from intake.model import Document, FieldValue
+    from intake.validation import MemoryHistory, decide
+    from tests.corpus import packets
+    from tests.corpus.documents import LAYOUTS
+
+    def truth_only(doc_type, v, seed, quality="clean", container=None):
+        layout = LAYOUTS[doc_type]
+        t = {"type": doc_type, "pages": [1], "fields": layout.fields(v)}
+        if hasattr(layout, "extra"):
+            t["extra"] = layout.extra(v)
+        return type("G", (), {"type": doc_type, "truth": t, "suffix": ".png"})()
+
+    real, packets.render_values = packets.render_values, truth_only
+    try:
+        series = packets.generate_packet_series(kind, seed, defect, quality)
+    finally:
+        packets.render_values = real
+    history = MemoryHistory()
+    for i, p in enumerate(series, 1):
+        docs = [Document(type=g.truth["type"], pages=[1], confidence=1.0,
+                         fields={k: FieldValue(v, 1.0) for k, v in g.truth["fields"].items()}) for g in p.documents]
+        texts = ["\n".join(g.truth.get("extra", {}).get("testing_items", [])) for g in p.documents]
+        d = decide(docs, date.fromisoformat(p.truth["as_of"]), history, texts, submission_id=i)
+        history.record(i, d, docs, name=p.name)
+    line = {"packet": d.packet, "status": d.status, "voucher_amount": d.voucher_amount,
+            "review_reasons": d.review_reasons,
+            "findings": [{"rule": f.rule, "severity": f.severity, "message": f.message} for f in d.findings]}
+    return series[-1].truth, line
+
+
+def run_ocr(kind, defect, seed, quality, runner, engine, workdir: Path):
+    from intake.db import connect
+    from intake.pipeline import Settings, ingest
+    from tests.corpus.packets import generate_packet_series
+
+    series = generate_packet_series(kind, seed, defect, quality)
+    case_dir = workdir / f"{kind}-{defect or 'valid'}-{seed}"
+    db = connect(case_dir / "data" / "docintake.db")
+    line = None
+    for p in series:
+        inbox = case_dir / "inbox"
+        folder = inbox / p.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for fname, g in zip(p.file_names(), p.documents):
+            (folder / fname).write_bytes(g.encode())
+        settings = Settings(data_dir=case_dir / "data", engine=engine, as_of=date.fromisoformat(p.truth["as_of"]),
+                            progress=False)
+        lines = list(ingest(inbox, db, settings, runner))
+        line = lines[-1] if lines else None
+    if line is not None:  # why a submission went to review: not part of the contract line
+        from intake import store
+        from intake.validation import SqliteHistory, decide
+        sid = db.execute("SELECT MAX(id) FROM submissions").fetchone()[0]
+        d = decide(store.load_documents(db, sid), date.fromisoformat(series[-1].truth["as_of"]), SqliteHistory(db),
+                   store.page_texts(db, sid), submission_id=sid)
+        line = dict(line, review_reasons=d.review_reasons)
+    db.conn.close()
+    return series[-1].truth, line
+
+
+def compare(truth, line) -> dict:
+    got_rules = sorted({f["rule"] for f in (line or {}).get("findings", [])})
+    got = {"packet": (line or {}).get("packet"), "status": (line or {}).get("status"), "rules": got_rules,
+           "voucher_amount": (line or {}).get("voucher_amount")}
+    want = {"packet": truth["packet"], "status": truth["status"], "rules": truth["rules"],
+            "voucher_amount": truth["voucher_amount"]}
+    return {"got": got, "want": want, "exact": got == want, "status_ok": got["status"] == want["status"],
+            "rules_ok": got["rules"] == want["rules"], "packet_ok": got["packet"] == want["packet"],
+            "amount_ok": got["voucher_amount"] == want["voucher_amount"],
+            "missing": sorted(set(want["rules"]) - set(got_rules)), "extra": sorted(set(got_rules) - set(want["rules"]))}
+
+
+def report(results, args, seconds) -> str:
+    n = len(results)
+    pct = lambda k: f"{100 * sum(r[k] for r in results) / n:.1f}%" if n else "-"  # noqa: E731
+    out = [f"# Decision accuracy ({args.mode})", "",
+           f"`python bench/decisions.py --mode {args.mode} --seeds {args.seeds} --quality {args.quality}"
+           f"{' --engine ' + args.engine if args.mode == 'ocr' else ''}` — {n} submissions, {seconds:.0f} s"
+           f" ({seconds / max(n, 1):.1f} s per case, series included).", "",
+           "| measure | value |", "|---|---|",
+           f"| exact (packet, status, rules, amount) | {pct('exact')} |", f"| status | {pct('status_ok')} |",
+           f"| rule set | {pct('rules_ok')} |", f"| packet | {pct('packet_ok')} |", f"| voucher amount | {pct('amount_ok')} |",
+           "", "## Per case", "", "| case | n | exact | status | rules | missing rules | extra rules |",
+           "|---|---|---|---|---|---|---|"]
+    by = defaultdict(list)
+    for r in results:
+        by[r["case"]].append(r)
+    for case, rs in sorted(by.items()):
+        miss = Counter(x for r in rs for x in r["missing"])
+        extra = Counter(x for r in rs for x in r["extra"])
+        out.append(f"| {case} | {len(rs)} | {sum(r['exact'] for r in rs)} | {sum(r['status_ok'] for r in rs)} | "
+                   f"{sum(r['rules_ok'] for r in rs)} | {', '.join(f'{k}×{v}' for k, v in miss.items()) or ''} | "
+                   f"{', '.join(f'{k}×{v}' for k, v in extra.items()) or ''} |")
+    out += ["", "## Status confusion (expected → got)", "", "| expected | got | n |", "|---|---|---|"]
+    for (w, g), k in sorted(Counter((r["want"]["status"], r["got"]["status"]) for r in results).items()):
+        out.append(f"| {w} | {g} | {k} |")
+    wrong = [r for r in results if not r["exact"]]
+    if wrong:
+        out += ["", "## Mismatches", ""]
+        for r in wrong[:60]:
+            out.append(f"- **{r['case']} seed {r['seed']}**: want {json.dumps(r['want'], ensure_ascii=False)}, "
+                       f"got {json.dumps(r['got'], ensure_ascii=False)}")
+            for f in r.get("findings", [])[:6]:
+                out.append(f"  - `{f['rule']}` {f['severity']}: {f['message']}")
+            for reason in r.get("review_reasons", []):
+                out.append(f"  - review: {reason}")
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mode", choices=["ocr", "truth"], default="ocr")
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--quality", default="scan")
+    ap.add_argument("--engine", default="rapidocr")
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--only", help="one case: a rule id or 'valid'")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "decisions.md"))
+    args = ap.parse_args(argv)
+    results, start = [], time.time()
+    runner = None
+    tmp = tempfile.TemporaryDirectory(prefix="docintake-decisions-")
+    try:
+        if args.mode == "ocr":
+            from intake.ocr.base import limit_threads
+            from intake.ocr.runner import OcrRunner
+            limit_threads()
+            runner = OcrRunner(args.engine, args.workers, False)
+        for kind, defect, seed in cases(args.seeds, args.only):
+            t0 = time.time()
+            if args.mode == "truth":
+                truth, line = run_truth(kind, defect, seed, args.quality)
+            else:
+                truth, line = run_ocr(kind, defect, seed, args.quality, runner, args.engine, Path(tmp.name))
+            r = compare(truth, line)
+            r.update(case=f"{kind}: {defect or 'valid'}", seed=seed, findings=(line or {}).get("findings", []),
+                     review_reasons=(line or {}).get("review_reasons", []))
+            results.append(r)
+            print(f"{r['case']:<50} seed {seed}  {'ok ' if r['exact'] else 'BAD'}  {time.time() - t0:5.1f}s"
+                  f"  missing={r['missing']} extra={r['extra']} status={r['got']['status']}", flush=True)
+    finally:
+        if runner is not None:
+            runner.close()
+        tmp.cleanup()
+    text = report(results, args, time.time() - start)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text, "utf-8")
+    print(text.split("## Per case")[0])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

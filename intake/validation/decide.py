@@ -1,0 +1,141 @@
+"""`decide`: one submission's packet, findings, status and voucher amount.
+
+Status routing (contract section 3): ``rejected`` when any finding is an error;
+``needs_review`` when there are only warnings, a field is below its schema's
+confidence threshold, a document is ``unknown`` or the packet is not recognised;
+``ready`` when nothing was found.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from ..model import Document, Finding
+from .document import type_schema, validate_document
+from .history import History, NoHistory
+from .kinds import KINDS
+from .labels import doc_label
+from .packets import UNKNOWN, PacketContext, load_packets, recognise, rule_kind, rule_params
+from .rules import finding
+
+REJECTED, NEEDS_REVIEW, READY = "rejected", "needs_review", "ready"
+
+
+@dataclass
+class Decision:
+    packet: str
+    status: str
+    findings: list[Finding]
+    voucher_amount: str | None = None
+    organization: str | None = None
+    uscc: str | None = None
+    year: int | None = None
+    # Why the status is needs_review beyond warnings (low confidence, unknown documents …).
+    review_reasons: list[str] = field(default_factory=list)
+    low_confidence: list[dict] = field(default_factory=list)
+    voucher: dict | None = None  # how the amount was reached (fee, cap, granted, left)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Same rule, severity and message → one finding, documents and fields merged."""
+    out: dict[tuple, Finding] = {}
+    for f in findings:
+        key = (f.rule, f.severity, f.message)
+        if key in out:
+            kept = out[key]
+            kept.documents += [d for d in f.documents if d not in kept.documents]
+            kept.fields += [x for x in f.fields if x not in kept.fields]
+        else:
+            out[key] = Finding(f.rule, f.severity, f.message, list(f.fields), list(f.documents), f.source,
+                               dict(f.evidence))
+    return list(out.values())
+
+
+def _document_findings(documents: list[Document], as_of: date, schemas) -> list[Finding]:
+    out: list[Finding] = []
+    for i, doc in enumerate(documents):
+        siblings = [d for j, d in enumerate(documents) if j != i and d.type == doc.type]
+        for f in validate_document(doc, as_of, schemas=schemas):
+            # A field split over two documents of one type (ID card front and back) is not missing.
+            if f.rule == "schema.required" and any(k in s.fields for s in siblings for k in f.fields):
+                continue
+            f.documents = f.documents or [doc.type]
+            out.append(f)
+    return out
+
+
+def _low_confidence(documents: list[Document], schemas) -> list[dict]:
+    out = []
+    for doc in documents:
+        ts = type_schema(doc.type, schemas)
+        if ts is None:
+            continue
+        for key, fv in doc.fields.items():
+            if fv.source == "reviewer":
+                continue  # a reviewer's correction is certain
+            if fv.confidence is not None and float(fv.confidence) < ts.confidence_threshold:
+                out.append({"document": doc.type, "field": key, "confidence": round(float(fv.confidence), 3),
+                            "threshold": ts.confidence_threshold})
+    return out
+
+
+def decide(documents: list[Document], as_of: date, history: History | None = None,
+           page_texts: list[str] | None = None, submission_id: int | None = None, *,
+           packet: str | None = None, voucher_config=None, schemas: dict[str, dict] | None = None,
+           packets_dir: str | None = None) -> Decision:
+    """Decide one submission.
+
+    ``page_texts[i]`` is the text of ``documents[i]`` (for keyword rules); ``packet`` forces the
+    packet type; ``voucher_config`` replaces the voucher configuration file; ``schemas`` and
+    ``packets_dir`` replace the schema registry and the packet definitions (tests).
+    """
+    history = history if history is not None else NoHistory()
+    packets = load_packets(packets_dir)
+    findings = _document_findings(documents, as_of, schemas)
+    types = [d.type for d in documents]
+    name = packet or recognise(types, packets)
+    reasons: list[str] = []
+    amount = organization = uscc = None
+    voucher = None
+    spec = packets.get(name)
+    if spec is not None:
+        present = set(types)
+        for req in spec.documents:
+            if req.required and not present & set(req.types):
+                findings.append(finding("packet.missing_document", f"缺少{req.label}",
+                                        documents=list(req.types), source=req.source or None,
+                                        evidence={"role": req.role, "types": list(req.types), "packet": name}))
+        ctx = PacketContext(spec, documents, as_of, history, page_texts, submission_id, voucher_config)
+        for entry in spec.rules:
+            findings.extend(KINDS[rule_kind(entry)](ctx, entry, rule_params(entry)))
+        amount = ctx.voucher_amount
+        voucher = ctx.notes.get("voucher")
+        org = ctx.first(spec.applicant.get("name"))
+        code = ctx.first(spec.applicant.get("uscc"))
+        organization = str(org.value) if org else None
+        uscc = str(code.value).upper().replace(" ", "") if code else None
+    else:
+        reasons.append("无法判断材料属于哪类申请（会员申请或创新券兑付）")
+    findings = _dedupe(findings)
+    unknown = [i + 1 for i, t in enumerate(types) if t == UNKNOWN]
+    if unknown:
+        reasons.append(f"第 {'、'.join(map(str, unknown))} 份材料无法识别类型")
+    if not documents:
+        reasons.append("提交中没有可识别的材料")
+    low = _low_confidence(documents, schemas)
+    if low:
+        shown = "、".join(f"{doc_label(x['document'])}.{x['field']}（{x['confidence']}）" for x in low[:6])
+        reasons.append(f"{len(low)} 个字段识别置信度低于阈值：{shown}{'…' if len(low) > 6 else ''}")
+    if any(f.severity == "error" for f in findings):
+        status = REJECTED
+    elif findings or reasons:
+        status = NEEDS_REVIEW
+    else:
+        status = READY
+    if name != "voucher_redemption":
+        amount = None
+    return Decision(name, status, findings, amount, organization, uscc, as_of.year, reasons, low, voucher)

@@ -1,0 +1,22 @@
+"""Entry point for ``docintake demo INBOX`` and ``python -m tests.corpus INBOX``."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .corpus import write_corpus
+
+
+def demo(inbox: Path, seed: int = 0, count: int = 6) -> list[Path]:
+    return write_corpus(Path(inbox), seed=seed, count=count)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.corpus", description="Write a demo inbox with ground truth.")
+    ap.add_argument("inbox", type=Path)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--count", type=int, default=6)
+    args = ap.parse_args(argv)
+    for path in demo(args.inbox, args.seed, args.count):
+        print(path)
+    return 0
