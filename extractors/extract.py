@@ -1,0 +1,278 @@
+"""From read pages to documents with fields: classify, split, extract, re-read the doubtful.
+
+``extract_pages(pages, images, file_name, engine_name)`` is what the pipeline
+calls; ``explain(documents)`` says, per field, which label, strategy, raw text
+and normalized value produced it (``docintake extract --explain``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from typing import Iterable
+
+from PIL import Image
+
+from intake.model import Document, FieldValue, Page
+
+from .classify import classify_page, split_documents
+from .layout import PageView
+from .registry import DocType, Registry, load_registry
+from .strategies import STRATEGIES, Candidate, Context
+
+log = logging.getLogger(__name__)
+
+# What re-reading changed, for the accuracy benchmark ("measure each change").
+STATS: Counter = Counter()
+
+_TEXT_STRATEGIES = {"label", "regex", "table"}
+
+
+def _reread_enabled() -> bool:
+    return os.environ.get("DOCINTAKE_REREAD", "1") != "0"
+
+
+def _red_reocr_enabled() -> bool:
+    return os.environ.get("DOCINTAKE_RED_REOCR", "1") != "0"
+
+
+# ---------------------------------------------------------------------------
+# Fields
+# ---------------------------------------------------------------------------
+
+
+def _run_spec(spec: dict, fs, ctx: Context) -> Candidate | None:
+    fn = STRATEGIES[spec["strategy"]]
+    try:
+        return fn(spec, fs, ctx)
+    except Exception:  # one broken field must not lose the document
+        log.exception("strategy %s failed on field %s", spec.get("strategy"), fs.key)
+        STATS["strategy_error"] += 1
+        return None
+
+
+def extract_field(fs, ctx: Context) -> Candidate | None:
+    """Specs in order; the first that yields a value wins, others confirm or overrule a weak one."""
+    cands: list[tuple[dict, Candidate]] = []
+    for spec in fs.extract:
+        if cands and spec["strategy"] not in ("label", "regex", "table", "qr"):
+            continue  # expensive strategies only as fallbacks
+        c = _run_spec(spec, fs, ctx)
+        if c is not None:
+            cands.append((spec, c))
+    if not cands:
+        return None
+    spec, best = cands[0]
+    others = [c for _, c in cands[1:]]
+    if any(_same(o.value, best.value) for o in others):
+        best.confidence = max(best.confidence, min(0.99, (best.confidence + 1) / 2))
+        STATS["confirmed_by_second_strategy"] += 1
+    else:
+        stronger = [o for o in others if o.confidence >= best.confidence + 0.25 and o.certainty >= best.certainty]
+        if stronger:
+            STATS["overruled_by_second_strategy"] += 1
+            best = max(stronger, key=lambda o: o.confidence)
+    best.spec = spec if best is cands[0][1] else next(s for s, c in cands if c is best)
+    return best
+
+
+def _same(a, b) -> bool:
+    from .normalize import compare_key
+
+    return compare_key(a) == compare_key(b)
+
+
+def _reread(fs, cand: Candidate, ctx: Context, threshold: float) -> Candidate:
+    """Re-read a doubtful value's crop: upscaled, binarized, and with the other engine."""
+    if cand.strategy not in _TEXT_STRATEGIES or cand.bbox is None or cand.view is None:
+        return cand
+    if cand.confidence >= threshold or not _reread_enabled():
+        return cand
+    img = ctx.image_of(cand.view)
+    if img is None:
+        return cand
+    from .reread import reread_value
+
+    spec = getattr(cand, "spec", None) or fs.extract[0]
+    STATS["reread_attempted"] += 1
+    new = reread_value(img, cand, spec, ctx.engine_name)
+    if new is None:
+        STATS["reread_no_reading"] += 1
+        return cand
+    value, certainty, conf, how = new
+    if _same(value, cand.value):
+        STATS["reread_confirmed"] += 1
+        cand.confidence = max(cand.confidence, min(0.97, 0.5 + conf / 2))
+        cand.strategy = f"{cand.strategy}+reread"
+        return cand
+    if certainty > cand.certainty or (certainty >= cand.certainty and conf > cand.confidence + 0.15):
+        STATS["reread_changed"] += 1
+        STATS[f"reread_changed_{fs.format or fs.key}"] += 1
+        cand.raw = f"{cand.raw} → {how}"
+        cand.value = value
+        cand.certainty = certainty
+        cand.confidence = min(0.95, conf * certainty)
+        cand.strategy = f"{cand.strategy}+reread"
+        return cand
+    STATS["reread_kept"] += 1
+    return cand
+
+
+def extract_document(dt: DocType, views: list[PageView], images: list, engine_name: str) -> tuple[dict[str, FieldValue], Context]:
+    ctx = Context(dt, views, images, engine_name)
+    out: dict[str, FieldValue] = {}
+    threshold = dt.confidence_threshold
+    for fs in dt.fields:
+        cand = extract_field(fs, ctx)
+        if cand is None:
+            continue
+        cand = _reread(fs, cand, ctx, threshold)
+        out[fs.key] = FieldValue(
+            value=cand.value,
+            confidence=round(float(max(0.0, min(1.0, cand.confidence))), 3),
+            page=cand.page,
+            bbox=tuple(int(v) for v in cand.bbox) if cand.bbox else None,
+            strategy=cand.strategy,
+            raw=cand.raw,
+            label=cand.label,
+        )
+    return out, ctx
+
+
+# ---------------------------------------------------------------------------
+# Pages -> documents
+# ---------------------------------------------------------------------------
+
+
+def _has_colour(img: Image.Image | None) -> bool:
+    return img is not None and img.mode in ("RGB", "RGBA")
+
+
+# Optional cache for second page readings: fn(image, engine_name) -> list[Line] (the benchmark sets one).
+reocr_hook = None
+
+
+def _reocr_keep_red(page: Page, img: Image.Image, engine_name: str) -> Page:
+    """Read the page again with red print kept (as gray): red/brown labels (invoices) are erased by seal removal."""
+    from dataclasses import replace
+
+    from intake.ocr.base import get_engine
+
+    STATS["red_reocr"] += 1
+    gray = img.convert("L")
+    if reocr_hook is not None:
+        lines = reocr_hook(gray, engine_name)
+    else:
+        lines = get_engine(engine_name).recognize(gray)
+    return replace(page, lines=tuple(lines))
+
+
+def _engine_pages(dt: DocType, pages: list[Page], images: list, engine_name: str) -> tuple[list[Page], str]:
+    """Honour a schema's x-ocr-engine: re-read its pages with that engine."""
+    want = dt.ocr_engine
+    if not want or want == engine_name:
+        return pages, engine_name
+    from dataclasses import replace
+
+    from intake.ocr.base import get_engine
+
+    eng = get_engine(want)
+    out = []
+    for p, img in zip(pages, images):
+        if p.source == "ocr" and img is not None:
+            p = replace(p, lines=tuple(eng.recognize(img)), engine=want)
+        out.append(p)
+    return out, want
+
+
+def extract_pages(
+    pages: list[Page],
+    images: list[Image.Image],
+    file_name: str,
+    engine_name: str = "rapidocr",
+    registry: Registry | None = None,
+) -> list[Document]:
+    """One Document per logical document in page order, with fields and seals."""
+    reg = registry or load_registry()
+    pages = list(pages)
+    images = list(images) + [None] * max(0, len(pages) - len(images))
+    views = [PageView(p, img) for p, img in zip(pages, images)]
+    classes = [classify_page(v, reg) for v in views]
+    # pages that match nothing in a colour scan: red print may have been erased before OCR
+    for i, (pc, p, img) in enumerate(zip(classes, pages, images)):
+        if pc.type == "unknown" and p.source == "ocr" and _has_colour(img) and _red_reocr_enabled():
+            try:
+                p2 = _reocr_keep_red(p, img, engine_name)
+            except Exception:
+                log.exception("re-reading page %s with red kept failed", p.number)
+                continue
+            v2 = PageView(p2, img)
+            pc2 = classify_page(v2, reg)
+            if pc2.type != "unknown":
+                pages[i], views[i], classes[i] = p2, v2, pc2
+    by_number = {p.number: i for i, p in enumerate(pages)}
+    docs: list[Document] = []
+    for type_name, numbers, conf in split_documents(classes, reg):
+        idx = [by_number[n] for n in numbers]
+        doc = Document(type=type_name, pages=list(numbers), confidence=conf, file=file_name,
+                       file_sha256=pages[idx[0]].file_sha256 if idx else "")
+        if type_name == "unknown":
+            docs.append(doc)
+            continue
+        dt = reg.get(type_name)
+        dpages = [pages[i] for i in idx]
+        dimgs = [images[i] for i in idx]
+        dpages, eng = _engine_pages(dt, dpages, dimgs, engine_name)
+        if dt.schema.get("x-ocr-keep-red") and _red_reocr_enabled():
+            dpages = [_reocr_keep_red(p, im, eng) if p.source == "ocr" and _has_colour(im) else p
+                      for p, im in zip(dpages, dimgs)]
+        dviews = [views[i] if dpages[k] is pages[idx[k]] else PageView(dpages[k], dimgs[k]) for k, i in enumerate(idx)]
+        fields, ctx = extract_document(dt, dviews, dimgs, eng)
+        missing = [f.key for f in dt.fields if f.required and f.key not in fields and f.type != "boolean"]
+        if missing and _red_reocr_enabled() and not dt.schema.get("x-ocr-keep-red") and any(p.source == "ocr" and _has_colour(im) for p, im in zip(dpages, dimgs)):
+            # required labels may be printed in red (erased with the seals): read again keeping red
+            try:
+                rpages = [_reocr_keep_red(p, im, eng) if p.source == "ocr" and _has_colour(im) else p
+                          for p, im in zip(dpages, dimgs)]
+                rviews = [PageView(p, im) for p, im in zip(rpages, dimgs)]
+                rfields, _ = extract_document(dt, rviews, dimgs, eng)
+                for k, fv in rfields.items():
+                    if k not in fields:
+                        fields[k] = fv
+                        STATS["field_from_red_reocr"] += 1
+            except Exception:
+                log.exception("re-reading with red kept failed")
+        doc.fields = fields
+        doc.seals = ctx.all_seals()
+        docs.append(doc)
+    return docs
+
+
+# ---------------------------------------------------------------------------
+# explain
+# ---------------------------------------------------------------------------
+
+
+def explain(documents: Iterable[Document]) -> str:
+    """A human-readable account of how every field was found."""
+    reg = load_registry()
+    out: list[str] = []
+    for i, doc in enumerate(documents, 1):
+        title = reg.get(doc.type).title_zh if doc.type in reg else "未知"
+        out.append(f"[{i}] {doc.file} pages {','.join(map(str, doc.pages))}: {doc.type} ({title}) "
+                   f"confidence {doc.confidence:.2f}")
+        if doc.type in reg:
+            for fs in reg.get(doc.type).fields:
+                fv = doc.fields.get(fs.key)
+                if fv is None:
+                    out.append(f"    {fs.key:<24} {fs.label_zh}: — not found")
+                    continue
+                where = f"p{fv.page} {list(fv.bbox) if fv.bbox else ''}"
+                out.append(
+                    f"    {fs.key:<24} {fs.label_zh}: {fv.value!r}  conf {fv.confidence:.2f}  "
+                    f"via {fv.strategy}" + (f" at label “{fv.label}”" if fv.label else "")
+                    + f"  raw “{fv.raw}”  {where}"
+                )
+        for s in doc.seals:
+            out.append(f"    seal p{s.page} {list(s.bbox)} {s.color} {s.shape} {s.confidence:.2f} {s.text}")
+    return "\n".join(out)

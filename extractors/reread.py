@@ -1,0 +1,126 @@
+"""Second readings of one field's crop, for values the page-level OCR was unsure of.
+
+Variants, cheapest first: the crop upscaled (same engine), upscaled and
+binarized (Otsu; removes background tint and faint red), and the other engine
+(Tesseract on the binarized crop). A reading counts when its normalizer
+accepts it; a code whose check characters pass (certainty 1.0) beats one that
+fails; otherwise the readings vote.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from .normalize import NORMALIZERS, compare_key
+
+log = logging.getLogger(__name__)
+
+TARGET_CHAR_PX = 44
+
+
+def _crop(img: Image.Image, bbox, pad_x: float, pad_y: float) -> Image.Image:
+    x0, y0, x1, y1 = bbox
+    W, H = img.size
+    box = (max(0, int(x0 - pad_x)), max(0, int(y0 - pad_y)), min(W, int(x1 + pad_x)), min(H, int(y1 + pad_y)))
+    return img.crop(box)
+
+
+def _prepare(crop: Image.Image, char_h: float) -> Image.Image:
+    scale = max(1.0, min(4.0, TARGET_CHAR_PX / max(char_h, 1)))
+    if scale > 1.05:
+        crop = crop.resize((int(crop.width * scale), int(crop.height * scale)), Image.LANCZOS)
+    return ImageOps.expand(crop.convert("RGB"), border=24, fill=(255, 255, 255))
+
+
+def _binarize(img: Image.Image) -> Image.Image:
+    import cv2
+
+    arr = np.asarray(img.convert("RGB")).astype(np.int16)
+    red = (arr[..., 0] - np.maximum(arr[..., 1], arr[..., 2])) > 50
+    gray = arr.min(axis=2).astype(np.uint8)
+    gray[red] = 255
+    _, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return Image.fromarray(bw).convert("RGB")
+
+
+def _read(engine, img: Image.Image) -> tuple[str, float]:
+    lines = engine.recognize(img)
+    if not lines:
+        return "", 0.0
+    # reading order: rows top to bottom, left to right
+    lines = sorted(lines, key=lambda l: (round(((l.bbox[1] + l.bbox[3]) / 2) / max(1, (l.bbox[3] - l.bbox[1]))), l.bbox[0]))
+    text = "".join(l.text for l in lines)
+    n = sum(len(l.text) for l in lines) or 1
+    conf = sum(l.confidence * len(l.text) for l in lines) / n
+    return text, float(conf)
+
+
+def reread_value(image: Image.Image, cand, spec: dict, engine_name: str):
+    """(value, certainty, confidence, description) of the best second reading, or None."""
+    from intake.ocr.base import get_engine
+
+    norm = NORMALIZERS[spec.get("normalizer", "text")]
+    x0, y0, x1, y1 = cand.bbox
+    hs = [c.h for c in cand.chars] or [y1 - y0]
+    char_h = float(np.median(hs))
+    crop = _crop(image, cand.bbox, pad_x=0.6 * char_h, pad_y=0.3 * char_h)
+    up = _prepare(crop, char_h)
+    readings: list[tuple[str, float, float, str]] = []
+
+    def attempt(engine, img, how):
+        try:
+            text, conf = _read(engine, img)
+        except Exception:
+            log.exception("re-read with %s failed", how)
+            return
+        if not text:
+            return
+        if spec.get("strip"):
+            for s in spec["strip"]:
+                text = text.replace(s, "")
+        # the crop may include a bit of the label: cut at the label's colon
+        for sep in ("：", ":"):
+            if sep in text and cand.label:
+                text = text.split(sep, 1)[1]
+        n = norm(text)
+        if n is None or n.value in ("", None):
+            return
+        readings.append((n.value, n.certainty, conf, f"{how}:{text}"))
+
+    eng = get_engine(engine_name)
+    attempt(eng, up, "upscaled")
+    if not readings or readings[-1][1] < 1.0 or not _agrees(readings[-1][0], cand.value):
+        attempt(eng, _binarize(up), "binarized")
+    need_other = not readings or all(r[1] < 1.0 for r in readings) or not all(_agrees(r[0], cand.value) for r in readings)
+    if need_other:
+        other = "tesseract" if engine_name != "tesseract" else "rapidocr"
+        try:
+            attempt(get_engine(other), _binarize(up), other)
+        except Exception:
+            log.exception("other engine %s unavailable", other)
+    if not readings:
+        return None
+    # codes whose checks pass win
+    sure = [r for r in readings if r[1] >= 1.0 and r[1] > cand.certainty]
+    if sure:
+        votes = Counter(compare_key(r[0]) for r in sure)
+        key, _ = votes.most_common(1)[0]
+        r = max((r for r in sure if compare_key(r[0]) == key), key=lambda r: r[2])
+        return r
+    votes = Counter(compare_key(r[0]) for r in readings)
+    votes[compare_key(cand.value)] += 1
+    key, n = votes.most_common(1)[0]
+    if key == compare_key(cand.value):
+        r = max((r for r in readings if compare_key(r[0]) == key), key=lambda r: r[2], default=None)
+        return r or (cand.value, cand.certainty, cand.confidence, "original")
+    if n >= 2:
+        r = max((r for r in readings if compare_key(r[0]) == key), key=lambda r: r[2])
+        return r
+    return (cand.value, cand.certainty, cand.confidence, "original")
+
+
+def _agrees(a, b) -> bool:
+    return compare_key(a) == compare_key(b)

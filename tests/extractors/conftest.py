@@ -1,0 +1,86 @@
+"""Fixtures for the extractor tests: OCR with a small on-disk cache committed beside the tests.
+
+The cache (``fixtures/ocr/*.json.gz``) is keyed by image content + engine settings, so a
+changed rendering or engine simply misses and reads again (slow once, then cached).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from intake.model import Line, Page
+
+HERE = Path(__file__).resolve().parent
+OCR_CACHE = HERE / "fixtures" / "ocr"
+
+
+def _image_key(image) -> str:
+    h = hashlib.sha256()
+    h.update(f"{image.mode}{image.size}".encode())
+    h.update(image.tobytes())
+    return h.hexdigest()
+
+
+def ocr_lines(image, engine_name: str = "rapidocr", orient: bool = True) -> tuple[list[Line], int]:
+    from intake.ocr.base import get_engine, limit_threads
+    from intake.ocr.runner import read_page
+
+    limit_threads()
+    settings = get_engine(engine_name).settings_key()
+    key = hashlib.sha256(f"{_image_key(image)}|{settings}|{orient}".encode()).hexdigest()[:32]
+    path = OCR_CACHE / f"{key}.json.gz"
+    if path.exists():
+        d = json.loads(gzip.decompress(path.read_bytes()))
+        return [Line.from_dict(x) for x in d["lines"]], d["rotation"]
+    res = read_page(image, engine_name, detect_orientation=orient)
+    OCR_CACHE.mkdir(parents=True, exist_ok=True)
+    payload = {"lines": [l.to_dict() for l in res.lines], "rotation": res.rotation}
+    path.write_bytes(gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), 9, mtime=0))
+    return res.lines, res.rotation
+
+
+def read_file_pages(path: Path, engine_name: str = "rapidocr"):
+    """The pipeline's reading of a file (loader, text layer or cached OCR), without a database."""
+    from intake.loaders import load
+    from intake.ocr.runner import rotate
+
+    pages, images = [], []
+    for lp in load(path):
+        image = lp.image
+        if lp.text_lines is not None:
+            lines, rot, source = list(lp.text_lines), 0, "text"
+        else:
+            lines, rot = ocr_lines(image, engine_name)
+            source = "ocr"
+            if rot:
+                image = rotate(image, rot)
+        pages.append(Page(number=lp.number, width=image.width, height=image.height, dpi=lp.dpi, source=source,
+                          image_path=str(path), lines=tuple(lines), engine=engine_name, rotation=rot))
+        images.append(image)
+    return pages, images
+
+
+def pages_of_image(image, dpi: int, engine_name: str = "rapidocr"):
+    lines, rot = ocr_lines(image, engine_name)
+    page = Page(number=1, width=image.width, height=image.height, dpi=dpi, source="ocr", image_path="",
+                lines=tuple(lines), engine=engine_name, rotation=rot)
+    return [page], [image]
+
+
+def generated_pages(doc, engine_name: str = "rapidocr"):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = doc.save(Path(tmp) / "doc")
+        return read_file_pages(path, engine_name)
+
+
+@pytest.fixture(autouse=True)
+def _keep_red_reocr_cached(monkeypatch):
+    """Second page readings (red kept) go through the same cache."""
+    import extractors.extract as ex
+
+    monkeypatch.setattr(ex, "reocr_hook", lambda img, eng: ocr_lines(img, eng, orient=False)[0])
