@@ -533,8 +533,20 @@ def parse_money_number(raw: str) -> Decimal | None:
     return v
 
 
-def _fmt(v: Decimal) -> str:
+# No document of this bureau carries a trillion yuan; larger "amounts" are OCR
+# noise (a run of digits) and would overflow Decimal's quantize context.
+MAX_AMOUNT = Decimal(10) ** 15
+
+
+def _fmt(v: Decimal | None) -> str | None:
+    if v is None or not v.is_finite() or abs(v) >= MAX_AMOUNT:
+        return None
     return f"{v.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
+
+
+def _money_result(v: Decimal | None, certainty: float = 1.0) -> Normalized | None:
+    text = _fmt(v)
+    return Normalized(text, certainty) if text is not None else None
 
 
 def _words_span(s: str) -> str | None:
@@ -550,12 +562,10 @@ def _money(raw: str) -> Normalized | None:
     s = unicodedata.normalize("NFKC", raw or "")
     v = parse_money_number(s)
     if v is not None:
-        return Normalized(_fmt(v))
+        return _money_result(v)
     w = _words_span(re.sub(r"\s+", "", s))
     if w:
-        v = parse_money_words(w)
-        if v is not None:
-            return Normalized(_fmt(v), 0.95)
+        return _money_result(parse_money_words(w), 0.95)
     return None
 
 
@@ -566,7 +576,7 @@ def _money_words(raw: str) -> Normalized | None:
     if v is None:
         w = _words_span(s)
         v = parse_money_words(w) if w else None
-    return Normalized(_fmt(v)) if v is not None else None
+    return _money_result(v)
 
 
 @normalizer("bool")

@@ -25,8 +25,8 @@ DEFAULT_DB = "data/docintake.db"
 # so that `docintake --help` stays fast and one broken extra cannot break all.
 LAZY_COMMANDS = {
     "schemas": "extractors.cli:schemas",
-    "review": "review.cli:review",
-    "users": "review.cli:users",
+    "review": "review.cli:review_command",
+    "users": "review.cli:users_group",
     "watch": "intake.watch:watch_command",
     "requeue": "intake.requeue:requeue_command",
     "export": "intake.export:export_command",

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -145,10 +146,15 @@ def extract(pages: list[Page], images: list[Image.Image], file_name: str, engine
 
 @contextmanager
 def inbox_lock(settings: Settings, inbox: Path, wait: bool = True):
-    """One ingest at a time per inbox (also taken by the watcher for each batch)."""
-    settings.locks_dir.mkdir(parents=True, exist_ok=True)
+    """One ingest at a time per inbox (also taken by the watcher for each batch).
+
+    The lock is keyed on the inbox alone, in the machine's lock folder, so two
+    runs with different data folders (or databases) still exclude each other.
+    """
+    folder = Path(os.environ.get("DOCINTAKE_LOCK_DIR") or Path(tempfile.gettempdir()) / "docintake-locks")
+    folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(str(Path(inbox).resolve()).encode()).hexdigest()[:16]
-    lock_path = settings.locks_dir / f"ingest-{digest}.lock"
+    lock_path = folder / f"ingest-{digest}.lock"
     with open(lock_path, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
