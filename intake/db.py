@@ -50,13 +50,18 @@ def current_version(db: sqlite_utils.Database) -> int:
 def apply_migrations(db: sqlite_utils.Database) -> int:
     """Run pending migrations, each in its own immediate transaction (safe with concurrent starters)."""
     db.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    def applied() -> set[int]:
+        return {v for (v,) in db.conn.execute("SELECT version FROM schema_version")}
+
+    # Each migration is checked by its own number, not against the highest one,
+    # so a migration merged later with a lower number still runs.
     for mod in all_migrations():
-        if current_version(db) >= mod.VERSION:
+        if mod.VERSION in applied():
             continue
         db.conn.execute("BEGIN IMMEDIATE")
         try:
             # Re-check inside the lock: another process may have just applied it.
-            if current_version(db) >= mod.VERSION:
+            if mod.VERSION in applied():
                 db.conn.execute("COMMIT")
                 continue
             mod.up(db)
