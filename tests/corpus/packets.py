@@ -241,6 +241,10 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
     rules: dict[str, str] = {}
     if defect == "consistency.uscc":
         setv("invoice", "buyer_tax_id", other_uscc)
+        if not sc["print_uscc"]:
+            # the mismatch is only visible when the contract prints the parties' codes
+            setv("service_contract", "print_uscc", True, "client_uscc")
+            touched["service_contract"].append("provider_uscc")
     elif defect == "invoice.parties":
         setv("invoice", "seller_name", other_seller.name)
         setv("invoice", "seller_tax_id", other_seller.uscc)

@@ -125,7 +125,14 @@ def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     p.text(left, y, f"合同总金额：人民币{money.daxie(v['total_amount'])}（¥{money.with_commas(v['total_amount'])}）。", fam, 11)
     y += 9
     split = 3 if v["pages"] == 2 else len(CLAUSES)
+    scratch = Page(210, 297, 72) if v["pages"] == 1 else None
     for clause in CLAUSES[:split]:
+        if scratch is not None:
+            # A one-page contract keeps room for the signature block (~52 mm):
+            # real one-page contracts have fewer clauses, not a block off the page.
+            needed = scratch.wrap(left, 0, right - left, clause, fam, 11, 1.7) + 8
+            if y + needed + 52 > 282:
+                break
         y = p.wrap(left, y, right - left, clause, fam, 11, 1.7) + 8
     if v["pages"] == 2:
         p.text(105, 285, "第 1 页 共 2 页", fam, 9, anchor="ms")
