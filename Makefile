@@ -55,9 +55,13 @@ test: setup-test
 
 bench: setup
 	$(PY) bench/pipeline_speed.py
-	$(PY) bench/accuracy.py --count 200
+	$(PY) bench/accuracy.py --count 200 --engine rapidocr --out bench/results/accuracy-rapidocr.md
+	$(PY) bench/accuracy.py --count 200 --engine tesseract --out bench/results/accuracy-tesseract.md
 	$(PY) bench/seals.py
 	$(PY) bench/decisions.py
+	$(PY) bench/load.py --clients 20 --seconds 30
+	$(PY) bench/scale.py --submissions 10000 --pages 10
+	$(PY) bench/collect.py
 
 clean:
 	rm -rf data $(INBOX) tests/artifacts

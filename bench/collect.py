@@ -1,0 +1,43 @@
+"""Assemble BENCHMARKS.md from the result sections the benchmarks write under bench/results/.
+
+    .venv/bin/python bench/collect.py
+
+Each benchmark writes its own Markdown section with the command that reproduces
+it; this only orders them, so BENCHMARKS.md never drifts from what was measured.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDER = ["pipeline_speed.md", "accuracy-rapidocr.md", "accuracy-tesseract.md", "seals.md", "decisions.md",
+         "load.md", "scale.md"]
+# Sections written without a level-2 heading of their own get one here.
+HEADINGS = {"accuracy-rapidocr.md": "## Extraction accuracy (both OCR engines)"}
+
+HEADER = """# Benchmarks
+
+Figures measured on this project's machine (2 cores, no GPU), each with the command that
+reproduces it. Speed is compared as ratios within one run, never as absolute seconds in tests.
+`make bench` re-runs them all and rebuilds this file (`bench/collect.py`).
+
+"""
+
+
+def main() -> None:
+    results = ROOT / "bench" / "results"
+    parts = [HEADER]
+    for name in ORDER:
+        path = results / name
+        if name in HEADINGS:
+            parts.append(HEADINGS[name] + "\n\n")
+        if path.exists():
+            parts.append(path.read_text("utf-8").strip() + "\n\n")
+        else:
+            parts.append(f"<!-- {name}: not measured yet -->\n\n")
+    (ROOT / "BENCHMARKS.md").write_text("".join(parts).rstrip() + "\n", "utf-8")
+    print("wrote BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()
