@@ -22,6 +22,20 @@ def _box(points) -> tuple[int, int, int, int]:
     return (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys)))
 
 
+class _ExplicitCalls:
+    """RapidOCR remembers the step flags of the previous call (`update_params`):
+    a call that omits them would silently run with another caller's settings.
+    Every call through this wrapper states all of them."""
+
+    DEFAULTS = {"use_det": True, "use_cls": False, "use_rec": True, "return_word_box": False}
+
+    def __init__(self, ocr):
+        self._inner = ocr
+
+    def __call__(self, img, **kw):
+        return self._inner(img, **{**self.DEFAULTS, **kw})
+
+
 class RapidOcrEngine:
     name = "rapidocr"
 
@@ -33,12 +47,14 @@ class RapidOcrEngine:
             raise EngineError("RapidOCR 未安装。Install the project (make run) to get rapidocr and onnxruntime.") from exc
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         self._version = getattr(rapidocr, "__version__", "3")
-        self._ocr = RapidOCR(
-            params={
-                "Global.log_level": "error",
-                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            }
+        self._ocr = _ExplicitCalls(
+            RapidOCR(
+                params={
+                    "Global.log_level": "error",
+                    "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                }
+            )
         )
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
