@@ -32,12 +32,20 @@ def connect(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        register_functions(conn)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"无法打开数据库 {path}：{exc}。The database file {path} cannot be opened: {exc}") from exc
     db = sqlite_utils.Database(conn)
     if migrate:
         apply_migrations(db)
     return db
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions the product's views use, on every connection it opens."""
+    from .masking import register
+
+    register(conn)
 
 
 def current_version(db: sqlite_utils.Database) -> int:

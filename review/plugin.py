@@ -1,0 +1,293 @@
+"""docintake's review UI as a Datasette plugin (registered as the `docintake_review` entry point).
+
+Hooks only; the pages are in `views.py`, the data access in `service.py`.
+
+Auth in one paragraph: a signed, HttpOnly, SameSite=Lax cookie (`docintake_session`, made with
+`datasette.sign`) names the user and their session epoch; `actor_from_request` turns it into an
+actor after checking the user is still active in the `users` table. An ASGI wrapper lets nothing
+but static files and the sign-in page through for anonymous requests (browsers are redirected to
+sign in, anything else gets 403), and `permission_allowed` denies every action to anonymous or
+foreign actors and the raw personal-data tables to viewers.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from datasette import hookimpl
+from datasette.utils.asgi import Request, Response
+
+from . import auth, views
+from .metadata import metadata_for
+
+log = logging.getLogger(__name__)
+
+PLUGIN = "docintake-review"
+HERE = Path(__file__).resolve().parent
+OPEN_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/review/static/", "/-/review/login")
+OPEN_PATHS = ("/favicon.ico", "/robots.txt")
+
+# Tables and views a viewer may not read in Datasette: they hold personal data unmasked.
+# `submissions` and `verified_records` carry reviewers' free-text comments; viewers list
+# submissions through the masked `review_queue` view and the review pages instead.
+VIEWER_DENIED = {
+    "fields", "ocr_lines", "ocr_words", "pages", "findings", "audit", "ocr_cache", "events",
+    "outbox", "deliveries", "submissions", "verified_records",
+    "pages_fts", "pages_fts_data", "pages_fts_idx", "pages_fts_docsize", "pages_fts_config",
+}
+# Nobody reads these through Datasette (password hashes; internal bookkeeping).
+ALWAYS_DENIED = {"users"}
+
+
+@dataclass
+class State:
+    database: str | None = None
+    path: str | None = None
+    revalidate: str | None = None
+
+
+def state(datasette) -> State:
+    st = getattr(datasette, "_docintake_review", None)
+    if st is None:
+        st = State()
+        datasette._docintake_review = st
+    return st
+
+
+def _has_docintake_tables(path: str) -> bool:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return "submissions" in names
+
+
+def _prepare(path: str) -> None:
+    """Apply pending migrations (users, audit ...) and register the schemas' personal keys."""
+    from intake.db import connect
+
+    from .schema_info import personal_keys
+
+    db = connect(path)
+    try:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO personal_keys (doc_type, key, keep_head, keep_tail) VALUES (?,?,?,?)",
+            personal_keys(),
+        )
+    finally:
+        db.conn.close()
+
+
+@hookimpl
+def startup(datasette):
+    async def inner():
+        st = state(datasette)
+        cfg = datasette.plugin_config(PLUGIN) or {}
+        st.revalidate = cfg.get("revalidate")
+        wanted = cfg.get("database")
+        for name, db in datasette.databases.items():
+            if db.is_memory or not db.path or (wanted and name != wanted):
+                continue
+            if _has_docintake_tables(db.path):
+                st.database, st.path = name, db.path
+                break
+        if st.path:
+            await asyncio.to_thread(_prepare, st.path)
+        else:
+            log.warning("docintake review: no database with a submissions table is being served")
+
+    return inner
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    # Entry-point plugins that are modules (not packages) get no templates_path from Datasette;
+    # put review/templates before Datasette's defaults (after any --template-dir).
+    fs = env.loader.loaders[0]
+    fs.searchpath.insert(max(0, len(fs.searchpath) - 1), str(HERE / "templates"))
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    st = state(datasette)
+    return metadata_for([st.database] if st.database else [])
+
+
+# ---------------------------------------------------------------- authentication
+
+async def resolve_actor(datasette, request) -> dict | None:
+    session = auth.read_session(datasette, request.cookies.get(auth.COOKIE))
+    st = state(datasette)
+    if session is None or not st.database:
+        return None
+    username, epoch = session
+    db = datasette.get_database(st.database)
+    result = await db.execute(
+        "SELECT id, username, display_name, role, active, session_epoch FROM users WHERE username = ?", [username]
+    )
+    row = result.first()
+    if row is None or not row["active"] or row["session_epoch"] != epoch:
+        return None
+    user = auth.User(row["id"], row["username"], row["display_name"] or "", row["role"], True, epoch)
+    return user.actor()
+
+
+@hookimpl
+def actor_from_request(datasette, request):
+    async def inner():
+        if "docintake_actor" in request.scope:
+            return request.scope["docintake_actor"]
+        return await resolve_actor(datasette, request)
+
+    return inner
+
+
+def _wants_html(scope) -> bool:
+    path = scope["path"]
+    if scope["method"] not in ("GET", "HEAD"):
+        return False
+    if path.endswith((".json", ".csv", ".db", ".png", ".jpg")) or b"_format=" in scope.get("query_string", b""):
+        return False
+    accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+    return "application/json" not in accept or "text/html" in accept
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def gate(scope, receive, send):
+            if scope.get("type") != "http":
+                return await app(scope, receive, send)
+            path = scope.get("path", "")
+            if path.startswith(OPEN_PREFIXES) or path in OPEN_PATHS:
+                return await app(scope, receive, send)
+            actor = await resolve_actor(datasette, Request(scope, receive))
+            if actor is not None:
+                return await app(dict(scope, docintake_actor=actor), receive, send)
+            if _wants_html(scope):
+                target = path + (("?" + scope["query_string"].decode("latin-1")) if scope.get("query_string") else "")
+                response = Response.redirect("/-/review/login?next=" + quote(target, safe=""))
+            else:
+                response = Response.json({"ok": False, "error": "请先登录。Sign in first.", "status": 403},
+                                         status=403)
+            await response.asgi_send(send)
+
+        return gate
+
+    return wrap
+
+
+# ---------------------------------------------------------------- authorization
+
+def role_of(actor) -> str | None:
+    if isinstance(actor, dict) and actor.get("docintake") and actor.get("role") in auth.ROLES:
+        return actor["role"]
+    return None
+
+
+@hookimpl(trylast=True)
+def permission_allowed(datasette, actor, action, resource):
+    role = role_of(actor)
+    if role is None:
+        return False  # anonymous, or an actor this plugin did not sign in (e.g. --root): nothing
+    if action in ("view-database-download", "permissions-debug", "debug-menu"):
+        return False  # the whole file holds hashes and unmasked personal data
+    if action == "execute-sql":
+        return role == "admin"
+    if action == "view-table" and resource:
+        table = resource[1]
+        if table in ALWAYS_DENIED:
+            return False
+        if role == "viewer" and table in VIEWER_DENIED:
+            return False
+    if action == "view-query" and resource and role == "viewer":
+        return resource[1].startswith("masked_") or False
+    return None
+
+
+@hookimpl
+def prepare_connection(conn):
+    from intake.masking import register
+
+    register(conn)
+
+
+@hookimpl
+def canned_queries(datasette, database, actor):
+    if database != state(datasette).database:
+        return None
+    return {
+        "masked_page_text": {
+            "title": "页面文字（脱敏）",
+            "description": "按关键词查找页面识别文字；长数字（身份证号、电话、账号）已脱敏。",
+            "sql": (
+                "SELECT p.id AS page_id, f.submission_id, f.name AS 文件, p.number AS 页码, "
+                "docintake_mask_text(p.text) AS 文字 FROM pages p JOIN files f ON f.id = p.file_id "
+                "WHERE :q = '' OR instr(docintake_mask_text(p.text), :q) > 0 ORDER BY p.id LIMIT 200"
+            ),
+        },
+        "masked_ocr_lines": {
+            "title": "识别文字行（脱敏）",
+            "sql": (
+                "SELECT l.page_id, l.idx AS 行号, docintake_mask_text(l.text) AS 文字, l.confidence AS 置信度 "
+                "FROM ocr_lines l WHERE :page_id = '' OR l.page_id = :page_id ORDER BY l.page_id, l.idx LIMIT 1000"
+            ),
+        },
+    }
+
+
+@hookimpl
+def forbidden(datasette, request, message):
+    async def inner():
+        actor = request.actor
+        if role_of(actor) is None:
+            return Response.redirect("/-/review/login?next=" + quote(request.full_path, safe=""))
+        if request.path.endswith((".json", ".csv")):
+            return Response.json({"ok": False, "error": "无权访问。Forbidden.", "status": 403}, status=403)
+        return Response.html(
+            await datasette.render_template(
+                "review_message.html",
+                {"title": "无权访问", "message": f"您的角色（{actor.get('role_zh', '')}）无权访问此页面或数据。",
+                 "status": 403},
+                request=request,
+            ),
+            status=403,
+        )
+
+    return inner
+
+
+@hookimpl
+def menu_links(datasette, actor):
+    role = role_of(actor)
+    if role is None:
+        return []
+    links = [
+        {"href": "/-/review", "label": "审核队列"},
+        {"href": "/-/review/audit", "label": "审计日志"},
+    ]
+    if role == "admin":
+        links.append({"href": "/-/review/users", "label": "用户管理"})
+    return links
+
+
+@hookimpl
+def extra_template_vars(request, datasette):
+    actor = request.actor if request is not None else None
+    return {
+        "review_actor": actor if role_of(actor) else None,
+        "review_static": lambda name: f"/-/review/static/{name}",
+    }
+
+
+@hookimpl
+def register_routes(datasette):
+    return views.ROUTES

@@ -1,0 +1,377 @@
+"""The review pages (registered by `plugin.register_routes`).
+
+Handlers are thin: check the role, run a `service` function on a fresh connection in a thread,
+render a template or answer JSON (when the request asks for `application/json`).
+"""
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from datasette.utils.asgi import Response, asgi_static
+
+from intake.db import connect
+from intake.errors import UsageError
+
+from . import auth, service
+from .service import PACKET_ZH, STATUS_ORDER, STATUS_ZH, ReviewError
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+# Failed sign-ins per username: after MAX_FAILURES within WINDOW seconds, wait.
+MAX_FAILURES = 5
+WINDOW = 600
+_failures: dict[str, list[float]] = {}
+
+
+def _state(datasette):
+    from .plugin import state
+
+    return state(datasette)
+
+
+def _role(request) -> str | None:
+    from .plugin import role_of
+
+    return role_of(request.actor)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+async def _run(datasette, fn, *args, **kwargs):
+    path = _state(datasette).path
+    if not path:
+        raise ReviewError("未找到 docintake 数据库（需要包含 submissions 表）。", 503)
+
+    def work():
+        db = connect(path, migrate=False)
+        try:
+            return fn(db, *args, **kwargs)
+        finally:
+            db.conn.close()
+
+    return await asyncio.to_thread(work)
+
+
+async def _page(datasette, request, template, context, status=200):
+    context = dict(context)
+    context.setdefault("actor", request.actor)
+    html = await datasette.render_template(template, context, request=request)
+    return Response.html(html, status=status)
+
+
+async def _error(datasette, request, exc: ReviewError):
+    if _wants_json(request):
+        return Response.json({"ok": False, "error": exc.message}, status=exc.status)
+    return await _page(datasette, request, "review_message.html",
+                       {"title": "操作未完成", "message": exc.message, "status": exc.status,
+                        "back": request.headers.get("referer")}, status=exc.status)
+
+
+def _require(request, *roles, post: bool = False):
+    if post and request.method != "POST":
+        raise ReviewError("请使用表单提交。", 405)
+    role = _role(request)
+    if role is None:
+        raise ReviewError("请先登录。", 403)
+    if roles and role not in roles:
+        raise ReviewError(f"您的角色（{auth.ROLE_ZH[role]}）无权执行此操作。", 403)
+    return role
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/-/review"
+
+
+# ---------------------------------------------------------------- sign in / out
+
+async def login(datasette, request):
+    next_url = _safe_next(request.args.get("next"))
+    if request.method == "GET":
+        if _role(request):
+            return Response.redirect(next_url)
+        return await _page(datasette, request, "review_login.html", {"next": next_url, "error": None})
+    if "ds_csrftoken" not in request.cookies:
+        # asgi-csrf does not check requests without cookies; demand the token cookie ourselves.
+        return await _page(datasette, request, "review_login.html",
+                           {"next": next_url, "error": "页面已过期，请刷新后重新登录。"}, status=400)
+    form = await request.post_vars()
+    username = (form.get("username") or "").strip()
+    next_url = _safe_next(form.get("next"))
+    stamp = time.monotonic()
+    recent = [t for t in _failures.get(username.lower(), []) if stamp - t < WINDOW]
+    if len(recent) >= MAX_FAILURES:
+        return await _page(datasette, request, "review_login.html",
+                           {"next": next_url, "error": "登录失败次数过多，请 10 分钟后再试。", "username": username},
+                           status=429)
+    user = await _run(datasette, auth.authenticate, username, form.get("password") or "")
+    if user is None:
+        _failures[username.lower()] = recent + [stamp]
+        log.info("failed sign-in for %r", username)
+        return await _page(datasette, request, "review_login.html",
+                           {"next": next_url, "error": "用户名或密码错误。", "username": username}, status=401)
+    _failures.pop(username.lower(), None)
+    response = Response.redirect(next_url)
+    response.set_cookie(auth.COOKIE, auth.session_value(datasette, user), max_age=auth.SESSION_SECONDS,
+                        httponly=True, samesite="lax", secure=request.scheme == "https", path="/")
+    return response
+
+
+async def logout(datasette, request):
+    if request.method != "POST":
+        return Response.redirect("/-/review")
+    response = Response.redirect("/-/review/login")
+    response.set_cookie(auth.COOKIE, "", max_age=0, expires=0, httponly=True, samesite="lax", path="/")
+    return response
+
+
+# ---------------------------------------------------------------- queue
+
+async def queue(datasette, request):
+    try:
+        _require(request)
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    status = request.args.get("status", "pending")
+    packet = request.args.get("packet", "")
+    q = (request.args.get("q") or "").strip()
+    data = await _run(datasette, service.queue, status, packet, q)
+    if _wants_json(request) or request.path.endswith(".json"):
+        return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"]})
+    tabs = [("pending", "待处理", data["pending"])] + [
+        (s, STATUS_ZH[s], data["counts"].get(s, 0)) for s in STATUS_ORDER
+    ] + [("all", "全部", data["total"])]
+    return await _page(datasette, request, "review_queue.html", {
+        "rows": data["rows"], "tabs": tabs, "status": status, "packet": packet, "q": q,
+        "packets": PACKET_ZH, "database": _state(datasette).database,
+        "qs": lambda **kw: "?" + urlencode({k: v for k, v in {"status": status, "packet": packet, "q": q, **kw}.items() if v}),
+    })
+
+
+async def next_submission(datasette, request):
+    try:
+        _require(request)
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    after = request.args.get("after")
+    nxt = await _run(datasette, service.next_submission, int(after) if after and after.isdigit() else None)
+    if nxt is None:
+        datasette.add_message(request, "没有更多待处理的申请。")
+        return Response.redirect("/-/review")
+    return Response.redirect(f"/-/review/submission/{nxt}")
+
+
+# ---------------------------------------------------------------- submission
+
+async def _submission_context(datasette, request, submission_id: int) -> dict:
+    role = _role(request)
+    masked = role == "viewer"
+    data = await _run(datasette, service.submission, submission_id, masked)
+    data.update({
+        "role": role,
+        "can_edit": role in ("reviewer", "admin"),
+        "masked": masked,
+        "can_requeue": service.requeue_available() is not None and role in ("reviewer", "admin"),
+        "database": _state(datasette).database,
+    })
+    return data
+
+
+async def submission(datasette, request):
+    try:
+        _require(request)
+        ctx = await _submission_context(datasette, request, int(request.url_vars["submission_id"]))
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    if request.path.endswith(".json") or _wants_json(request):
+        return Response.json({"ok": True, **{k: ctx[k] for k in ("submission", "documents", "findings", "files")}},
+                             default=str)
+    return await _page(datasette, request, "review_submission.html", ctx)
+
+
+async def _after_write(datasette, request, submission_id: int, version: int, message: str, warning: str | None):
+    if _wants_json(request):
+        ctx = await _submission_context(datasette, request, submission_id)
+        findings_html = await datasette.render_template("_review_findings.html", ctx, request=request)
+        return Response.json({
+            "ok": True, "version": version, "message": message, "warning": warning,
+            "status": ctx["submission"]["status"], "status_zh": ctx["submission"]["status_zh"],
+            "finding_count": len(ctx["findings"]), "findings_html": findings_html,
+            "flags": {f["uid"]: f["flag"] for d in ctx["documents"] for f in d["field_list"]},
+        })
+    datasette.add_message(request, message)
+    if warning:
+        datasette.add_message(request, warning, datasette.WARNING)
+    return Response.redirect(f"/-/review/submission/{submission_id}")
+
+
+async def correct(datasette, request):
+    submission_id = int(request.url_vars["submission_id"])
+    try:
+        _require(request, "reviewer", "admin", post=True)
+        form = await request.post_vars()
+        version = await _run(datasette, service.correct_field, submission_id, form.get("version"),
+                             form.get("document_id"), form.get("key") or "", form.get("value") or "",
+                             request.actor["id"])
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    warning = await _run(datasette, service.run_revalidation, submission_id, _state(datasette).revalidate)
+    return await _after_write(datasette, request, submission_id, version, "已保存更正并重新校验。", warning)
+
+
+async def decide(datasette, request):
+    submission_id = int(request.url_vars["submission_id"])
+    try:
+        _require(request, "reviewer", "admin", post=True)
+        form = await request.post_vars()
+        decision = form.get("decision") or ""
+        version = await _run(datasette, service.decide, submission_id, form.get("version"), decision,
+                             form.get("comment") or "", request.actor["id"])
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    message = "已批准该申请。" if decision == "approve" else "已驳回该申请。"
+    if _wants_json(request):
+        return await _after_write(datasette, request, submission_id, version, message, None)
+    datasette.add_message(request, message)
+    return Response.redirect(f"/-/review/submission/{submission_id}")
+
+
+async def requeue(datasette, request):
+    file_id = request.url_vars["file_id"]
+    try:
+        _require(request, "reviewer", "admin", post=True)
+        form = await request.post_vars()
+        submission_id = int(form.get("submission_id") or 0)
+        version, _ = await _run(datasette, service.requeue, submission_id, form.get("version"), file_id,
+                                request.actor["id"])
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    except Exception as exc:  # noqa: BLE001 - the requeue module's own failure, shown to the reviewer
+        log.exception("requeue of file %s failed", file_id)
+        return await _error(datasette, request, ReviewError(f"重新排队失败：{exc}", 500))
+    return await _after_write(datasette, request, submission_id, version, "文件已重新排队。", None)
+
+
+# ---------------------------------------------------------------- page images
+
+def _image_bytes(db, page_id: int, db_path: str, redact: bool):
+    row = db.execute("SELECT image_path FROM pages WHERE id = ?", [page_id]).fetchone()
+    if row is None or not row[0]:
+        return None
+    path = Path(row[0])
+    if not path.is_absolute():
+        for base in (Path(db_path).resolve().parent, Path.cwd()):
+            if (base / path).is_file():
+                path = base / path
+                break
+    if not path.is_file():
+        return None
+    if not redact:
+        kind = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+        return path.read_bytes(), kind.get(path.suffix.lower(), "application/octet-stream")
+    from PIL import Image, ImageDraw
+
+    boxes = service.personal_boxes(db, page_id)
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        draw = ImageDraw.Draw(im)
+        for box in boxes:
+            draw.rectangle(box, fill=(60, 60, 60))
+        out = io.BytesIO()
+        im.save(out, "PNG")
+    return out.getvalue(), "image/png"
+
+
+async def page_image(datasette, request):
+    try:
+        role = _require(request)
+    except ReviewError as exc:
+        return Response.text(exc.message, status=exc.status)
+    page_id = int(request.url_vars["page_id"])
+    st = _state(datasette)
+    result = await _run(datasette, _image_bytes, page_id, st.path, role == "viewer")
+    if result is None:
+        return Response.text("页面图像不存在。Not found.", status=404)
+    body, content_type = result
+    return Response(body, content_type=content_type,
+                    headers={"cache-control": "private, max-age=300", "x-content-type-options": "nosniff"})
+
+
+# ---------------------------------------------------------------- audit and users
+
+async def audit_page(datasette, request):
+    try:
+        role = _require(request)
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    sid = request.args.get("submission")
+    rows = await _run(datasette, service.audit_log, int(sid) if sid and sid.isdigit() else None, role == "viewer")
+    if _wants_json(request):
+        return Response.json({"ok": True, "rows": rows})
+    return await _page(datasette, request, "review_audit.html",
+                       {"rows": rows, "submission": sid, "database": _state(datasette).database,
+                        "audit_table": "audit_masked" if role == "viewer" else "audit"})
+
+
+async def users_page(datasette, request):
+    try:
+        _require(request, "admin")
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    error = None
+    status = 200
+    if request.method == "POST":
+        form = await request.post_vars()
+        action = form.get("action")
+        try:
+            if action == "add":
+                await _run(datasette, auth.add_user, form.get("username") or "", form.get("role") or "",
+                           form.get("password") or "", form.get("display_name") or "", request.actor["id"])
+                datasette.add_message(request, f"已添加用户 {form.get('username')}。")
+            elif action == "update":
+                username = form.get("username") or ""
+                if username == request.actor["id"] and (form.get("active") == "0" or
+                                                       (form.get("role") and form.get("role") != "admin")):
+                    raise UsageError("不能停用自己或取消自己的管理员角色。")
+                await _run(datasette, auth.update_user, username, request.actor["id"],
+                           role=form.get("role") or None,
+                           active=None if form.get("active") in (None, "") else form.get("active") == "1",
+                           password=form.get("password") or None)
+                datasette.add_message(request, f"已更新用户 {username}。")
+            else:
+                raise UsageError("未知的操作。")
+            return Response.redirect("/-/review/users")
+        except UsageError as exc:
+            error = exc.message.split("。")[0] + "。"
+            status = 400
+    users = await _run(datasette, lambda db: auth.list_users(db))
+    for u in users:
+        u["role_zh"] = auth.ROLE_ZH.get(u["role"], u["role"])
+        u["last_login_local"] = service.local_time(u["last_login_at"])
+    return await _page(datasette, request, "review_users.html",
+                       {"users": users, "roles": auth.ROLE_ZH, "error": error}, status=status)
+
+
+ROUTES = [
+    (r"^/-/review/login$", login),
+    (r"^/-/review/logout$", logout),
+    (r"^/-/review/static/(?P<path>.*)$", asgi_static(HERE / "static")),
+    (r"^/-/review(\.json)?$", queue),
+    (r"^/-/review/next$", next_submission),
+    (r"^/-/review/submission/(?P<submission_id>\d+)(\.json)?$", submission),
+    (r"^/-/review/submission/(?P<submission_id>\d+)/field$", correct),
+    (r"^/-/review/submission/(?P<submission_id>\d+)/decide$", decide),
+    (r"^/-/review/file/(?P<file_id>\d+)/requeue$", requeue),
+    (r"^/-/review/page/(?P<page_id>\d+)\.png$", page_image),
+    (r"^/-/review/audit$", audit_page),
+    (r"^/-/review/users$", users_page),
+]

@@ -1,0 +1,148 @@
+"""The review UI in a real browser: Debian's Chromium driven by Playwright against a real
+`datasette` server (subprocess on 127.0.0.1, a free port)."""
+from __future__ import annotations
+
+import json
+import re
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from . import builder
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(built, tmp_path):
+    meta = tmp_path / "metadata.json"
+    meta.write_text(json.dumps({"plugins": {"docintake-review": {
+        "revalidate": "tests.review.fake_validation:revalidate"}}}))
+    port = _free_port()
+    env = dict(os.environ, DATASETTE_SECRET="browser-test-secret")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", str(built["db"]), "--host", "127.0.0.1", "--port", str(port),
+         "--metadata", str(meta)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read().decode())
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        pg = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        pg.set_default_timeout(15_000)
+        yield pg
+        browser.close()
+
+
+def test_review_a_submission_end_to_end(page, server, built):
+    from playwright.sync_api import expect
+
+    page.goto(server + "/-/review")
+    assert "/-/review/login" in page.url
+    page.fill("#username", "shen")
+    page.fill("#password", builder.PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("审核队列")
+
+    page.click("text=2026-11-20 许昌恒达科技")
+    expect(page.locator(".rv-findings li[data-rule='id.checksum']")).to_be_visible()
+
+    # boxes are drawn over the page image, scaled to its displayed size
+    img = page.locator(f"#page-{built['id_page']} img")
+    expect(img).to_be_visible()
+    page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    box = page.locator(f"#page-{built['id_page']} .rv-box").first
+    ib, bb = img.bounding_box(), box.bounding_box()
+    assert bb["width"] > 5 and bb["height"] > 5
+    assert ib["x"] <= bb["x"] and bb["x"] + bb["width"] <= ib["x"] + ib["width"] + 1
+    assert ib["y"] <= bb["y"] and bb["y"] + bb["height"] <= ib["y"] + ib["height"] + 1
+
+    doc = page.locator("form.rv-field[data-uid$='-id_number']")
+    uid = doc.get_attribute("data-uid")
+    field_box = page.locator(f".rv-box[data-uid='{uid}']")
+    doc.hover()
+    expect(field_box).to_have_class("rv-box low flag-error active")
+    page.mouse.move(0, 0)
+    field_box.hover()
+    expect(doc).to_have_class(re.compile(r"\bactive\b"))
+
+    # correct the ID number; the finding disappears without a reload
+    page.fill(f"#in-{uid}", builder.GOOD_ID)
+    page.press(f"#in-{uid}", "Enter")
+    expect(page.locator(".rv-findings li[data-rule='id.checksum']")).to_have_count(0)
+    expect(page.locator(".rv-ok")).to_be_visible()
+    expect(doc).to_have_class(re.compile(r"\bcorrected\b"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "submission.png"), full_page=False)
+
+    # approve with the keyboard (a, then confirm)
+    page.on("dialog", lambda d: d.accept())
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    expect(page.locator("#rv-status")).to_have_text("已核验")
+
+    page.goto(server + "/docintake/audit")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    expect(rows).to_have_count(6)  # 4 user_add + correct + approve
+    text = page.locator("table.rows-and-columns").inner_text()
+    assert "correct" in text and "approve" in text and builder.GOOD_ID in text and "shen" in text
+
+
+def test_keyboard_moves_between_fields_and_saves(page, server, built):
+    page.goto(server + "/-/review/login")
+    page.fill("#username", "li")
+    page.fill("#password", builder.PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(server + f"/-/review/submission/{built['sid2']}")
+    page.keyboard.press("j")
+    focused = page.evaluate("document.activeElement.id")
+    assert focused.startswith("in-f") and focused.endswith("-name")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("长葛精工机械股份有限公司")
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("form.rv-field.corrected")
+    assert page.locator("#rv-flash").inner_text().startswith("已保存")
+    page.keyboard.press("Escape")
+    page.keyboard.press("n")
+    page.wait_for_url(f"**/-/review/submission/{built['sid']}")
