@@ -1,6 +1,7 @@
 """Build a small, realistic docintake database for the review tests (no OCR involved)."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -10,7 +11,7 @@ from intake.model import Document, FieldValue, Seal
 from intake.store import save_decision, save_documents
 from review import auth
 
-from .fake_validation import decide
+from intake.validation import decide
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 PASSWORD = "correct-horse-9"
@@ -106,7 +107,7 @@ def build(tmp: Path, users: bool = True) -> dict:
             card.fields[key] = FieldValue(value, 0.7 if key == "id_number" else 0.95, 1, boxes[key], "label", value)
         save_documents(db, sid, f_id, [card])
         ids["quarantined_file"] = _file(db, sid, "授权委托书.pdf", "quarantined", "corrupt", "文件已损坏，无法打开。")
-        save_decision(db, sid, decide([lic, card]))
+        save_decision(db, sid, decide([lic, card], date(2026, 11, 21)))
 
         sid2 = db.conn.execute(
             "INSERT INTO submissions (name, received_at, as_of, packet, status) VALUES (?,?,?,?,?)",
@@ -120,7 +121,7 @@ def build(tmp: Path, users: bool = True) -> dict:
         lic2 = Document("business_license", [1], 0.98, file="license.png")
         lic2.fields["name"] = FieldValue("长葛精工机械有限公司", 0.97, 1, boxes["name"], "label")
         save_documents(db, sid2, f2, [lic2])
-        save_decision(db, sid2, decide([lic2]))
+        save_decision(db, sid2, decide([lic2], date(2026, 11, 21)))
 
         sid3 = db.conn.execute(
             "INSERT INTO submissions (name, received_at, packet, status) VALUES (?,?,?,?)",

@@ -34,8 +34,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server(built, tmp_path):
     meta = tmp_path / "metadata.json"
-    meta.write_text(json.dumps({"plugins": {"docintake-review": {
-        "revalidate": "tests.review.fake_validation:revalidate"}}}))
+    meta.write_text(json.dumps({"plugins": {"docintake-review": {}}}))
     port = _free_port()
     env = dict(os.environ, DATASETTE_SECRET="browser-test-secret")
     proc = subprocess.Popen(
@@ -106,11 +105,16 @@ def test_review_a_submission_end_to_end(page, server, built):
     field_box.hover()
     expect(doc).to_have_class(re.compile(r"\bactive\b"))
 
-    # correct the ID number; the finding disappears without a reload
+    # correct the ID number; the real validation re-runs and the finding disappears without a reload,
+    # while the packet's other findings (documents still missing) stay
+    findings = page.locator(".rv-findings li[data-rule]")
+    before = findings.count()
+    expect(page.locator(".rv-findings li[data-rule='id.checksum']")).to_have_count(1)
     page.fill(f"#in-{uid}", builder.GOOD_ID)
     page.press(f"#in-{uid}", "Enter")
     expect(page.locator(".rv-findings li[data-rule='id.checksum']")).to_have_count(0)
-    expect(page.locator(".rv-ok")).to_be_visible()
+    expect(findings).to_have_count(before - 1)
+    expect(page.locator(".rv-findings li[data-rule='packet.missing_document']").first).to_be_visible()
     expect(doc).to_have_class(re.compile(r"\bcorrected\b"))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "submission.png"), full_page=False)
