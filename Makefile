@@ -58,6 +58,7 @@ bench: setup
 	$(PY) bench/accuracy.py --count 200 --engine rapidocr --out bench/results/accuracy-rapidocr.md
 	$(PY) bench/accuracy.py --count 200 --engine tesseract --out bench/results/accuracy-tesseract.md
 	$(PY) bench/seals.py
+	$(PY) bench/real_samples.py
 	$(PY) bench/decisions.py
 	$(PY) bench/load.py --clients 20 --seconds 30
 	$(PY) bench/scale.py --submissions 10000 --pages 10

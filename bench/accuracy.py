@@ -111,13 +111,20 @@ def _eval_one(job) -> dict:
     got = docs[0] if docs else None
     ok_type = len(docs) == 1 and got.type == truth["type"]
     fields = {}
+    confs = []
     fails = []
+    from extractors.registry import load_registry
+
+    reg = load_registry()
+    threshold = reg.get(t).confidence_threshold if t in reg else 0.85
     if not ok_type:
         fails.append({"doc": f"{t}/{seed}/{q}", "what": "type", "got": [d.type for d in docs]})
     for fk, fv in truth["fields"].items():
         mine = got.fields.get(fk) if (got and got.type == t) else None
         ok = mine is not None and key(mine.value) == key(fv)
         fields[fk] = ok
+        if mine is not None:
+            confs.append((mine.strategy or "", float(mine.confidence or 0.0), ok, threshold))
         if not ok:
             fails.append({"doc": f"{t}/{seed}/{q}", "field": fk, "want": fv,
                           "got": None if mine is None else mine.value,
@@ -125,7 +132,7 @@ def _eval_one(job) -> dict:
                           "strategy": None if mine is None else mine.strategy})
     stats = {k: v - before.get(k, 0) for k, v in ex.STATS.items() if v - before.get(k, 0)}
     return {"type": t, "quality": q, "seed": seed, "ok_type": ok_type, "fields": fields, "fails": fails,
-            "stats": stats}
+            "stats": stats, "confs": confs}
 
 
 def _worker_init():
@@ -142,6 +149,7 @@ def run(count: int, engine: str, qualities: list[str], types: list[str], seed0: 
     type_ok, type_n = Counter(), Counter()
     fld = defaultdict(Counter)
     stats: Counter = Counter()
+    calib = defaultdict(Counter)  # strategy -> above/below threshold, right/wrong
     fails = []
     t0 = time.time()
     if jobs > 1:
@@ -161,6 +169,11 @@ def run(count: int, engine: str, qualities: list[str], types: list[str], seed0: 
             fld[(t, fk, q)]["ok"] += ok
         fails += r["fails"]
         stats.update(r["stats"])
+        for strat, conf, ok, th in r["confs"]:
+            side = "auto" if conf >= th else "review"
+            for k in (strat, "all"):
+                calib[k][f"{side}_n"] += 1
+                calib[k][f"{side}_ok"] += ok
         if verbose:
             bad = sum(1 for v in r["fields"].values() if not v)
             print(f"[{n}/{count}] {t} {q} seed={r['seed']} type={'ok' if r['ok_type'] else 'FAIL'} "
@@ -171,7 +184,7 @@ def run(count: int, engine: str, qualities: list[str], types: list[str], seed0: 
     if fails_path:
         fails_path.write_text("\n".join(json.dumps(f, ensure_ascii=False) for f in fails) + "\n")
     return {"type_ok": type_ok, "type_n": type_n, "fields": fld, "stats": dict(stats), "seconds": time.time() - t0,
-            "count": count, "engine": engine, "fails": fails}
+            "count": count, "engine": engine, "fails": fails, "calib": calib}
 
 
 def _pct(ok, n) -> str:
@@ -219,6 +232,21 @@ def report(res: dict, qualities: list[str]) -> str:
                 cells.append("—")
         out.append(f"| {t} | {f} | " + " | ".join(cells) + f" | {_pct(tok, tn_)} |")
     out.append("")
+    calib = res.get("calib") or {}
+    if calib:
+        out.append("Confidence calibration: fields at or above their type's review threshold are accepted")
+        out.append("without review; below it they are routed to a reviewer. A useful confidence keeps the")
+        out.append("accepted fields right and sends few right fields to review.")
+        out.append("")
+        out.append("| strategy | accepted | accepted right | sent to review | right among those |")
+        out.append("|---|---|---|---|---|")
+        for k in sorted(calib, key=lambda k: (k == "all", k)):
+            c = calib[k]
+            tot = c["auto_n"] + c["review_n"]
+            name = f"**{k}**" if k == "all" else k
+            out.append(f"| {name} | {_pct(c['auto_n'], tot)} | {_pct(c['auto_ok'], c['auto_n'])} | "
+                       f"{c['review_n']} | {_pct(c['review_ok'], c['review_n'])} |")
+        out.append("")
     if res["stats"]:
         out.append("Second readings and fallbacks during the run (counts): "
                    + ", ".join(f"{k} {v}" for k, v in sorted(res["stats"].items())))

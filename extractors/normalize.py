@@ -176,14 +176,63 @@ def _mobile(raw: str) -> Normalized | None:
     return Normalized(d, 0.5) if d else None
 
 
+# Mail domains most Chinese applicants use. OCR misreads l/1 and o/0 inside them
+# ("foxmai1.com"); a domain one confusion away from one of these is that domain.
+_MAIL_DOMAINS = (
+    "qq.com", "vip.qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "vip.163.com", "sina.com",
+    "sina.cn", "sohu.com", "aliyun.com", "139.com", "189.cn", "wo.cn", "tom.com", "21cn.com", "gmail.com",
+    "outlook.com", "hotmail.com", "live.cn", "yahoo.com", "icloud.com",
+)
+_MAIL_CONFUSIONS = {"1": "l", "l": "1", "0": "o", "o": "0", "i": "l", "I": "l"}
+
+
+def _repair_mail_domain(domain: str) -> tuple[str, float]:
+    d = domain.lower()
+    if d in _MAIL_DOMAINS:
+        return d, 1.0
+    for known in _MAIL_DOMAINS:
+        if len(known) == len(d):
+            diff = [(a, b) for a, b in zip(d, known) if a != b]
+            if diff and all(_MAIL_CONFUSIONS.get(a) == b for a, b in diff):
+                return known, 0.95
+        elif len(d) == len(known) + 1 and "rn" in d and d.replace("rn", "m", 1) == known:
+            return known, 0.95
+    return d, 1.0
+
+
 @normalizer("email")
 def _email(raw: str) -> Normalized | None:
     s = unicodedata.normalize("NFKC", raw or "")
     s = re.sub(r"\s+", "", s).replace("。", ".").replace("，", ".").replace(",", ".")
-    m = re.search(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", s)
+    m = re.search(r"([A-Za-z0-9._%+\-]+)@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})", s)
     if m:
-        return Normalized(m.group(0), 1.0)
+        domain, certainty = _repair_mail_domain(m.group(2))
+        return Normalized(f"{m.group(1)}@{domain}", certainty)
     return Normalized(s, 0.4) if s else None
+
+
+# Issuing authorities (登记机关, 签发机关) end in one of these; an OCR reading with stray
+# characters around the name (seal rim, label) is cut to the name itself.
+_AUTHORITY = re.compile(
+    r"(?P<prefix>[\u4e00-\u9fff]{2,}?)(?P<suffix>公安局[\u4e00-\u9fff]{2,6}?分局|市场监督管理局|市场监管局|"
+    r"工商行政管理总局|工商行政管理局|工商局|行政审批和政务信息管理局|行政审批服务局|行政审批局|审批服务局|"
+    r"公安局|人民政府|事业单位登记管理局)"
+)
+_DIVISION_END = re.compile(r"[省市县区旗州盟]$")
+
+
+@normalizer("authority")
+def _authority(raw: str) -> Normalized | None:
+    """An issuing authority's name; certain when it is a division name plus an authority suffix."""
+    s = re.sub(r"\s+", "", clean_text(raw)).rstrip("。.")
+    found = list(_AUTHORITY.finditer(s))
+    if not found:
+        return Normalized(s, 0.6) if s else None
+    m = max(found, key=lambda m: len(m.group(0)))
+    name = m.group(0)
+    # the prefix must name a division (…市/…县/…区): a bare suffix is not an authority
+    certain = bool(_DIVISION_END.search(m.group("prefix")))
+    return Normalized(name, 1.0 if certain and name == s else 0.9 if certain else 0.6)
 
 
 def _digit_confusions(s: str) -> str:

@@ -131,3 +131,29 @@ def test_every_normalizer_tolerates_junk():
 
 def test_date_with_glued_time():
     assert normalize("date", "2026-03-0517:03:17").value == "2026-03-05"
+
+
+@pytest.mark.parametrize("raw, want, certain", [
+    ("许昌市魏都区市场监督管理局", "许昌市魏都区市场监督管理局", True),
+    ("许昌市魏都区市场监督管理局巴", "许昌市魏都区市场监督管理局", False),  # a rim stroke read as a character
+    ("c襄城县市场监督管理局", "襄城县市场监督管理局", False),
+    ("许昌市公安局魏都分局", "许昌市公安局魏都分局", True),
+    ("许昌市城乡一体化示范区市场监督管理局", "许昌市城乡一体化示范区市场监督管理局", True),
+    ("市场监督管理局", "市场监督管理局", False),  # no division: not vouched for
+])
+def test_authority(raw, want, certain):
+    n = normalize("authority", raw)
+    assert n.value == want
+    assert (n.certainty >= 1.0) is certain
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("hn3279@foxmai1.com", "hn3279@foxmail.com"),
+    ("li.ming@l63.com", "li.ming@163.com"),
+    ("abc@qq.corn", "abc@qq.com"),
+    ("abc@163.com", "abc@163.com"),
+    ("office@xcstc.gov.cn", "office@xcstc.gov.cn"),  # unknown domains are kept as read
+    ("a1b2@my1ab.cn", "a1b2@my1ab.cn"),
+])
+def test_email_domain_repair(raw, want):
+    assert normalize("email", raw).value == want
