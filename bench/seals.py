@@ -152,6 +152,21 @@ def degrade(img: Image.Image, region, dpi: int, quality: str, rng: random.Random
 
 
 # --------------------------------------------------------------------------- bench
+def _extracted_signature(doc):
+    """signature_present as extracted from the generated document (OCR cached like bench/accuracy.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import accuracy
+
+    from extractors import extract_pages
+
+    pages, images = accuracy.pages_from_generated(doc, "rapidocr")
+    docs = extract_pages(pages, images, doc.type, "rapidocr")
+    fv = docs[0].fields.get("signature_present") if docs else None
+    if fv is None or fv.raw == "not_verifiable":
+        return None
+    return bool(fv.value)
+
+
 def _corpus():
     try:
         from tests.corpus import DOC_TYPES, QUALITIES, generate_document  # noqa: F401
@@ -204,6 +219,8 @@ def main(argv=None):
     ap.add_argument("--count", type=int, default=20, help="pages per quality level")
     ap.add_argument("--source", choices=["auto", "corpus", "synth"], default="auto")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "seals.md"))
+    ap.add_argument("--no-signatures", dest="signatures", action="store_false",
+                    help="corpus mode: skip the signature fields (they need OCR to find the label)")
     args = ap.parse_args(argv)
     corpus = _corpus() if args.source in ("auto", "corpus") else None
     if args.source == "corpus" and corpus is None:
@@ -243,11 +260,12 @@ def main(argv=None):
             for i in range(args.count):
                 dtype = DOC_TYPES[i % len(DOC_TYPES)]
                 rng = random.Random(7000 + i)
-                want_seal, want_sig = rng.random() < 0.6, rng.random() < 0.6
-                try:
-                    doc = generate_document(dtype, seed=5000 + i, quality=q, seal=want_seal, signature=want_sig)
-                except TypeError:
-                    doc = generate_document(dtype, seed=5000 + i, quality=q)
+                opts = {}
+                if dtype in ("commitment_letter", "authorization_letter", "service_contract"):
+                    opts["seal"] = rng.random() < 0.6
+                if dtype in ("commitment_letter", "authorization_letter"):
+                    opts["signature"] = rng.random() < 0.6
+                doc = generate_document(dtype, seed=5000 + i, quality=q, **opts)
                 st = by_q.setdefault(q, [PR(), PR(), PR(), 0.0, 0])
                 dpi = doc.truth.get("dpi")
                 truth_pages = {s["page"] for s in doc.truth.get("seals", [])}
@@ -260,21 +278,28 @@ def main(argv=None):
                     else:
                         st[2].add(pno in truth_pages, bool(seals))
                     if pno in truth_pages and not seals or seals and pno not in truth_pages:
-                        failures.append((q, dtype, i, pno, [(s.bbox, s.confidence) for s in seals]))
-                region = doc.truth.get("signature_region")
-                if "signature_present" in doc.truth and region is not None:
-                    img = doc.pages[region[0] - 1] if isinstance(region[0], int) and len(region) == 5 else doc.pages[0]
-                    box = region[1:] if len(region) == 5 else region
-                    sig, _ = detect_signature(img, dpi, tuple(box), detect_seals(img, dpi))
-                    st[1].add(bool(doc.truth["signature_present"]), sig)
+                        failures.append((q, dtype, 5000 + i, pno, [(s.bbox, s.shape, s.confidence) for s in seals]))
                 st[3] += time.time() - t
                 st[4] += 1
+                if "signature" in opts and args.signatures:
+                    # the signature field as the pipeline extracts it (label found by OCR, then ink)
+                    got = _extracted_signature(doc)
+                    st[1].add(bool(opts["signature"]), got)
+                    if got != opts["signature"]:
+                        failures.append((q, dtype, 5000 + i, "signature", got))
         for q, (ps, pg, pv, t, n) in by_q.items():
             rows.append((q, ps, pg, pv, t / max(n, 1)))
     lines = [
         "# Seals and signatures (bench/seals.py)",
         "",
-        f"Source: {source}; {args.count} per quality level; total {time.time() - t_all:.0f} s.",
+        f"Source: {source}; {args.count} documents per quality level; total {time.time() - t_all:.0f} s.",
+        f"Command: `.venv/bin/python bench/seals.py --count {args.count}`.",
+        "",
+        "Seals: every page of every type (ID cards, invoices without a seal, bank receipts are the",
+        "negatives), counted as present when `detect_seals` finds at least one seal. The second row",
+        "counts a grayscale page without a detected seal as *not verifiable* (routed to review, not",
+        "rejected). Signatures: the `signature_present` field the pipeline extracts (OCR finds the",
+        "label, the detector reads the ink beside it) on commitment and authorization letters.",
         "",
         "| quality | what | n | precision | recall | TP | FP | FN | TN | not verifiable |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -284,7 +309,7 @@ def main(argv=None):
         lines.append(f"| {q} | seal present, gray → not verifiable | {pv.row()} |")
         lines.append(f"| {q} | signature present | {pg.row()} |")
     lines.append("")
-    lines.append("Seconds per page (seals + signature): " + ", ".join(f"{q} {t:.2f}" for q, *_, t in rows))
+    lines.append("Seconds per page (seal detection): " + ", ".join(f"{q} {t:.2f}" for q, *_, t in rows))
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as fh:

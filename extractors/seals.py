@@ -280,7 +280,15 @@ def _score_square(mask: np.ndarray, c: _Cand) -> _Score:
             hit |= _sample(mask, pp[:, 0], pp[:, 1])
         cover.append(hit.mean())
     border = float(min(cover))
+    # A square has inked corners; a disc (the emblem on an ID card, a filled dot) has none.
+    ctr = np.array([c.cx, c.cy])
+    corners = 0
+    for s in (0.97, 0.93, 0.89):
+        pts = ctr + (box.astype(float) - ctr) * s
+        corners = max(corners, int(_sample(mask, pts[:, 0], pts[:, 1]).sum()))
     aspect = max(c.w, c.h) / max(1.0, min(c.w, c.h))
+    if corners < 3:
+        return _Score(False, 0.0, border, fill, 0.0, fill, 0.0, "square")
     framed = border >= 0.6 and 0.08 <= fill <= 0.65
     solid = 0.55 <= fill <= 0.92 and border >= 0.8  # 阴文: red block, white characters
     ok = aspect <= 1.3 and (framed or solid)

@@ -674,7 +674,14 @@ def seal_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
         return None
     if best is not None:
         s, view = best
-        conf = max(0.5, min(0.99, float(s.confidence or 0.8)))
+        # The detector's score grades a seal's shape; the field's confidence is how sure we are
+        # a seal is there. A red ring that passed the detector's shape gates is one (bench/seals.py
+        # measures it); gray impressions and square stamps stay with their score (often review).
+        score = float(s.confidence or 0.5)
+        if s.color == "red" and s.shape in ("round", "oval"):
+            conf = 0.9 + 0.09 * min(1.0, max(0.0, (score - 0.5) / 0.45))
+        else:
+            conf = max(0.5, min(0.84, score))
         return Candidate(True, conf, view.number, tuple(int(v) for v in s.bbox), "seal", f"{s.color} {s.shape} seal",
                          spec.get("party", ""), 1.0, view, [])
     view = ctx.views[-1]

@@ -191,7 +191,10 @@ def extract(files: tuple[Path, ...], as_json: bool, explain: bool, workers: int 
 @click.argument("inbox", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same scans.")
 @click.option("--count", type=int, default=6, show_default=True, help="Number of submissions to write.")
-def demo(inbox: Path, seed: int, count: int) -> None:
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date the submissions are handed in (default: today, so they are judged as intended "
+                   "when ingested today).")
+def demo(inbox: Path, seed: int, count: int, as_of) -> None:
     """Write realistic generated scans (with ground truth under INBOX/.truth/) into INBOX."""
     try:
         from tests.corpus.cli import demo as write_demo
@@ -199,7 +202,7 @@ def demo(inbox: Path, seed: int, count: int) -> None:
         raise DocintakeError(
             "演示数据生成器不可用。The scan generator (tests/corpus) is not installed; run `make run` from a checkout."
         ) from exc
-    written = write_demo(inbox, seed, count)
+    written = write_demo(inbox, seed, count, as_of.date() if as_of else None)
     click.echo(f"wrote {len(written)} submissions into {inbox}")
 
 

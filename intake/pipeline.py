@@ -31,8 +31,12 @@ from .inbox import Submission, discover
 from .loaders import LoadedPage, check_file, encode_png, load
 from .model import Document, Line, Page
 from .ocr.runner import OcrJob, OcrRunner, cache_get, cache_put, image_key, rotate
+from .prefetch import Prefetcher
 
 log = logging.getLogger("docintake.pipeline")
+
+# Submissions whose pages are read ahead while the current one is extracted.
+READ_AHEAD = 3
 
 
 @dataclass
@@ -81,7 +85,8 @@ def _page_from_loaded(lp: LoadedPage, image_path: str, lines: list[Line], source
 
 
 def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner: OcrRunner,
-               db: sqlite_utils.Database | None = None) -> tuple[list[Page], list[Image.Image]]:
+               db: sqlite_utils.Database | None = None, prefetch: Prefetcher | None = None
+               ) -> tuple[list[Page], list[Image.Image]]:
     """Render, orient and read the pages of one file.
 
     Text-layer pages keep their own characters (exact, and ~100x faster than
@@ -100,6 +105,10 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
         if lp.text_lines is None:
             key = hashlib.sha256(f"{image_key(lp.image)}|{settings}".encode()).hexdigest()
             hit = cache_get(db, key) if db is not None else None
+            if hit is None and prefetch is not None:
+                hit = prefetch.take_result(key)
+                if hit is not None and db is not None:
+                    cache_put(db, key, runner.engine, hit)
             if hit is not None:
                 cached[i] = (hit, key)
             else:
@@ -340,7 +349,8 @@ def _store_pages(db, file_id: int, pages: list[Page]) -> list[Page]:
     return stored
 
 
-def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_name: str) -> None:
+def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_name: str,
+                      prefetch: Prefetcher | None = None) -> None:
     rows = db.execute(
         "SELECT id, name, sha256, ext, archive_path FROM files WHERE submission_id = ? AND status = 'archived' "
         "ORDER BY id",
@@ -348,8 +358,8 @@ def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_n
     ).fetchall()
     for file_id, name, sha, ext, apath in rows:
         try:
-            loaded = load(Path(apath), ext)
-            pages, images = read_pages(loaded, settings.pages_dir, sha, runner, db)
+            loaded = (prefetch.take_loaded(sha) if prefetch else None) or load(Path(apath), ext)
+            pages, images = read_pages(loaded, settings.pages_dir, sha, runner, db, prefetch)
         except InputError as err:
             _quarantine_archived(db, settings, sid, sub_name, file_id, name, apath, err)
             continue
@@ -449,7 +459,8 @@ def submission_json(db, sid: int) -> dict:
     }
 
 
-def ingest_submission(db, settings: Settings, runner: OcrRunner, sub: Submission) -> dict:
+def ingest_submission(db, settings: Settings, runner: OcrRunner, sub: Submission,
+                      prefetch: Prefetcher | None = None) -> dict:
     as_of = settings.as_of or date.today()
     sid = _get_submission(db, sub, as_of)
     for path, reason in sub.rejected:
@@ -463,7 +474,7 @@ def ingest_submission(db, settings: Settings, runner: OcrRunner, sub: Submission
             _quarantine_inbox_file(db, settings, sid, sub, path, err)
     for path in sub.files:
         _take_file(db, settings, sid, sub, path)
-    _process_archived(db, settings, runner, sid, sub.name)
+    _process_archived(db, settings, runner, sid, sub.name, prefetch)
     _copy_duplicates(db, sid)
     if sub.path.is_dir():
         _remove_empty_dirs(sub.path)
@@ -492,16 +503,22 @@ def ingest(inbox: Path, db: sqlite_utils.Database, settings: Settings, runner: O
     inbox = Path(inbox).resolve()  # stored paths must not depend on the caller's working directory
     own_runner = runner is None
     runner = runner or OcrRunner(settings.engine, settings.workers, settings.progress)
+    prefetch = Prefetcher(runner, settings.pages_dir, db)
     try:
         with inbox_lock(settings, inbox):
             submissions = discover(inbox)
             yield from resume_unfinished(db, settings, runner, {str(s.path) for s in submissions})
-            for sub in submissions:
+            for i, sub in enumerate(submissions):
+                # this submission's pages first, then the next ones', while this one is extracted
+                prefetch.ahead(submissions[i : i + READ_AHEAD])
                 try:
-                    yield ingest_submission(db, settings, runner, sub)
+                    yield ingest_submission(db, settings, runner, sub, prefetch)
                 except TransientError as err:
                     log.warning("will retry %s later: %s", sub.name, err.message)
+                finally:
+                    prefetch.forget(sub)
     finally:
+        prefetch.close()
         if own_runner:
             runner.close()
 

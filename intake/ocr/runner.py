@@ -134,6 +134,15 @@ class OcrRunner:
         raw = list(self._progress(pool.map(_worker, jobs), total=len(jobs)))
         return [OcrResult([Line.from_dict(d) for d in lines], rot) for lines, rot in raw]
 
+    def submit(self, job: OcrJob):
+        """One page to the pool, read asynchronously (a Future for `result_of`)."""
+        return self._get_pool().submit(_worker, job)
+
+    @staticmethod
+    def result_of(future) -> OcrResult:
+        lines, rot = future.result()
+        return OcrResult([Line.from_dict(d) for d in lines], rot)
+
     def _progress(self, it, total=None):
         if not self.progress:
             return it

@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from .corpus import write_corpus
 
 
-def demo(inbox: Path, seed: int = 0, count: int = 6) -> list[Path]:
-    return write_corpus(Path(inbox), seed=seed, count=count)
+def demo(inbox: Path, seed: int = 0, count: int = 6, as_of: date | None = None) -> list[Path]:
+    """Demo submissions dated ``as_of`` (default today), so that they are judged as intended
+    when ingested today: a licence or ID card valid then is valid now."""
+    as_of = as_of or date.today()
+    # vouchers need room in the year for contract, invoice and payment before the submission
+    as_of = max(as_of, date(as_of.year, 4, 1))
+    return write_corpus(Path(inbox), seed=seed, count=count, as_of=as_of)
 
 
 def main(argv=None) -> int:

@@ -52,10 +52,11 @@ def write_stack(packet: GeneratedPacket, inbox: Path, loose: bool = False) -> Pa
 
 
 def write_corpus(inbox_dir, seed: int = 0, count: int | None = None, kinds=None,
-                 quality: str | None = None) -> list[Path]:
+                 quality: str | None = None, as_of=None) -> list[Path]:
     """Valid packets of both kinds, defect packets, one submission scanned as a single multi-page PDF
     stack in its folder, and one loose single file (a whole packet as one PDF directly in INBOX).
     ``quality`` forces one quality level for everything (default: a realistic mix).
+    ``as_of`` dates every submission (default: dates drawn from the seed).
     Returns the submission paths (folders, and the loose file)."""
     inbox = Path(inbox_dir)
     inbox.mkdir(parents=True, exist_ok=True)
@@ -80,13 +81,13 @@ def write_corpus(inbox_dir, seed: int = 0, count: int | None = None, kinds=None,
         q = rng.choice(QUALITY_MIX)
         q = quality or q
         if step == "valid":
-            written.append(generate_packet(arg, next_seed(), None, q).write(inbox))
+            written.append(generate_packet(arg, next_seed(), None, q, as_of=as_of).write(inbox))
         elif step in ("stack", "loose"):
-            packet = generate_packet(arg, next_seed(), None, quality or "scan", stack=True)
+            packet = generate_packet(arg, next_seed(), None, quality or "scan", stack=True, as_of=as_of)
             written.append(write_stack(packet, inbox, loose=step == "loose"))
         else:
             kind = PACKET_DEFECTS[arg]
-            series = generate_packet_series(kind, next_seed(), arg, q)
+            series = generate_packet_series(kind, next_seed(), arg, q, as_of=as_of)
             if len(written) + len(series) > count and arg in SERIES_DEFECTS:
                 continue
             for p in series:

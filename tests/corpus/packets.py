@@ -298,17 +298,20 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
     return GeneratedPacket(name=name, documents=documents, truth=truth, kind=VOUCHER)
 
 
-def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, quality: str = "scan") -> list:
-    """Packets to ingest in this order into one database; only the last carries ``defect``."""
+def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, quality: str = "scan",
+                           as_of: date | None = None) -> list:
+    """Packets to ingest in this order into one database; only the last carries ``defect``.
+    ``as_of`` dates the (last) submission instead of the seed's drawn date."""
     if defect not in SERIES_DEFECTS:
-        return [generate_packet(kind, seed, defect, quality)]
+        return [generate_packet(kind, seed, defect, quality, as_of=as_of)]
     if kind != VOUCHER:
         raise ValueError(f"{defect} applies to {VOUCHER}")
     rng = random.Random(f"voucher:{seed}")
-    as_of = date(2026, rng.randint(4, 12), rng.randint(1, 28))
+    drawn = date(2026, rng.randint(4, 12), rng.randint(1, 28))
+    as_of = as_of or drawn
     client = make_org(rng, as_of)  # the same draws _voucher(seed) makes for its client
     if defect == "voucher.duplicate_contract":
-        twin = _voucher(seed, None, quality)
+        twin = _voucher(seed, None, quality, as_of=as_of)
         # the very same contract, invoice and receipt handed in again a little later
         later = min(as_of + timedelta(days=random.Random(f"dup:{seed}").randint(5, 20)), date(as_of.year, 12, 31))
         granted = Decimal(twin.truth["voucher_amount"])
@@ -333,14 +336,15 @@ def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, 
 
 
 def generate_packet(kind: str, seed: int = 0, defect: str | None = None, quality: str = "scan", *,
-                    stack: bool = False) -> GeneratedPacket:
-    """``stack=True``: every page goes through ``quality`` (for a submission scanned as one PDF)."""
+                    stack: bool = False, as_of: date | None = None) -> GeneratedPacket:
+    """``stack=True``: every page goes through ``quality`` (for a submission scanned as one PDF).
+    ``as_of``: the submission date (default: a date drawn from the seed)."""
     if defect is not None and PACKET_DEFECTS.get(defect) != kind:
         raise ValueError(f"defect {defect!r} does not apply to {kind!r} (see PACKET_DEFECTS)")
     if kind == MEMBERSHIP:
-        return _membership(seed, defect, quality)
+        return _membership(seed, defect, quality, as_of=as_of)
     if kind == VOUCHER:
         if defect in SERIES_DEFECTS:
-            return generate_packet_series(kind, seed, defect, quality)[-1]
-        return _voucher(seed, defect, quality, stack=stack)
+            return generate_packet_series(kind, seed, defect, quality, as_of=as_of)[-1]
+        return _voucher(seed, defect, quality, as_of=as_of, stack=stack)
     raise ValueError(f"kind must be one of {KINDS}")

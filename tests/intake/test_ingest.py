@@ -156,3 +156,30 @@ def test_extract_cli_reports_unreadable_files_in_the_contract_shape(tmp_path, te
     assert broken["error"] and broken["documents"] == []
     res = _docintake("ingest", tmp_path / "missing", "--db", tmp_path / "x.db")
     assert res.returncode == 2 and "收件箱不存在" in res.stderr
+
+
+def test_read_ahead_gives_the_same_pages_as_reading_one_by_one(tmp_path, text_page):
+    """With a pool, the next submissions' pages are OCR'd while one is extracted; nothing changes."""
+    from intake.db import connect
+
+    def make_inbox(root):
+        for i in range(4):
+            sub = root / f"sub{i}"
+            sub.mkdir(parents=True)
+            text_page([LINES[0], f"第{i}号", LINES[2]]).save(sub / "page.png")
+        return root
+
+    texts = {}
+    for workers in (1, 2):
+        root = tmp_path / f"w{workers}"
+        db = connect(root / "data" / "d.db")
+        out = list(ingest(make_inbox(root / "inbox"), db, Settings(data_dir=root / "data", workers=workers,
+                                                                 progress=False)))
+        assert [line["submission"] for line in out] == [f"sub{i}" for i in range(4)]
+        texts[workers] = db.execute(
+            "SELECT s.name, group_concat(l.text, '|') FROM submissions s JOIN files f ON f.submission_id = s.id "
+            "JOIN pages p ON p.file_id = f.id JOIN ocr_lines l ON l.page_id = p.id GROUP BY s.name ORDER BY s.name"
+        ).fetchall()
+        assert db.execute("SELECT count(*) FROM files WHERE status = 'processed'").fetchone()[0] == 4
+    assert texts[1] == texts[2]
+    assert all(f"第{i}号" in t for i, (_, t) in enumerate(texts[2]))

@@ -1,0 +1,104 @@
+"""Read ahead: the next submissions' pages are OCR'd while the current one is extracted.
+
+Without it the pool sits idle while the main process extracts, detects seals and
+writes the database, and a one-page file keeps one core of N busy. The prefetcher
+loads the files of the submissions that come next (read only: the inbox copy is
+archived and removed by the normal pass, as before), writes their page images where
+`read_pages` would, and hands their OCR to the pool. `read_pages` then takes the
+finished result instead of queuing the page again.
+
+Nothing here is a source of truth: a file that changes after it was read ahead
+has another SHA-256 and simply misses; a crash loses only work in flight.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from concurrent.futures import Future
+from pathlib import Path
+
+from . import archive
+from .inbox import Submission
+from .loaders import LoadedPage, check_file, encode_png, load
+from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, image_key
+
+log = logging.getLogger("docintake.prefetch")
+
+
+class Prefetcher:
+    def __init__(self, runner: OcrRunner, pages_dir: Path, db=None, max_pending: int | None = None):
+        self.runner = runner
+        self.pages_dir = pages_dir
+        self.db = db
+        # enough queued pages to keep every worker busy while one file is extracted
+        self.max_pending = max_pending or 2 * runner.workers + 1
+        self._futures: dict[str, Future] = {}  # OCR cache key -> result in flight
+        self._loaded: dict[str, list[LoadedPage]] = {}  # file SHA-256 -> its rendered pages
+        self._sha_of: dict[str, str] = {}  # inbox path -> SHA-256
+
+    @property
+    def enabled(self) -> bool:
+        return self.runner.workers > 1
+
+    def ahead(self, submissions: list[Submission]) -> None:
+        """Queue OCR for the pages of these submissions, in order, up to the pending limit."""
+        if not self.enabled:
+            return
+        settings = self.runner.settings_key()
+        for sub in submissions:
+            for path in sub.files:
+                if self._pending() >= self.max_pending:
+                    return
+                if str(path) in self._sha_of:
+                    continue
+                self._sha_of[str(path)] = ""
+                try:
+                    ext = check_file(path)
+                    sha = archive.sha256_file(path)
+                    if sha in self._loaded:
+                        continue
+                    loaded = load(path, ext)
+                except Exception:  # noqa: BLE001 - the normal pass reports (and quarantines) it
+                    continue
+                self._sha_of[str(path)] = sha
+                self._loaded[sha] = loaded
+                folder = self.pages_dir / sha[:2] / sha
+                folder.mkdir(parents=True, exist_ok=True)
+                for lp in loaded:
+                    if lp.text_lines is not None:
+                        continue
+                    key = hashlib.sha256(f"{image_key(lp.image)}|{settings}".encode()).hexdigest()
+                    if key in self._futures or (self.db is not None and cache_get(self.db, key) is not None):
+                        continue
+                    page_path = folder / f"{lp.number}.png"
+                    if not page_path.exists():
+                        archive.atomic_write_bytes(page_path, encode_png(lp.image))
+                    self._futures[key] = self.runner.submit(OcrJob(str(page_path), self.runner.engine))
+
+    def _pending(self) -> int:
+        return sum(1 for f in self._futures.values() if not f.done())
+
+    def take_loaded(self, sha: str) -> list[LoadedPage] | None:
+        return self._loaded.pop(sha, None)
+
+    def take_result(self, key: str) -> OcrResult | None:
+        fut = self._futures.pop(key, None)
+        if fut is None:
+            return None
+        try:
+            return self.runner.result_of(fut)
+        except Exception:  # noqa: BLE001 - read again the ordinary way, which reports errors
+            log.warning("read-ahead of a page failed; reading it again", exc_info=True)
+            return None
+
+    def forget(self, sub: Submission) -> None:
+        """Drop what was read ahead for a submission that is done (duplicates never take theirs)."""
+        for path in sub.files:
+            sha = self._sha_of.pop(str(path), "")
+            self._loaded.pop(sha, None)
+
+    def close(self) -> None:
+        for fut in self._futures.values():
+            fut.cancel()
+        self._futures.clear()
+        self._loaded.clear()
