@@ -210,8 +210,8 @@ def _score_ellipse(mask: np.ndarray, c: _Cand, ring_px: float, strict: bool = Fa
     coverage = float(sectors.mean()) / max(inside_frac, 0.5)
     coverage = min(coverage, 1.0)
     # thin-rim peak: best single scale's ink fraction
-    frac = prof.mean(axis=1)
-    peak = float(frac.max())
+    frac = prof.mean(axis=1) / max(inside_frac, 0.5)  # a seal cut by the page edge: judge the part we see
+    peak = min(1.0, float(frac.max()))
     peak_scale = float(rim_scales[int(frac.argmax())])
     # just outside the rim (beyond a rim thickness)
     out_lo = peak_scale + max(0.06, 2.5 * ring_px / R)
@@ -313,6 +313,17 @@ def _component_candidates(mask: np.ndarray, px_mm: float, lo_mm: float, hi_mm: f
             (ex, ey), (ea, eb), eang = cv2.fitEllipse(hull)
             out.append(_Cand(ex, ey, ea / 2, eb / 2, eang))
         out.append(_Cand(x + w / 2, y + h / 2, w / 2, h / 2, 0.0))
+        # A seal cut by the page edge (骑缝章 across a contract's pages, or a crooked scan):
+        # the part inside still gives the diameter across the edge and the centre.
+        H, W = mask.shape
+        if x <= 1 or x + w >= W - 1:
+            r = h / 2
+            if w < 1.6 * r:
+                out.append(_Cand(x + w - r if x <= 1 else x + r, y + r, r, r, 0.0))
+        if y <= 1 or y + h >= H - 1:
+            r = w / 2
+            if h < 1.6 * r:
+                out.append(_Cand(x + r, y + h - r if y <= 1 else y + r, r, r, 0.0))
         (rx, ry), (rw, rh), rang = cv2.minAreaRect(hull)
         if SQUARE_MM[0] * 0.85 <= max(rw, rh) / px_mm <= SQUARE_MM[1] * 1.1:
             out.append(_Cand(rx, ry, rw / 2, rh / 2, rang, "square", rw, rh))

@@ -27,8 +27,7 @@ CASES = [("business_license", 11, "scan"),
          pytest.param("commitment_letter", 12, "scan", marks=_known(
              "OCR reads 禹州 as 萬州 under the seal; signature detector says no signature")),
          ("id_card", 13, "scan"), ("authorization_letter", 14, "scan"),
-         pytest.param("service_contract", 15, "scan", marks=_known(
-             "corpus bug: the one-page contract's signature block is drawn below the page edge")),
+         ("service_contract", 15, "scan"),
          ("invoice", 16, "scan"), ("bank_receipt", 17, "scan"),
          pytest.param("application_form", 18, "scan", marks=_known(
              "the unit name's last characters are lost under the seal"))]

@@ -197,3 +197,13 @@ def test_seal_text_read_along_upper_arc(doc_type, seed, quality):
     text = read_seal_text(img, best)
     common = sum(1 for ch in set(truth["text"]) if ch in text)
     assert common >= 0.85 * len(set(truth["text"])), (text, truth["text"])
+
+def test_a_seal_cut_by_the_page_edge_is_found():
+    """The half of a cross-page seal (骑缝章) on a two-page contract's first page."""
+    from tests.corpus import generate_document
+
+    doc = generate_document("service_contract", seed=5084, quality="scan", seal=True)
+    edge = [s for s in doc.truth["seals"] if s["page"] == 1]
+    assert edge and edge[0]["bbox"][2] >= doc.pages[0].width - 1  # the generator cut it at the edge
+    found = detect_seals(doc.pages[0], doc.truth["dpi"])
+    assert any(iou(s.bbox, tuple(edge[0]["bbox"])) > 0.6 for s in found)
