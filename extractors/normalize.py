@@ -214,9 +214,9 @@ def _email(raw: str) -> Normalized | None:
 # Issuing authorities (登记机关, 签发机关) end in one of these; an OCR reading with stray
 # characters around the name (seal rim, label) is cut to the name itself.
 _AUTHORITY = re.compile(
-    r"(?P<prefix>[\u4e00-\u9fff]{2,}?)(?P<suffix>公安局[\u4e00-\u9fff]{2,6}?分局|市场监督管理局|市场监管局|"
-    r"工商行政管理总局|工商行政管理局|工商局|行政审批和政务信息管理局|行政审批服务局|行政审批局|审批服务局|"
-    r"公安局|人民政府|事业单位登记管理局)"
+    r"(?P<prefix>[\u4e00-\u9fff]{2,}?)(?P<suffix>(?:市场监督管理局|市场监管局|工商行政管理总局|工商行政管理局|"
+    r"工商局|行政审批和政务信息管理局|行政审批服务局|行政审批局|审批服务局|公安局|人民政府|事业单位登记管理局)"
+    r"(?:[\u4e00-\u9fff]{2,14}?分局)?)"
 )
 _DIVISION_END = re.compile(r"[省市县区旗州盟]$")
 
