@@ -16,7 +16,7 @@ from PIL import Image
 from intake.model import Document, FieldValue, Page
 
 from .classify import classify_page, split_documents
-from .layout import PageView
+from .layout import PageView, nk
 from .registry import DocType, Registry, load_registry
 from .strategies import STRATEGIES, Candidate, Context
 
@@ -118,12 +118,55 @@ def _reread(fs, cand: Candidate, ctx: Context, threshold: float) -> Candidate:
     return cand
 
 
+def _read_blank(fs, ctx: Context) -> Candidate | None:
+    """A required value whose label was read but not the value (a seal stamped across it):
+    read the space right of the label on its own, red removed. Never trusted without review."""
+    if not _reread_enabled():
+        return None
+    from .strategies import _candidate_hits
+
+    spec = next((s for s in fs.extract if s.get("strategy") == "label"
+                 and s.get("direction", "right-or-below") in ("right", "right-or-below")), None)
+    if spec is None:
+        return None
+    for view, hit in _candidate_hits(spec, ctx, spec.get("labels", []))[:1]:
+        img = ctx.image_of(view)
+        if img is None or view.page.source != "ocr":
+            return None
+        lab_h = max(1, hit.bbox[3] - hit.bbox[1])
+        x0 = hit.bbox[2] + 0.3 * lab_h
+        x1 = view.page.width * 0.95
+        # the value's space ends where the next label of the row begins
+        rest = view.rows[hit.row].chars[hit.end :]
+        keys = [nk(c.text) for c in rest]
+        for j, c in enumerate(rest):
+            if c.bbox[0] > x0 + 3 * lab_h and any(sk and "".join(keys[j : j + len(sk)]) == sk for sk in ctx.stop_keys):
+                x1 = min(x1, c.bbox[0] - 0.3 * lab_h)
+                break
+        if x1 - x0 < 3 * lab_h:
+            return None
+        from .reread import read_region
+
+        STATS["blank_reread_attempted"] += 1
+        got = read_region(img, (x0, hit.bbox[1], x1, hit.bbox[3]), float(lab_h), spec, ctx.engine_name)
+        if got is None:
+            return None
+        value, certainty, conf, how = got
+        STATS["blank_reread_filled"] += 1
+        bbox = (int(x0), int(hit.bbox[1]), int(x1), int(hit.bbox[3]))
+        return Candidate(value, min(0.8, conf * certainty), view.number, bbox, "label+blank_reread", how,
+                         hit.label, certainty, view, [])
+    return None
+
+
 def extract_document(dt: DocType, views: list[PageView], images: list, engine_name: str) -> tuple[dict[str, FieldValue], Context]:
     ctx = Context(dt, views, images, engine_name)
     out: dict[str, FieldValue] = {}
     threshold = dt.confidence_threshold
     for fs in dt.fields:
         cand = extract_field(fs, ctx)
+        if cand is None and fs.required and fs.type == "string":
+            cand = _read_blank(fs, ctx)
         if cand is None:
             continue
         cand = _reread(fs, cand, ctx, threshold)

@@ -124,3 +124,33 @@ def reread_value(image: Image.Image, cand, spec: dict, engine_name: str):
 
 def _agrees(a, b) -> bool:
     return compare_key(a) == compare_key(b)
+
+
+def read_region(image: Image.Image, box, char_h: float, spec: dict, engine_name: str):
+    """(value, certainty, confidence, text) read from a region with red seal ink removed, or None.
+
+    For a value the page-level reading lost entirely, typically under the applicant's seal
+    stamped across it: the space right of its label is read again on its own."""
+    from intake.ocr.base import get_engine
+    from intake.ocr.preprocess import remove_red
+
+    norm = NORMALIZERS[spec.get("normalizer", "text")]
+    crop = remove_red(_crop(image.convert("RGB"), box, pad_x=0, pad_y=0.2 * char_h))
+    up = _prepare(crop, char_h)
+    best = None
+    eng = get_engine(engine_name)
+    for how, img in (("cell", up), ("cell-binarized", _binarize(up))):
+        try:
+            text, conf = _read(eng, img)
+        except Exception:
+            log.exception("reading a blank value's region failed")
+            continue
+        for s in spec.get("strip", []):
+            text = text.replace(s, "")
+        text = text.strip("()（）[]【】 ")
+        n = norm(text) if text else None
+        if n is None or n.value in ("", None):
+            continue
+        if best is None or conf * n.certainty > best[2] * best[1]:
+            best = (n.value, n.certainty, conf, f"{how}:{text}")
+    return best
