@@ -55,7 +55,7 @@ class Prefetcher:
                 try:
                     ext = check_file(path)
                     sha = archive.sha256_file(path)
-                    if sha in self._loaded:
+                    if sha in self._loaded or self._known(sha):
                         continue
                     loaded = load(path, ext)
                 except Exception:  # noqa: BLE001 - the normal pass reports (and quarantines) it
@@ -74,6 +74,13 @@ class Prefetcher:
                     if not page_path.exists():
                         archive.atomic_write_bytes(page_path, encode_png(lp.image))
                     self._futures[key] = self.runner.submit(OcrJob(str(page_path), self.runner.engine))
+
+    def _known(self, sha: str) -> bool:
+        """Already in the archive: the normal pass records it as a duplicate and reads nothing."""
+        if self.db is None:
+            return False
+        return self.db.execute("SELECT 1 FROM files WHERE sha256 = ? AND status IN ('archived', 'processed', "
+                               "'quarantined') LIMIT 1", [sha]).fetchone() is not None
 
     def _pending(self) -> int:
         return sum(1 for f in self._futures.values() if not f.done())
