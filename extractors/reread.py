@@ -135,7 +135,7 @@ def read_region(image: Image.Image, box, char_h: float, spec: dict, engine_name:
     from intake.ocr.preprocess import remove_red
 
     norm = NORMALIZERS[spec.get("normalizer", "text")]
-    crop = remove_red(_crop(image.convert("RGB"), box, pad_x=0, pad_y=0.2 * char_h))
+    crop = remove_red(_crop(image, box, pad_x=0, pad_y=0.2 * char_h).convert("RGB"))
     up = _prepare(crop, char_h)
     best = None
     eng = get_engine(engine_name)
