@@ -30,7 +30,7 @@ from .errors import InputError, LockedError, TransientError
 from .inbox import Submission, discover
 from .loaders import LoadedPage, check_file, encode_png, load
 from .model import Document, Line, Page
-from .ocr.runner import OcrJob, OcrRunner, cache_get, cache_put, image_key, rotate
+from .ocr.runner import OcrJob, OcrRunner, cache_get, cache_key, cache_put, image_key, rotate
 from .prefetch import Prefetcher
 
 log = logging.getLogger("docintake.pipeline")
@@ -103,7 +103,7 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
             archive.atomic_write_bytes(path, encode_png(lp.image))
         paths.append(path)
         if lp.text_lines is None:
-            key = hashlib.sha256(f"{image_key(lp.image)}|{settings}".encode()).hexdigest()
+            key = cache_key(lp.image, settings)
             hit = cache_get(db, key) if db is not None else None
             if hit is None and prefetch is not None:
                 hit = prefetch.take_result(key)

@@ -12,7 +12,6 @@ has another SHA-256 and simply misses; a crash loses only work in flight.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from concurrent.futures import Future
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from . import archive
 from .inbox import Submission
 from .loaders import LoadedPage, check_file, encode_png, load
-from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, image_key
+from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, cache_key
 
 log = logging.getLogger("docintake.prefetch")
 
@@ -67,7 +66,7 @@ class Prefetcher:
                 for lp in loaded:
                     if lp.text_lines is not None:
                         continue
-                    key = hashlib.sha256(f"{image_key(lp.image)}|{settings}".encode()).hexdigest()
+                    key = cache_key(lp.image, settings)
                     if key in self._futures or (self.db is not None and cache_get(self.db, key) is not None):
                         continue
                     page_path = folder / f"{lp.number}.png"

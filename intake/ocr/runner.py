@@ -44,6 +44,11 @@ def image_key(image: Image.Image) -> str:
     return h.hexdigest()
 
 
+def cache_key(image: Image.Image, settings: str) -> str:
+    """The OCR cache's key for a page: its pixels plus the engine's settings."""
+    return hashlib.sha256(f"{image_key(image)}|{settings}".encode()).hexdigest()
+
+
 def _quality(lines: list[Line]) -> float:
     chars = sum(len(l.text) for l in lines)
     if not chars:
