@@ -2,17 +2,23 @@
 
 Hooks only; the pages are in `views.py`, the data access in `service.py`.
 
-Auth in one paragraph: a signed, HttpOnly, SameSite=Lax cookie (`docintake_session`, made with
-`datasette.sign`) names the user and their session epoch; `actor_from_request` turns it into an
-actor after checking the user is still active in the `users` table. An ASGI wrapper lets nothing
-but static files and the sign-in page through for anonymous requests (browsers are redirected to
-sign in, anything else gets 403), and `permission_allowed` denies every action to anonymous or
-foreign actors and the raw personal-data tables to viewers.
+Auth in one paragraph: an HttpOnly, SameSite=Lax cookie (`docintake_session`, or
+`__Host-docintake_session` behind HTTPS) holds a random token naming a row of the `sessions`
+table (review/sessions.py); `actor_from_request` turns a live, unrevoked session of an active
+user into an actor. An ASGI wrapper (outermost, before Datasette's CSRF check) lets nothing but
+static files and the sign-in page through for anonymous requests (browsers are redirected to
+sign in, anything else gets 403), refuses POSTs from another origin (Origin / Sec-Fetch-Site)
+and bodies over a size cap, and adds frame-ancestors 'none' to every response.
+`permission_allowed` denies every action to anonymous or foreign actors, the raw
+personal-data tables to viewers, and password hashes and the unmasked outbox to everyone;
+`prepare_connection` backs that with an SQLite authorizer so that an admin's SQL cannot read
+them either.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +27,14 @@ from urllib.parse import quote
 from datasette import hookimpl
 from datasette.utils.asgi import Request, Response
 
-from . import auth, views
+from . import auth, sessions, views
+from .guard import OPEN_PATHS, OPEN_PREFIXES, gate_wrapper  # noqa: F401  (re-exported)
 from .metadata import metadata_for
 
 log = logging.getLogger(__name__)
 
 PLUGIN = "docintake-review"
 HERE = Path(__file__).resolve().parent
-OPEN_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/review/static/", "/-/review/login")
-OPEN_PATHS = ("/favicon.ico", "/robots.txt")
 
 # Tables and views a viewer may not read in Datasette: they hold personal data unmasked.
 # `submissions` and `verified_records` carry reviewers' free-text comments; viewers list
@@ -39,8 +44,15 @@ VIEWER_DENIED = {
     "outbox", "deliveries", "submissions", "verified_records",
     "pages_fts", "pages_fts_data", "pages_fts_idx", "pages_fts_docsize", "pages_fts_config",
 }
-# Nobody reads these through Datasette (password hashes; internal bookkeeping).
-ALWAYS_DENIED = {"users"}
+# Nobody reads these through Datasette: password hashes, session tokens, sign-in attempts, the
+# unmasked outbox payloads and what the receiver answered. The plugin reads them on its own
+# connections (intake.db.connect), never on Datasette's.
+ALWAYS_DENIED = {"users", "sessions", "login_attempts", "outbox", "deliveries"}
+# Columns no SQL on Datasette's connections may read (an admin's ad-hoc SQL included): the
+# authorizer turns them into NULL. `users` keeps its other columns (the sign-in gate reads
+# username/role/active through Datasette).
+DENIED_COLUMNS = {"users": {"password_hash"}}  # session ids are SHA-256 of tokens: not replayable
+DENIED_TABLES = {"outbox", "deliveries", "login_attempts"}
 
 
 @dataclass
@@ -48,6 +60,8 @@ class State:
     database: str | None = None
     path: str | None = None
     revalidate: str | None = None
+    https: bool = False  # behind an HTTPS reverse proxy: __Host- and Secure cookies
+    origins: tuple = ()  # extra origins allowed to POST (e.g. the proxy's public address)
 
 
 def state(datasette) -> State:
@@ -92,6 +106,8 @@ def startup(datasette):
         st = state(datasette)
         cfg = datasette.plugin_config(PLUGIN) or {}
         st.revalidate = cfg.get("revalidate")
+        st.https = bool(cfg.get("https")) or os.environ.get("DOCINTAKE_HTTPS", "") in ("1", "true", "yes")
+        st.origins = tuple(o.rstrip("/") for o in (cfg.get("origins") or []))
         wanted = cfg.get("database")
         for name, db in datasette.databases.items():
             if db.is_memory or not db.path or (wanted and name != wanted):
@@ -123,20 +139,21 @@ def get_metadata(datasette, key, database, table):
 
 # ---------------------------------------------------------------- authentication
 
+def session_token(request_or_cookies) -> str | None:
+    cookies = getattr(request_or_cookies, "cookies", request_or_cookies)
+    return cookies.get(sessions.SECURE_COOKIE) or cookies.get(sessions.COOKIE)
+
+
 async def resolve_actor(datasette, request) -> dict | None:
-    session = auth.read_session(datasette, request.cookies.get(auth.COOKIE))
     st = state(datasette)
-    if session is None or not st.database:
+    params = sessions.lookup_params(session_token(request))
+    if params is None or not st.database:
         return None
-    username, epoch = session
     db = datasette.get_database(st.database)
-    result = await db.execute(
-        "SELECT id, username, display_name, role, active, session_epoch FROM users WHERE username = ?", [username]
-    )
-    row = result.first()
-    if row is None or not row["active"] or row["session_epoch"] != epoch:
+    row = (await db.execute(sessions.LOOKUP_SQL, params)).first()
+    if row is None or row["role"] not in auth.ROLES:
         return None
-    user = auth.User(row["id"], row["username"], row["display_name"] or "", row["role"], True, epoch)
+    user = auth.User(row["id"], row["username"], row["display_name"] or "", row["role"], True, row["session_epoch"])
     return user.actor()
 
 
@@ -150,39 +167,9 @@ def actor_from_request(datasette, request):
     return inner
 
 
-def _wants_html(scope) -> bool:
-    path = scope["path"]
-    if scope["method"] not in ("GET", "HEAD"):
-        return False
-    if path.endswith((".json", ".csv", ".db", ".png", ".jpg")) or b"_format=" in scope.get("query_string", b""):
-        return False
-    accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
-    return "application/json" not in accept or "text/html" in accept
-
-
 @hookimpl
 def asgi_wrapper(datasette):
-    def wrap(app):
-        async def gate(scope, receive, send):
-            if scope.get("type") != "http":
-                return await app(scope, receive, send)
-            path = scope.get("path", "")
-            if path.startswith(OPEN_PREFIXES) or path in OPEN_PATHS:
-                return await app(scope, receive, send)
-            actor = await resolve_actor(datasette, Request(scope, receive))
-            if actor is not None:
-                return await app(dict(scope, docintake_actor=actor), receive, send)
-            if _wants_html(scope):
-                target = path + (("?" + scope["query_string"].decode("latin-1")) if scope.get("query_string") else "")
-                response = Response.redirect("/-/review/login?next=" + quote(target, safe=""))
-            else:
-                response = Response.json({"ok": False, "error": "请先登录。Sign in first.", "status": 403},
-                                         status=403)
-            await response.asgi_send(send)
-
-        return gate
-
-    return wrap
+    return gate_wrapper(datasette, resolve_actor, lambda: state(datasette))
 
 
 # ---------------------------------------------------------------- authorization
@@ -213,11 +200,21 @@ def permission_allowed(datasette, actor, action, resource):
     return None
 
 
+def _authorizer(action, arg1, arg2, dbname, source):
+    # SQLITE_READ: arg1 table, arg2 column. Views over these tables are checked too, since
+    # SQLite reports the underlying table's columns.
+    if action == sqlite3.SQLITE_READ:
+        if arg1 in DENIED_TABLES or arg2 in DENIED_COLUMNS.get(arg1, ()):
+            return sqlite3.SQLITE_IGNORE  # read as NULL
+    return sqlite3.SQLITE_OK
+
+
 @hookimpl
 def prepare_connection(conn):
     from intake.masking import register
 
     register(conn)
+    conn.set_authorizer(_authorizer)
 
 
 @hookimpl
