@@ -415,17 +415,19 @@ async def users_page(datasette, request):
                        {"users": users, "roles": auth.ROLE_ZH, "error": error}, status=status)
 
 
+# Ids match anything up to "/" or "." so that a bad one ("²", 30 digits) reaches the view and
+# gets a 404 from `plain_id` instead of falling through to Datasette's own routing.
 ROUTES = [
     (r"^/-/review/login$", login),
     (r"^/-/review/logout$", logout),
     (r"^/-/review/static/(?P<path>.*)$", asgi_static(HERE / "static")),
     (r"^/-/review(\.json)?$", queue),
     (r"^/-/review/next$", next_submission),
-    (r"^/-/review/submission/(?P<submission_id>[0-9]+)(\.json)?$", submission),
-    (r"^/-/review/submission/(?P<submission_id>[0-9]+)/field$", correct),
-    (r"^/-/review/submission/(?P<submission_id>[0-9]+)/decide$", decide),
-    (r"^/-/review/file/(?P<file_id>[0-9]+)/requeue$", requeue),
-    (r"^/-/review/page/(?P<page_id>[0-9]+)\.png$", page_image),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)(\.json)?$", submission),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/field$", correct),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/decide$", decide),
+    (r"^/-/review/file/(?P<file_id>[^/.]+)/requeue$", requeue),
+    (r"^/-/review/page/(?P<page_id>[^/.]+)\.png$", page_image),
     (r"^/-/review/audit$", audit_page),
     (r"^/-/review/users$", users_page),
 ]
