@@ -225,11 +225,17 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
     role = _role(request)
     masked = role == "viewer"
     data = await _run(datasette, service.submission, submission_id, masked)
+    staff = role in ("reviewer", "admin")
+    decided = bool(data["submission"].get("decision"))
     data.update({
         "role": role,
-        "can_edit": role in ("reviewer", "admin"),
+        # a decided submission is read-only for everyone until reopened
+        "can_edit": staff and not decided,
+        "can_reopen": staff and decided,
+        "decided": decided,
+        "open_errors": [f for f in data["findings"] if f["severity"] == "error"],
         "masked": masked,
-        "can_requeue": service.requeue_available() is not None and role in ("reviewer", "admin"),
+        "can_requeue": service.requeue_available() is not None and staff and not decided,
         "database": _state(datasette).database,
     })
     return data
@@ -251,10 +257,11 @@ async def _after_write(datasette, request, submission_id: int, version: int, mes
     if _wants_json(request):
         ctx = await _submission_context(datasette, request, submission_id)
         findings_html = await datasette.render_template("_review_findings.html", ctx, request=request)
+        overrides_html = await datasette.render_template("_review_overrides.html", ctx, request=request)
         return Response.json({
             "ok": True, "version": version, "message": message, "warning": warning,
             "status": ctx["submission"]["status"], "status_zh": ctx["submission"]["status_zh"],
-            "finding_count": len(ctx["findings"]), "findings_html": findings_html,
+            "finding_count": len(ctx["findings"]), "findings_html": findings_html, "overrides_html": overrides_html,
             "flags": {f["uid"]: f["flag"] for d in ctx["documents"] for f in d["field_list"]},
         })
     datasette.add_message(request, message)
@@ -283,8 +290,9 @@ async def decide(datasette, request):
         _require(request, "reviewer", "admin", post=True)
         form = await request.post_vars()
         decision = form.get("decision") or ""
+        overrides = {k[len("override_"):]: v for k, v in form.items() if k.startswith("override_")}
         version = await _run(datasette, service.decide, submission_id, form.get("version"), decision,
-                             form.get("comment") or "", request.actor["id"])
+                             form.get("comment") or "", request.actor["id"], overrides)
     except ReviewError as exc:
         return await _error(datasette, request, exc)
     message = "已批准该申请。" if decision == "approve" else "已驳回该申请。"
@@ -292,6 +300,19 @@ async def decide(datasette, request):
         return await _after_write(datasette, request, submission_id, version, message, None)
     datasette.add_message(request, message)
     return Response.redirect(f"/-/review/submission/{submission_id}")
+
+
+async def reopen(datasette, request):
+    try:
+        submission_id = _url_id(request, "submission_id")
+        _require(request, "reviewer", "admin", post=True)
+        form = await request.post_vars()
+        version = await _run(datasette, service.reopen, submission_id, form.get("version"),
+                             form.get("reason") or "", request.actor["id"])
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    warning = await _run(datasette, service.run_revalidation, submission_id, _state(datasette).revalidate)
+    return await _after_write(datasette, request, submission_id, version, "已重新打开该申请并重新校验。", warning)
 
 
 async def requeue(datasette, request):
@@ -426,6 +447,7 @@ ROUTES = [
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)(\.json)?$", submission),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/field$", correct),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/decide$", decide),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/reopen$", reopen),
     (r"^/-/review/file/(?P<file_id>[^/.]+)/requeue$", requeue),
     (r"^/-/review/page/(?P<page_id>[^/.]+)\.png$", page_image),
     (r"^/-/review/audit$", audit_page),

@@ -314,20 +314,83 @@ async def test_approve_and_reject(login, built):
     s = await login("shen")
     r = await s.post(f"/-/review/submission/{built['sid2']}/decide", {"version": 1, "decision": "reject"})
     assert r.status_code == 400 and "驳回理由" in r.text
+    # open error findings: approving needs a written reason for each
+    errors = query(built, "SELECT id, rule FROM findings WHERE submission_id = ? AND severity = 'error' ORDER BY id",
+                   (built["sid2"],))
+    assert errors
     r = await s.post(f"/-/review/submission/{built['sid2']}/decide",
                      {"version": 1, "decision": "approve", "comment": "材料齐全"})
+    assert r.status_code == 400 and "超越理由" in r.text
+    partial = {f"override_{errors[0][0]}": "已电话核实"} if len(errors) > 1 else {f"override_{errors[0][0]}": " "}
+    r = await s.post(f"/-/review/submission/{built['sid2']}/decide",
+                     {"version": 1, "decision": "approve", "comment": "材料齐全", **partial})
+    assert r.status_code == 400 and "超越理由" in r.text
+    overrides = {f"override_{fid}": f"理由{i}：原件已当面核对" for i, (fid, _) in enumerate(errors)}
+    r = await s.post(f"/-/review/submission/{built['sid2']}/decide",
+                     {"version": 1, "decision": "approve", "comment": "材料齐全", **overrides})
     assert r.status_code == 302
     row = query(built, "SELECT status, decision, decided_by, decision_comment, version FROM submissions WHERE id = ?",
                 (built["sid2"],))[0]
-    assert row == ("verified", "approved", "shen", "材料齐全", 2)
+    assert row[:3] == ("verified", "approved", "shen") and row[4] == 2
+    assert row[3].startswith("材料齐全") and all(f"超越错误 {rule}：理由{i}" in row[3] for i, (_, rule) in enumerate(errors))
+    stored = query(built, "SELECT rule, reason, actor FROM override_reasons WHERE submission_id = ? ORDER BY id",
+                   (built["sid2"],))
+    assert stored == [(rule, f"理由{i}：原件已当面核对", "shen") for i, (_, rule) in enumerate(errors)]
+    assert len(query(built, "SELECT 1 FROM audit WHERE action = 'override'")) == len(errors)
     r = await s.post(f"/-/review/submission/{built['sid']}/decide",
                      {"version": 1, "decision": "reject", "comment": "身份证号码有误"})
     assert query(built, "SELECT status, decision FROM submissions WHERE id = ?", (built["sid"],))[0] == \
         ("rejected", "rejected")
     actions = query(built, "SELECT action, comment FROM audit WHERE action IN ('approve', 'reject') ORDER BY id")
-    assert actions == [("approve", "材料齐全"), ("reject", "身份证号码有误")]
+    assert [a for a, _ in actions] == ["approve", "reject"] and actions[0][1].startswith("材料齐全")
+    assert actions[1][1] == "身份证号码有误"
     r = await s.post(f"/-/review/submission/{built['sid3']}/decide", {"version": 1, "decision": "approve"})
     assert r.status_code == 400  # quarantined
+
+
+async def test_a_decided_submission_is_read_only_until_reopened(login, built):
+    s, admin = await login("shen"), await login("li")
+    sid = built["sid"]
+    r = await s.post(f"/-/review/submission/{sid}/decide", {"version": 1, "decision": "reject", "comment": "缺材料"})
+    assert r.status_code == 302
+    doc = _doc_id(built, "business_license")
+    # edits, re-decisions and requeues are refused with a Chinese message; nothing changes
+    r = await admin.post(f"/-/review/submission/{sid}/field",
+                         {"version": 2, "document_id": doc, "key": "name", "value": "改过的名称"}, json_accept=True)
+    assert r.status_code == 409 and "已有审核结论" in r.json()["error"] and "重新打开" in r.json()["error"]
+    r = await admin.post(f"/-/review/submission/{sid}/decide", {"version": 2, "decision": "approve"})
+    assert r.status_code == 409 and "已有审核结论" in r.text
+    r = await admin.post(f"/-/review/submission/{sid}/decide", {"version": 2, "decision": "reject", "comment": "再驳"})
+    assert r.status_code == 409
+    assert query(built, "SELECT status, decision, decided_by, version FROM submissions WHERE id = ?", (sid,))[0] == \
+        ("rejected", "rejected", "shen", 2)
+    page = await admin.get(f"/-/review/submission/{sid}")
+    assert "rv-reopen" in page.text and "rv-approve" not in page.text and "内容只读" in page.text
+    # reopening needs a reason, is audited, clears the decision and re-runs validation
+    r = await admin.post(f"/-/review/submission/{sid}/reopen", {"version": 2, "reason": "  "})
+    assert r.status_code == 400 and "理由" in r.text
+    r = await admin.post(f"/-/review/submission/{sid}/reopen", {"version": 2, "reason": "申请人补交了材料"},
+                         json_accept=True)
+    assert r.status_code == 200, r.text
+    row = query(built, "SELECT status, decision, decided_by, decided_at, decision_comment, version FROM submissions "
+                       "WHERE id = ?", (sid,))[0]
+    assert row[1:5] == (None, None, None, None) and row[5] == 3 and row[0] in ("rejected", "needs_review", "ready")
+    assert query(built, "SELECT actor, comment FROM audit WHERE action = 'reopen'") == [("li", "申请人补交了材料")]
+    assert query(built, "SELECT COUNT(*) FROM events WHERE kind = 'revalidated' AND submission_id = ?", (sid,))[0][0]
+    r = await admin.post(f"/-/review/submission/{sid}/field",
+                         {"version": 3, "document_id": doc, "key": "name", "value": "许昌恒达科技股份有限公司"})
+    assert r.status_code == 302
+    r = await admin.post(f"/-/review/submission/{sid}/reopen", {"version": 4, "reason": "再开"})
+    assert r.status_code == 400 and "无需重新打开" in r.text
+
+
+async def test_viewer_cannot_reopen(login, built):
+    s = await login("shen")
+    await s.post(f"/-/review/submission/{built['sid']}/decide", {"version": 1, "decision": "reject", "comment": "x"})
+    v = await login("zhou")
+    r = await v.post(f"/-/review/submission/{built['sid']}/reopen", {"version": 2, "reason": "想改"})
+    assert r.status_code == 403
+    assert query(built, "SELECT decision FROM submissions WHERE id = ?", (built["sid"],))[0][0] == "rejected"
 
 
 async def test_viewer_cannot_write(login, built):
