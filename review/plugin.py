@@ -30,20 +30,18 @@ from datasette.utils.asgi import Request, Response
 from . import auth, sessions, views
 from .guard import OPEN_PATHS, OPEN_PREFIXES, gate_wrapper  # noqa: F401  (re-exported)
 from .metadata import metadata_for
+from intake.masking import PERSONAL_VALUES_SQL
 
 log = logging.getLogger(__name__)
 
 PLUGIN = "docintake-review"
 HERE = Path(__file__).resolve().parent
 
-# Tables and views a viewer may not read in Datasette: they hold personal data unmasked.
-# `submissions` and `verified_records` carry reviewers' free-text comments; viewers list
-# submissions through the masked `review_queue` view and the review pages instead.
-VIEWER_DENIED = {
-    "fields", "ocr_lines", "ocr_words", "pages", "findings", "audit", "ocr_cache", "events",
-    "outbox", "deliveries", "submissions", "verified_records",
-    "pages_fts", "pages_fts_data", "pages_fts_idx", "pages_fts_docsize", "pages_fts_config",
-}
+# The only tables and views a viewer may read in Datasette (an allow-list, so that a table a
+# later migration adds is closed to viewers until someone decides otherwise). Everything else
+# holds personal data unmasked, server paths, or staff accounts; viewers read submissions
+# through the masked views and the review pages.
+VIEWER_ALLOWED = {"review_queue", "fields_masked", "audit_masked"}
 # Nobody reads these through Datasette: password hashes, session tokens, sign-in attempts, the
 # unmasked outbox payloads and what the receiver answered. The plugin reads them on its own
 # connections (intake.db.connect), never on Datasette's.
@@ -193,7 +191,7 @@ def permission_allowed(datasette, actor, action, resource):
         table = resource[1]
         if table in ALWAYS_DENIED:
             return False
-        if role == "viewer" and table in VIEWER_DENIED:
+        if role == "viewer" and table not in VIEWER_ALLOWED:
             return False
     if action == "view-query" and resource and role == "viewer":
         return resource[1].startswith("masked_") or False
@@ -221,21 +219,25 @@ def prepare_connection(conn):
 def canned_queries(datasette, database, actor):
     if database != state(datasette).database:
         return None
+    values = PERSONAL_VALUES_SQL.format(sid="f.submission_id")
+    page_text = f"docintake_mask_text(p.text, {values})"
     return {
         "masked_page_text": {
             "title": "页面文字（脱敏）",
-            "description": "按关键词查找页面识别文字；长数字（身份证号、电话、账号）已脱敏。",
+            "description": "按关键词查找页面识别文字；身份证号、电话、账号、住址等个人信息已脱敏。",
             "sql": (
-                "SELECT p.id AS page_id, f.submission_id, f.name AS 文件, p.number AS 页码, "
-                "docintake_mask_text(p.text) AS 文字 FROM pages p JOIN files f ON f.id = p.file_id "
-                "WHERE :q = '' OR instr(docintake_mask_text(p.text), :q) > 0 ORDER BY p.id LIMIT 200"
+                f"SELECT p.id AS page_id, f.submission_id, docintake_mask_text(f.name, {values}) AS 文件, "
+                f"p.number AS 页码, {page_text} AS 文字 FROM pages p JOIN files f ON f.id = p.file_id "
+                f"WHERE :q = '' OR instr({page_text}, :q) > 0 ORDER BY p.id LIMIT 200"
             ),
         },
         "masked_ocr_lines": {
             "title": "识别文字行（脱敏）",
             "sql": (
-                "SELECT l.page_id, l.idx AS 行号, docintake_mask_text(l.text) AS 文字, l.confidence AS 置信度 "
-                "FROM ocr_lines l WHERE :page_id = '' OR l.page_id = :page_id ORDER BY l.page_id, l.idx LIMIT 1000"
+                f"SELECT l.page_id, l.idx AS 行号, docintake_mask_text(l.text, {values}) AS 文字, "
+                "l.confidence AS 置信度 FROM ocr_lines l JOIN pages p ON p.id = l.page_id "
+                "JOIN files f ON f.id = p.file_id "
+                "WHERE :page_id = '' OR l.page_id = :page_id ORDER BY l.page_id, l.idx LIMIT 1000"
             ),
         },
     }

@@ -194,7 +194,7 @@ async def queue(datasette, request):
     status = request.args.get("status", "pending")
     packet = request.args.get("packet", "")
     q = (request.args.get("q") or "").strip()
-    data = await _run(datasette, service.queue, status, packet, q)
+    data = await _run(datasette, service.queue, status, packet, q, _role(request) == "viewer")
     if _wants_json(request) or request.path.endswith(".json"):
         return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"]})
     tabs = [("pending", "待处理", data["pending"])] + [
@@ -352,12 +352,13 @@ def _image_bytes(db, page_id: int, db_path: str, redact: bool):
         return path.read_bytes(), kind.get(path.suffix.lower(), "application/octet-stream")
     from PIL import Image, ImageDraw
 
-    boxes = service.personal_boxes(db, page_id)
+    boxes = service.redaction_boxes(db, page_id)
     with Image.open(path) as im:
         im = im.convert("RGB")
         draw = ImageDraw.Draw(im)
         for box in boxes:
-            draw.rectangle(box, fill=(60, 60, 60))
+            x0, y0, x1, y1 = box
+            draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill=(60, 60, 60))
         out = io.BytesIO()
         im.save(out, "PNG")
     return out.getvalue(), "image/png"
