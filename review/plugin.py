@@ -60,6 +60,7 @@ class State:
     revalidate: str | None = None
     https: bool = False  # behind an HTTPS reverse proxy: __Host- and Secure cookies
     origins: tuple = ()  # extra origins allowed to POST (e.g. the proxy's public address)
+    trusted_proxies: tuple = ()  # peers whose X-Forwarded-For names the real client
 
 
 def state(datasette) -> State:
@@ -106,6 +107,7 @@ def startup(datasette):
         st.revalidate = cfg.get("revalidate")
         st.https = bool(cfg.get("https")) or os.environ.get("DOCINTAKE_HTTPS", "") in ("1", "true", "yes")
         st.origins = tuple(o.rstrip("/") for o in (cfg.get("origins") or []))
+        st.trusted_proxies = tuple(cfg.get("trusted_proxies") or ())
         wanted = cfg.get("database")
         for name, db in datasette.databases.items():
             if db.is_memory or not db.path or (wanted and name != wanted):

@@ -118,9 +118,17 @@ def safe_next(target: str | None) -> str:
 _safe_next = safe_next
 
 
-def _client(request) -> str:
+def _client(request, trusted: tuple = ()) -> str:
+    """The client's address for sign-in throttling. Behind a reverse proxy listed in the
+    `trusted_proxies` setting, the address the proxy appended to X-Forwarded-For (the last
+    entry: earlier ones are whatever the client sent)."""
     client = request.scope.get("client")
-    return str(client[0]) if client else "unknown"
+    peer = str(client[0]) if client else "unknown"
+    if peer in trusted:
+        forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1][:64]
+    return peer
 
 
 def _cookie_name(datasette) -> str:
@@ -155,15 +163,16 @@ async def login(datasette, request):
     if len(password) > auth.MAX_PASSWORD or len(username) > 64:
         return await again("用户名或密码错误。", 401)
     try:
-        attempt = await _run(datasette, throttle.begin, username, _client(request))
+        client = _client(request, _state(datasette).trusted_proxies)
+        attempt = await _run(datasette, throttle.begin, username, client)
     except throttle.Throttled as exc:
         return await again(exc.message, 429)
     user = await _run(datasette, auth.authenticate, username, password)
     if user is None:
-        log.info("failed sign-in for %r from %s", username, _client(request))
+        log.info("failed sign-in for %r from %s", username, client)
         return await again("用户名或密码错误。", 401)
     await _run(datasette, throttle.succeeded, attempt)
-    token = await _run(datasette, auth.start_session, user, _client(request))
+    token = await _run(datasette, auth.start_session, user, client)
     response = Response.redirect(next_url)
     response.set_cookie(_cookie_name(datasette), token, max_age=auth.SESSION_SECONDS,
                         httponly=True, samesite="lax", secure=_secure(datasette, request), path="/")

@@ -550,3 +550,32 @@ async def test_reviewer_correction_survives_a_pipeline_rerun(login, built):
     assert rows == [(builder.GOOD_ID, "reviewer")]
     r = await s.get(f"/-/review/submission/{built['sid']}")
     assert builder.GOOD_ID in r.text and "id.checksum" not in r.text
+
+
+async def test_throttling_uses_x_forwarded_for_only_from_a_trusted_proxy(built, session):
+    # untrusted peer: a spoofed X-Forwarded-For does not give an attacker fresh addresses
+    s = session()
+    await s.get("/-/review/login")
+    for i in range(5):
+        await s.post("/-/review/login", {"username": "zhou", "password": "nope-nope"},
+                     headers={"x-forwarded-for": f"198.51.100.{i}"})
+    r = await s.post("/-/review/login", {"username": "zhou", "password": builder.PASSWORD},
+                     headers={"x-forwarded-for": "198.51.100.99"})
+    assert r.status_code == 429
+    # behind a trusted proxy (a second server on another copy would share nothing: same db here)
+    from datasette.app import Datasette
+
+    proxied = Datasette([str(built["db"])], metadata={"plugins": {"docintake-review": {
+        "trusted_proxies": ["192.0.2.50"]}}})
+    await proxied.invoke_startup()
+    p = Session(proxied, client=("192.0.2.50", 443))
+    await p.get("/-/review/login")
+    for _ in range(5):
+        await p.post("/-/review/login", {"username": "li", "password": "nope-nope"},
+                     headers={"x-forwarded-for": "203.0.113.7"})
+    r = await p.post("/-/review/login", {"username": "li", "password": builder.PASSWORD},
+                     headers={"x-forwarded-for": "203.0.113.7"})
+    assert r.status_code == 429  # the failing client behind the proxy
+    r = await p.post("/-/review/login", {"username": "li", "password": builder.PASSWORD},
+                     headers={"x-forwarded-for": "spoofed, 203.0.113.8"})
+    assert r.status_code == 302  # another client behind the same proxy still signs in
