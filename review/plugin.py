@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from datasette import hookimpl
-from datasette.utils.asgi import Request, Response
+from datasette.utils.asgi import Response
 
 from . import auth, sessions, views
 from .guard import OPEN_PATHS, OPEN_PREFIXES, gate_wrapper  # noqa: F401  (re-exported)

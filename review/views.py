@@ -17,7 +17,7 @@ from datasette.utils.asgi import Response, asgi_static
 from intake.db import connect
 from intake.errors import UsageError
 
-from . import auth, service, sessions, throttle
+from . import auth, decisions, service, sessions, throttle
 from .service import PACKET_ZH, STATUS_ORDER, STATUS_ZH, ReviewError
 
 log = logging.getLogger(__name__)
@@ -300,7 +300,7 @@ async def decide(datasette, request):
         form = await request.post_vars()
         decision = form.get("decision") or ""
         overrides = {k[len("override_"):]: v for k, v in form.items() if k.startswith("override_")}
-        version = await _run(datasette, service.decide, submission_id, form.get("version"), decision,
+        version = await _run(datasette, decisions.decide, submission_id, form.get("version"), decision,
                              form.get("comment") or "", request.actor["id"], overrides)
     except ReviewError as exc:
         return await _error(datasette, request, exc)
@@ -316,7 +316,7 @@ async def reopen(datasette, request):
         submission_id = _url_id(request, "submission_id")
         _require(request, "reviewer", "admin", post=True)
         form = await request.post_vars()
-        version = await _run(datasette, service.reopen, submission_id, form.get("version"),
+        version = await _run(datasette, decisions.reopen, submission_id, form.get("version"),
                              form.get("reason") or "", request.actor["id"])
     except ReviewError as exc:
         return await _error(datasette, request, exc)
