@@ -61,7 +61,8 @@ def masking(examples: int) -> list[dict]:
     def several(cases):
         text = "\n".join(t for _, t in cases)
         masked = mask_text(text)
-        return (text, masked) if any(leaked(v, masked) for v, _ in cases) else None
+        values = tuple(v for v, _ in cases)
+        return (text, masked) if any(leaked(v, masked, values) for v in values) else None
 
     @st.composite
     def value_case(draw):

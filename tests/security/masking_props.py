@@ -93,7 +93,15 @@ def visible_numbers(text: str) -> list[str]:
     return out
 
 
-def leaked(value: str, masked: str) -> bool:
-    """True when the masked text still shows the hidden middle of `value` (all but 3 + 4)."""
+def leaked(value: str, masked: str, others: tuple[str, ...] = ()) -> bool:
+    """True when the masked text still shows the hidden middle of `value` (all but 3 + 4).
+
+    When the middle equals what masking shows on purpose - the first 3 or last 4 digits of this
+    number or of another one in the same text (`others`), as in 149****4546 for 14945464546 -
+    no reader can tell it from a leak either, and it does not count.
+    """
     middle = value[3:-4]
+    shown = [v[:3] for v in (value, *others)] + [v[-4:] for v in (value, *others)]
+    if any(middle in part for part in shown):
+        return False
     return any(middle in run for run in visible_numbers(masked))
