@@ -337,6 +337,15 @@ async def test_approve_and_reject(login, built):
                    (built["sid2"],))
     assert stored == [(rule, f"理由{i}：原件已当面核对", "shen") for i, (_, rule) in enumerate(errors)]
     assert len(query(built, "SELECT 1 FROM audit WHERE action = 'override'")) == len(errors)
+    # and the export carries them (in the decision comment: the record schema has no other place)
+    from intake.export import iter_records
+
+    db = connect(built["db"])
+    try:
+        (record,) = [r for r in iter_records(db) if r["submission_id"] == built["sid2"]]
+    finally:
+        db.conn.close()
+    assert all(f"超越错误 {rule}：理由{i}：原件已当面核对" in record["comment"] for i, (_, rule) in enumerate(errors))
     r = await s.post(f"/-/review/submission/{built['sid']}/decide",
                      {"version": 1, "decision": "reject", "comment": "身份证号码有误"})
     assert query(built, "SELECT status, decision FROM submissions WHERE id = ?", (built["sid"],))[0] == \
