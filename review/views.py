@@ -115,9 +115,6 @@ def safe_next(target: str | None) -> str:
     return quote(target, safe="/?&=%#:@!$'()*+,;~-._")
 
 
-_safe_next = safe_next
-
-
 def _client(request, trusted: tuple = ()) -> str:
     """The client's address for sign-in throttling. Behind a reverse proxy listed in the
     `trusted_proxies` setting, the address the proxy appended to X-Forwarded-For (the last

@@ -124,6 +124,25 @@ async def test_sign_in_ignores_offsite_next(session):
     assert r.headers["location"] == "/-/review"
 
 
+@pytest.mark.parametrize("target", ["/\t/evil.example/", "/\n/evil.example", "/\r\n/evil.example", "/\\evil.example",
+                                    "https://evil.example/", "//evil.example", "/\x00/x", "http:/evil.example"])
+async def test_sign_in_never_redirects_off_site_nor_fails_on_control_characters(session, target):
+    s = session()
+    await s.get("/-/review/login")
+    r = await s.post("/-/review/login", {"username": "shen", "password": builder.PASSWORD, "next": target})
+    assert r.status_code == 302 and r.headers["location"] == "/-/review", target
+    r = await s.get("/-/review/login", params={"next": target})  # signed in: redirected at once
+    assert r.status_code == 302 and r.headers["location"] == "/-/review", target
+
+
+async def test_sign_in_keeps_an_internal_next_with_chinese(session):
+    s = session()
+    await s.get("/-/review/login")
+    r = await s.post("/-/review/login", {"username": "shen", "password": builder.PASSWORD,
+                                         "next": "/-/review?status=all&q=长葛"})
+    assert r.status_code == 302 and r.headers["location"] == "/-/review?status=all&q=%E9%95%BF%E8%91%9B"
+
+
 async def test_sign_in_needs_csrf(session, ds):
     s = session()
     await s.get("/-/review/login")
