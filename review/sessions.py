@@ -25,6 +25,8 @@ def token_id(token: str) -> str:
 def create(conn, user_id: int, client: str = "") -> str:
     """A new session for `user_id` (inside the caller's transaction); returns the cookie token."""
     token = secrets.token_urlsafe(32)
+    # Rows a day past expiry are of no further use: keep the table small.
+    conn.execute("DELETE FROM sessions WHERE expires_at < ?", (time.time() - 86400,))
     conn.execute(
         "INSERT INTO sessions (id, user_id, created_at, expires_at, client) VALUES (?,?,?,?,?)",
         (token_id(token), user_id, now(), time.time() + SESSION_SECONDS, client[:100]),
@@ -54,6 +56,4 @@ def revoke(conn, token: str | None) -> None:
 def revoke_user(conn, user_id: int) -> int:
     """End every session of a user (password change, disabling); returns how many were open."""
     cur = conn.execute("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (now(), user_id))
-    # Expired rows are of no further use: keep the table small.
-    conn.execute("DELETE FROM sessions WHERE expires_at < ?", (time.time() - 86400,))
     return cur.rowcount
