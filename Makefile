@@ -45,7 +45,7 @@ ingest: demo-inbox
 	$(VENV)/bin/docintake ingest $(INBOX) --db $(DB)
 
 serve: setup
-	@$(VENV)/bin/docintake users add demo --role reviewer --password demo-review --display-name 演示审核员 --db $(DB) --if-missing
+	@printf "%s\n" demo-review | $(VENV)/bin/docintake users add demo --role reviewer --password-stdin --display-name 演示审核员 --db $(DB) --if-missing
 	$(VENV)/bin/docintake review --db $(DB) --host 127.0.0.1 --port $(PORT)
 
 run: ingest serve

@@ -205,6 +205,22 @@ def _record(row) -> dict[str, Any]:
 # --- writers ----------------------------------------------------------------------------------
 
 
+# Spreadsheet programs run a cell that starts with one of these as a formula (`=HYPERLINK(...)`
+# from a reviewer's correction or from OCR of paper an applicant controls): such text gets a
+# leading apostrophe in CSV (OWASP's advice) and is written as a plain string cell in XLSX.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def neutralise(text: str) -> str:
+    """`text` as a spreadsheet shows it literally (never evaluated as a formula)."""
+    if text.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
 def flat_value(value: Any) -> str:
     """A record value as one CSV cell."""
     if value is None:
@@ -226,12 +242,19 @@ def write_csv(records: Iterable[dict], columns: list[str], out: IO[bytes]) -> in
         writer.writerow(columns)
         n = 0
         for rec in records:
-            writer.writerow([flat_value(rec.get(c)) for c in columns])
+            writer.writerow([_csv_cell(rec.get(c)) for c in columns])
             n += 1
         text.flush()
     finally:
         text.detach()
     return n
+
+
+def _csv_cell(value: Any) -> str:
+    # Numbers stay numbers (a negative amount is not a formula); text is neutralised.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return flat_value(value)
+    return neutralise(flat_value(value))
 
 
 def _dumps(rec: dict) -> str:
@@ -339,6 +362,10 @@ def write_xlsx(records: Iterable[dict], columns: list[str], out: IO[bytes]) -> i
                     cell.number_format = "yyyy-mm-dd"
                 except ValueError:
                     cell = WriteOnlyCell(ws, value=v)
+            elif isinstance(v, str):
+                # openpyxl turns any str starting with "=" into a formula cell; force a string cell.
+                cell = WriteOnlyCell(ws, value=v)
+                cell.data_type = "s"
             else:
                 cell = WriteOnlyCell(ws, value=v)
             row.append(cell)

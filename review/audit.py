@@ -11,6 +11,8 @@ ACTIONS_ZH = {
     "approve": "批准",
     "reject": "驳回",
     "requeue": "重新排队",
+    "reopen": "重新打开",
+    "override": "超越错误",
     "user_add": "添加用户",
     "user_update": "修改用户",
 }

@@ -1,11 +1,10 @@
-"""Users of the review UI: argon2 password hashes, roles, signed session cookies.
+"""Users of the review UI: argon2 password hashes, roles and the password policy.
 
 Library functions over a `sqlite_utils.Database` (used by the plugin and by `docintake users`).
 """
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -14,15 +13,24 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from intake.db import now, transaction
 from intake.errors import UsageError
 
-from . import audit
+from . import audit, sessions
 
 ROLES = ("viewer", "reviewer", "admin")
 ROLE_ZH = {"viewer": "查看者", "reviewer": "审核员", "admin": "管理员"}
 
-COOKIE = "docintake_session"
-NAMESPACE = "docintake-session"
-SESSION_SECONDS = 12 * 3600
-MIN_PASSWORD = 8
+COOKIE = sessions.COOKIE
+SESSION_SECONDS = sessions.SESSION_SECONDS
+MIN_PASSWORD = 8            # viewers (read masked data only)
+MIN_PASSWORD_STAFF = 10     # reviewers and admins (change decisions, manage users)
+MAX_PASSWORD = 256          # argon2 hashes the whole string: no megabyte passwords
+# A few of the most used passwords (and this product's own words): refused for anyone.
+COMMON_PASSWORDS = frozenset("""
+12345678 123456789 1234567890 12345678910 0123456789 1qaz2wsx3edc qwertyuiop qwerty123 qwerty1234
+password password1 password123 passw0rd admin123 admin1234 administrator 11111111 1111111111
+00000000 0000000000 88888888 8888888888 66666666 6666666666 abcd1234 abc12345 abcdefgh iloveyou
+woaini1314 5201314520 aa123456 a123456789 1q2w3e4r5t 123qweasd zxcvbnm123 asdfghjkl changeme
+changeme123 welcome123 letmein123 docintake docintake1 docintake123 reviewer123 review1234
+""".split())
 _USERNAME = re.compile(r"^[\w.@-]{1,64}$")
 
 _hasher = PasswordHasher()
@@ -65,12 +73,22 @@ def _check_new(username: str, role: str, password: str) -> None:
         raise UsageError(f"用户名不合法：{username!r}（1-64 个字母、数字或 . _ - @）。Invalid username.")
     if role not in ROLES:
         raise UsageError(f"角色必须是 {' / '.join(ROLES)} 之一。Role must be one of {', '.join(ROLES)}.")
-    check_password(password)
+    check_password(password, username, role)
 
 
-def check_password(password: str) -> None:
-    if not password or len(password) < MIN_PASSWORD:
-        raise UsageError(f"密码至少 {MIN_PASSWORD} 个字符。The password needs at least {MIN_PASSWORD} characters.")
+def check_password(password: str, username: str = "", role: str = "admin") -> None:
+    """The password policy; raises UsageError (Chinese first) when `password` breaks it."""
+    least = MIN_PASSWORD if role == "viewer" else MIN_PASSWORD_STAFF
+    if not password or len(password) < least:
+        raise UsageError(f"密码至少 {least} 个字符。The password needs at least {least} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise UsageError(f"密码最多 {MAX_PASSWORD} 个字符。The password may have at most {MAX_PASSWORD} characters.")
+    if not password.strip():
+        raise UsageError("密码不能全是空格。The password cannot be only spaces.")
+    if password.strip().lower() in COMMON_PASSWORDS or len(set(password)) < 3:
+        raise UsageError("密码过于常见，请换一个。The password is too common.")
+    if username and password.strip().lower() == username.strip().lower():
+        raise UsageError("密码不能与用户名相同。The password cannot be the user name.")
 
 
 def _row_user(row) -> User:
@@ -123,7 +141,7 @@ def update_user(db, username: str, by: str, *, role: str | None = None, active: 
     if role is not None and role not in ROLES:
         raise UsageError(f"角色必须是 {' / '.join(ROLES)} 之一。")
     if password is not None:
-        check_password(password)
+        check_password(password, user.username, role or user.role)
     changes = []
     with transaction(db):
         if role is not None and role != user.role:
@@ -134,12 +152,15 @@ def update_user(db, username: str, by: str, *, role: str | None = None, active: 
                 "UPDATE users SET active = ?, session_epoch = session_epoch + 1 WHERE id = ?", (int(active), user.id)
             )
             changes.append(("active", user.active, active))
+            if not active:
+                sessions.revoke_user(db.conn, user.id)
         if password is not None:
             db.conn.execute(
                 "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?",
                 (hash_password(password), user.id),
             )
             changes.append(("password", "***", "***"))
+            sessions.revoke_user(db.conn, user.id)
         for what, old, new in changes:
             audit.record(db.conn, by, "user_update", field=f"user.{what}", old_value=f"{username}: {old}",
                          new_value=f"{username}: {new}")
@@ -148,6 +169,8 @@ def update_user(db, username: str, by: str, *, role: str | None = None, active: 
 def authenticate(db, username: str, password: str) -> User | None:
     """The user if the password is right and the account active; None otherwise (same cost either way)."""
     global _dummy_hash
+    if len(password or "") > MAX_PASSWORD:
+        return None  # never hash an oversized string (no policy allows it)
     user = get_user(db, (username or "").strip())
     if user is None or not user.active:
         if _dummy_hash is None:
@@ -163,20 +186,12 @@ def authenticate(db, username: str, password: str) -> User | None:
     return user
 
 
-def session_value(datasette, user: User) -> str:
-    return datasette.sign({"u": user.username, "e": user.session_epoch, "t": int(time.time())}, NAMESPACE)
+def start_session(db, user: User, client: str = "") -> str:
+    """A new server-side session for a signed-in user; returns the cookie token."""
+    with transaction(db):
+        return sessions.create(db.conn, user.id, client)
 
 
-def read_session(datasette, value: str | None) -> tuple[str, int] | None:
-    """(username, session epoch) from a cookie value, or None when missing, forged or expired."""
-    if not value:
-        return None
-    try:
-        data = datasette.unsign(value, NAMESPACE)
-    except Exception:  # noqa: BLE001 - itsdangerous.BadSignature and friends
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), str):
-        return None
-    if time.time() - float(data.get("t", 0)) > SESSION_SECONDS:
-        return None
-    return data["u"], int(data.get("e", -1))
+def end_session(db, token: str | None) -> None:
+    with transaction(db):
+        sessions.revoke(db.conn, token)

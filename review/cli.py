@@ -88,10 +88,12 @@ def users_group() -> None:
 @click.option("--role", type=click.Choice(auth.ROLES), required=True,
               help="viewer: read, personal data masked; reviewer: correct, approve, reject; admin: + users.")
 @db_option
-@click.option("--password", default=None, help="Prompted for (hidden, twice) when not given.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (for set-up scripts); "
+                   "otherwise it is prompted for (hidden, twice). Never on the command line.")
 @click.option("--display-name", default="", help="Name shown in the UI, e.g. 张伟.")
 @click.option("--if-missing", is_flag=True, help="Do nothing when NAME already exists (for set-up scripts).")
-def users_add(name: str, role: str, db_path: Path, password: str | None, display_name: str,
+def users_add(name: str, role: str, db_path: Path, password_stdin: bool, display_name: str,
               if_missing: bool) -> None:
     """Add a user NAME with a role."""
     if if_missing:
@@ -103,7 +105,9 @@ def users_add(name: str, role: str, db_path: Path, password: str | None, display
         if exists:
             click.echo(f"{name} exists")
             return
-    if password is None:
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline(auth.MAX_PASSWORD + 2).rstrip("\r\n")
+    else:
         password = click.prompt("密码 Password", hide_input=True, confirmation_prompt=True)
     try:
         db = connect(db_path)

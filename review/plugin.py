@@ -2,45 +2,55 @@
 
 Hooks only; the pages are in `views.py`, the data access in `service.py`.
 
-Auth in one paragraph: a signed, HttpOnly, SameSite=Lax cookie (`docintake_session`, made with
-`datasette.sign`) names the user and their session epoch; `actor_from_request` turns it into an
-actor after checking the user is still active in the `users` table. An ASGI wrapper lets nothing
-but static files and the sign-in page through for anonymous requests (browsers are redirected to
-sign in, anything else gets 403), and `permission_allowed` denies every action to anonymous or
-foreign actors and the raw personal-data tables to viewers.
+Auth in one paragraph: an HttpOnly, SameSite=Lax cookie (`docintake_session`, or
+`__Host-docintake_session` behind HTTPS) holds a random token naming a row of the `sessions`
+table (review/sessions.py); `actor_from_request` turns a live, unrevoked session of an active
+user into an actor. An ASGI wrapper (outermost, before Datasette's CSRF check) lets nothing but
+static files and the sign-in page through for anonymous requests (browsers are redirected to
+sign in, anything else gets 403), refuses POSTs from another origin (Origin / Sec-Fetch-Site)
+and bodies over a size cap, and adds frame-ancestors 'none' to every response.
+`permission_allowed` denies every action to anonymous or foreign actors, the raw
+personal-data tables to viewers, and password hashes and the unmasked outbox to everyone;
+`prepare_connection` backs that with an SQLite authorizer so that an admin's SQL cannot read
+them either.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from datasette import hookimpl
-from datasette.utils.asgi import Request, Response
+from datasette.utils.asgi import Response
 
-from . import auth, views
+from . import auth, sessions, views
+from .guard import OPEN_PATHS, OPEN_PREFIXES, gate_wrapper  # noqa: F401  (re-exported)
 from .metadata import metadata_for
+from intake.masking import PERSONAL_VALUES_SQL
 
 log = logging.getLogger(__name__)
 
 PLUGIN = "docintake-review"
 HERE = Path(__file__).resolve().parent
-OPEN_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/review/static/", "/-/review/login")
-OPEN_PATHS = ("/favicon.ico", "/robots.txt")
 
-# Tables and views a viewer may not read in Datasette: they hold personal data unmasked.
-# `submissions` and `verified_records` carry reviewers' free-text comments; viewers list
-# submissions through the masked `review_queue` view and the review pages instead.
-VIEWER_DENIED = {
-    "fields", "ocr_lines", "ocr_words", "pages", "findings", "audit", "ocr_cache", "events",
-    "outbox", "deliveries", "submissions", "verified_records",
-    "pages_fts", "pages_fts_data", "pages_fts_idx", "pages_fts_docsize", "pages_fts_config",
-}
-# Nobody reads these through Datasette (password hashes; internal bookkeeping).
-ALWAYS_DENIED = {"users"}
+# The only tables and views a viewer may read in Datasette (an allow-list, so that a table a
+# later migration adds is closed to viewers until someone decides otherwise). Everything else
+# holds personal data unmasked, server paths, or staff accounts; viewers read submissions
+# through the masked views and the review pages.
+VIEWER_ALLOWED = {"review_queue", "fields_masked", "audit_masked"}
+# Nobody reads these through Datasette: password hashes, session tokens, sign-in attempts, the
+# unmasked outbox payloads and what the receiver answered. The plugin reads them on its own
+# connections (intake.db.connect), never on Datasette's.
+ALWAYS_DENIED = {"users", "sessions", "login_attempts", "outbox", "deliveries"}
+# Columns no SQL on Datasette's connections may read (an admin's ad-hoc SQL included): the
+# authorizer turns them into NULL. `users` keeps its other columns (the sign-in gate reads
+# username/role/active through Datasette).
+DENIED_COLUMNS = {"users": {"password_hash"}}  # session ids are SHA-256 of tokens: not replayable
+DENIED_TABLES = {"outbox", "deliveries", "login_attempts"}
 
 
 @dataclass
@@ -48,6 +58,9 @@ class State:
     database: str | None = None
     path: str | None = None
     revalidate: str | None = None
+    https: bool = False  # behind an HTTPS reverse proxy: __Host- and Secure cookies
+    origins: tuple = ()  # extra origins allowed to POST (e.g. the proxy's public address)
+    trusted_proxies: tuple = ()  # peers whose X-Forwarded-For names the real client
 
 
 def state(datasette) -> State:
@@ -92,6 +105,9 @@ def startup(datasette):
         st = state(datasette)
         cfg = datasette.plugin_config(PLUGIN) or {}
         st.revalidate = cfg.get("revalidate")
+        st.https = bool(cfg.get("https")) or os.environ.get("DOCINTAKE_HTTPS", "") in ("1", "true", "yes")
+        st.origins = tuple(o.rstrip("/") for o in (cfg.get("origins") or []))
+        st.trusted_proxies = tuple(cfg.get("trusted_proxies") or ())
         wanted = cfg.get("database")
         for name, db in datasette.databases.items():
             if db.is_memory or not db.path or (wanted and name != wanted):
@@ -123,20 +139,21 @@ def get_metadata(datasette, key, database, table):
 
 # ---------------------------------------------------------------- authentication
 
+def session_token(request_or_cookies) -> str | None:
+    cookies = getattr(request_or_cookies, "cookies", request_or_cookies)
+    return cookies.get(sessions.SECURE_COOKIE) or cookies.get(sessions.COOKIE)
+
+
 async def resolve_actor(datasette, request) -> dict | None:
-    session = auth.read_session(datasette, request.cookies.get(auth.COOKIE))
     st = state(datasette)
-    if session is None or not st.database:
+    params = sessions.lookup_params(session_token(request))
+    if params is None or not st.database:
         return None
-    username, epoch = session
     db = datasette.get_database(st.database)
-    result = await db.execute(
-        "SELECT id, username, display_name, role, active, session_epoch FROM users WHERE username = ?", [username]
-    )
-    row = result.first()
-    if row is None or not row["active"] or row["session_epoch"] != epoch:
+    row = (await db.execute(sessions.LOOKUP_SQL, params)).first()
+    if row is None or row["role"] not in auth.ROLES:
         return None
-    user = auth.User(row["id"], row["username"], row["display_name"] or "", row["role"], True, epoch)
+    user = auth.User(row["id"], row["username"], row["display_name"] or "", row["role"], True, row["session_epoch"])
     return user.actor()
 
 
@@ -150,39 +167,9 @@ def actor_from_request(datasette, request):
     return inner
 
 
-def _wants_html(scope) -> bool:
-    path = scope["path"]
-    if scope["method"] not in ("GET", "HEAD"):
-        return False
-    if path.endswith((".json", ".csv", ".db", ".png", ".jpg")) or b"_format=" in scope.get("query_string", b""):
-        return False
-    accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
-    return "application/json" not in accept or "text/html" in accept
-
-
 @hookimpl
 def asgi_wrapper(datasette):
-    def wrap(app):
-        async def gate(scope, receive, send):
-            if scope.get("type") != "http":
-                return await app(scope, receive, send)
-            path = scope.get("path", "")
-            if path.startswith(OPEN_PREFIXES) or path in OPEN_PATHS:
-                return await app(scope, receive, send)
-            actor = await resolve_actor(datasette, Request(scope, receive))
-            if actor is not None:
-                return await app(dict(scope, docintake_actor=actor), receive, send)
-            if _wants_html(scope):
-                target = path + (("?" + scope["query_string"].decode("latin-1")) if scope.get("query_string") else "")
-                response = Response.redirect("/-/review/login?next=" + quote(target, safe=""))
-            else:
-                response = Response.json({"ok": False, "error": "请先登录。Sign in first.", "status": 403},
-                                         status=403)
-            await response.asgi_send(send)
-
-        return gate
-
-    return wrap
+    return gate_wrapper(datasette, resolve_actor, lambda: state(datasette))
 
 
 # ---------------------------------------------------------------- authorization
@@ -206,11 +193,20 @@ def permission_allowed(datasette, actor, action, resource):
         table = resource[1]
         if table in ALWAYS_DENIED:
             return False
-        if role == "viewer" and table in VIEWER_DENIED:
+        if role == "viewer" and table not in VIEWER_ALLOWED:
             return False
     if action == "view-query" and resource and role == "viewer":
         return resource[1].startswith("masked_") or False
     return None
+
+
+def _authorizer(action, arg1, arg2, dbname, source):
+    # SQLITE_READ: arg1 table, arg2 column. Views over these tables are checked too, since
+    # SQLite reports the underlying table's columns.
+    if action == sqlite3.SQLITE_READ:
+        if arg1 in DENIED_TABLES or arg2 in DENIED_COLUMNS.get(arg1, ()):
+            return sqlite3.SQLITE_IGNORE  # read as NULL
+    return sqlite3.SQLITE_OK
 
 
 @hookimpl
@@ -218,27 +214,32 @@ def prepare_connection(conn):
     from intake.masking import register
 
     register(conn)
+    conn.set_authorizer(_authorizer)
 
 
 @hookimpl
 def canned_queries(datasette, database, actor):
     if database != state(datasette).database:
         return None
+    values = PERSONAL_VALUES_SQL.format(sid="f.submission_id")
+    page_text = f"docintake_mask_text(p.text, {values})"
     return {
         "masked_page_text": {
             "title": "页面文字（脱敏）",
-            "description": "按关键词查找页面识别文字；长数字（身份证号、电话、账号）已脱敏。",
+            "description": "按关键词查找页面识别文字；身份证号、电话、账号、住址等个人信息已脱敏。",
             "sql": (
-                "SELECT p.id AS page_id, f.submission_id, f.name AS 文件, p.number AS 页码, "
-                "docintake_mask_text(p.text) AS 文字 FROM pages p JOIN files f ON f.id = p.file_id "
-                "WHERE :q = '' OR instr(docintake_mask_text(p.text), :q) > 0 ORDER BY p.id LIMIT 200"
+                f"SELECT p.id AS page_id, f.submission_id, docintake_mask_text(f.name, {values}) AS 文件, "
+                f"p.number AS 页码, {page_text} AS 文字 FROM pages p JOIN files f ON f.id = p.file_id "
+                f"WHERE :q = '' OR instr({page_text}, :q) > 0 ORDER BY p.id LIMIT 200"
             ),
         },
         "masked_ocr_lines": {
             "title": "识别文字行（脱敏）",
             "sql": (
-                "SELECT l.page_id, l.idx AS 行号, docintake_mask_text(l.text) AS 文字, l.confidence AS 置信度 "
-                "FROM ocr_lines l WHERE :page_id = '' OR l.page_id = :page_id ORDER BY l.page_id, l.idx LIMIT 1000"
+                f"SELECT l.page_id, l.idx AS 行号, docintake_mask_text(l.text, {values}) AS 文字, "
+                "l.confidence AS 置信度 FROM ocr_lines l JOIN pages p ON p.id = l.page_id "
+                "JOIN files f ON f.id = p.file_id "
+                "WHERE :page_id = '' OR l.page_id = :page_id ORDER BY l.page_id, l.idx LIMIT 1000"
             ),
         },
     }

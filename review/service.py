@@ -17,7 +17,7 @@ from intake.model import FieldValue
 from intake.store import _insert_field
 
 from . import audit
-from .masking import mask_field, mask_text
+from .masking import mask_field, mask_text, personal_values
 from .schema_info import doc_type
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,25 @@ class NotFound(ReviewError):
     status = 404
 
 
+STAFF_ZH = "工作人员"  # what a viewer sees instead of another user's name
+# Columns a viewer never gets: where files live on the server, and why they failed (the
+# reason can quote a path or the file's content).
+SERVER_ONLY_FILE_COLUMNS = ("archive_path", "quarantine_path", "error", "duplicate_of", "sha256")
+
+
+def _mask_logged(h: dict, values) -> None:
+    """An audit row as a viewer sees it: personal values masked, staff names hidden."""
+    if h.get("field") and h.get("document_type") and h["field"] != "finding":
+        h["old_value"] = mask_field(h["document_type"], h["field"], h["old_value"])
+        h["new_value"] = mask_field(h["document_type"], h["field"], h["new_value"])
+    h["old_value"] = mask_text(h["old_value"], values)
+    h["new_value"] = mask_text(h["new_value"], values)
+    h["comment"] = mask_text(h["comment"], values)
+    if h.get("action") in ("user_add", "user_update"):
+        h["old_value"] = h["new_value"] = h["field"] = None
+    h["actor"] = STAFF_ZH
+
+
 def local_time(iso: str | None) -> str:
     if not iso:
         return ""
@@ -87,7 +106,7 @@ def _rows(cur) -> list[dict]:
 
 # ---------------------------------------------------------------- reading
 
-def queue(db, status: str = "", packet: str = "", q: str = "") -> dict:
+def queue(db, status: str = "", packet: str = "", q: str = "", masked: bool = False) -> dict:
     """Submissions for the queue page, oldest first, and the count per status."""
     where, params = [], []
     if status == "pending" or not status:
@@ -98,7 +117,7 @@ def queue(db, status: str = "", packet: str = "", q: str = "") -> dict:
     if packet:
         where.append("s.packet = ?")
         params.append(packet)
-    if q:
+    if q and not masked:
         where.append("(s.name LIKE ? OR s.organization LIKE ? OR s.uscc LIKE ?)")
         params += [f"%{q}%"] * 3
     sql = (
@@ -115,6 +134,12 @@ def queue(db, status: str = "", packet: str = "", q: str = "") -> dict:
         r["packet_zh"] = PACKET_ZH.get(r["packet"], r["packet"])
         r["received_local"] = local_time(r["received_at"])
         r["decision_zh"] = DECISION_ZH.get(r["decision"] or "", "")
+        if masked:
+            r["name"] = mask_text(r["name"], personal_values(db, r["id"]))
+            r["decided_by"] = STAFF_ZH if r["decided_by"] else None
+    if masked and q:
+        # a viewer's search runs over what the viewer sees, or it would reveal the masked digits
+        rows = [r for r in rows if any(q in (r[c] or "") for c in ("name", "organization", "uscc"))]
     counts = dict(db.execute("SELECT status, COUNT(*) FROM submissions GROUP BY status").fetchall())
     pending = db.execute(
         "SELECT COUNT(*) FROM submissions WHERE decision IS NULL AND status IN ('rejected', 'needs_review', 'ready')"
@@ -167,7 +192,7 @@ def _flag(severities: list[str]) -> str:
     return "error" if "error" in severities else "warning" if severities else ""
 
 
-def findings(db, submission_id: int, masked: bool = False) -> list[dict]:
+def findings(db, submission_id: int, masked: bool = False, values=None) -> list[dict]:
     rows = _rows(
         db.execute(
             "SELECT f.id, f.rule, f.severity, f.message, f.fields, f.documents, f.source, f.document_id "
@@ -182,7 +207,9 @@ def findings(db, submission_id: int, masked: bool = False) -> list[dict]:
         r["severity_zh"] = SEVERITY_ZH.get(r["severity"], r["severity"])
         r["documents_zh"] = [doc_type(d).title for d in r["documents"]]
         if masked:
-            r["message"] = mask_text(r["message"])
+            if values is None:
+                values = personal_values(db, submission_id)
+            r["message"] = mask_text(r["message"], values)
     return rows
 
 
@@ -197,12 +224,21 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
     sub["decision_zh"] = DECISION_ZH.get(sub["decision"] or "", "")
     sub["received_local"] = local_time(sub["received_at"])
     sub["decided_local"] = local_time(sub["decided_at"])
-    if masked and sub.get("decision_comment"):
-        sub["decision_comment"] = mask_text(sub["decision_comment"])
+    values = personal_values(db, submission_id) if masked else []
+    if masked:
+        sub["decision_comment"] = mask_text(sub.get("decision_comment"), values)
+        sub["name"] = mask_text(sub["name"], values)
+        sub["source_path"] = None
+        sub["decided_by"] = STAFF_ZH if sub.get("decided_by") else None
 
     files = _rows(db.execute("SELECT * FROM files WHERE submission_id = ? ORDER BY id", [submission_id]))
     for f in files:
         f["status_zh"] = FILE_STATUS_ZH.get(f["status"], f["status"])
+        if masked:
+            f["name"] = mask_text(f["name"], values)
+            f["reason"] = mask_text(f.get("reason"), values)
+            for col in SERVER_ONLY_FILE_COLUMNS:
+                f.pop(col, None)
     file_names = {f["id"]: f["name"] for f in files}
     pages = _rows(
         db.execute(
@@ -217,7 +253,7 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
         p["boxes"] = []
         p["documents"] = []
 
-    find = findings(db, submission_id, masked)
+    find = findings(db, submission_id, masked, values)
     flagged: dict[tuple[str, str], list[str]] = {}
     for fd in find:
         for dt in fd["documents"] or [""]:
@@ -265,7 +301,7 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
                 "confidence": conf,
                 "low": row is not None and row["source"] != "reviewer" and (conf or 0) < info.threshold,
                 "source": row["source"] if row else "",
-                "updated_by": row["updated_by"] if row else None,
+                "updated_by": (STAFF_ZH if masked and row["updated_by"] else row["updated_by"]) if row else None,
                 "updated_local": local_time(row["updated_at"]) if row else "",
                 "flag": _flag(flagged.get((d["type"], key), []) + flagged.get(("", key), [])),
                 "page_id": None,
@@ -303,11 +339,8 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
         h["at_local"] = local_time(h["at"])
         h["action_zh"] = audit.ACTIONS_ZH.get(h["action"], h["action"])
         h["field_label"] = doc_type(h["document_type"]).info(h["field"]).label if h["field"] and h["document_type"] else (h["field"] or "")
-        if masked and h["field"]:
-            h["old_value"] = mask_field(h["document_type"] or "", h["field"], h["old_value"])
-            h["new_value"] = mask_field(h["document_type"] or "", h["field"], h["new_value"])
         if masked:
-            h["comment"] = mask_text(h["comment"])
+            _mask_logged(h, values)
     quarantined = [f for f in files if f["status"] == "quarantined" or f.get("quarantine_path")]
     return {
         "submission": sub,
@@ -344,6 +377,17 @@ def _bump(db, submission_id: int, version: int) -> int:
     return version + 1
 
 
+DECIDED_MESSAGE = ("该申请已有审核结论（{decision}，{who}），不能再修改或重新审批。"
+                   "如需修改，请先“重新打开”并填写理由。")
+
+
+def _refuse_if_decided(db, submission_id: int) -> None:
+    """A decided submission is read-only until someone reopens it (with a reason, audited)."""
+    row = db.execute("SELECT decision, decided_by FROM submissions WHERE id = ?", [submission_id]).fetchone()
+    if row and row[0]:
+        raise Conflict(DECIDED_MESSAGE.format(decision=DECISION_ZH.get(row[0], row[0]), who=row[1] or "审核员"))
+
+
 def parse_value(kind: str, raw: str):
     text = (raw or "").strip()
     if kind == "bool":
@@ -368,6 +412,7 @@ def correct_field(db, submission_id: int, version: Any, document_id: Any, key: s
         raise ReviewError("缺少文档编号。") from None
     with transaction(db):
         version = _check_version(db, submission_id, version)
+        _refuse_if_decided(db, submission_id)
         doc = db.execute(
             "SELECT id, type FROM documents WHERE id = ? AND submission_id = ?", [document_id, submission_id]
         ).fetchone()
@@ -400,32 +445,6 @@ def correct_field(db, submission_id: int, version: Any, document_id: Any, key: s
     return new_version
 
 
-def decide(db, submission_id: int, version: Any, decision: str, comment: str, actor: str) -> int:
-    if decision not in ("approve", "reject"):
-        raise ReviewError("未知的操作。")
-    comment = (comment or "").strip()
-    if decision == "reject" and not comment:
-        raise ReviewError("驳回时请填写驳回理由。")
-    with transaction(db):
-        version = _check_version(db, submission_id, version)
-        status, old_decision = db.execute(
-            "SELECT status, decision FROM submissions WHERE id = ?", [submission_id]
-        ).fetchone()
-        if decision == "approve" and status in ("quarantined", "processing"):
-            raise ReviewError("该申请的文件尚未处理完成或已被隔离，不能批准。")
-        new_status, value = ("verified", "approved") if decision == "approve" else ("rejected", "rejected")
-        db.conn.execute(
-            "UPDATE submissions SET status = ?, decision = ?, decided_by = ?, decided_at = ?, decision_comment = ? "
-            "WHERE id = ?",
-            (new_status, value, actor, now(), comment or None, submission_id),
-        )
-        new_version = _bump(db, submission_id, version)
-        audit.record(db.conn, actor, decision, submission_id=submission_id, field="status",
-                     old_value=f"{status}/{old_decision or ''}", new_value=f"{new_status}/{value}",
-                     comment=comment or None, version=new_version)
-    return new_version
-
-
 def requeue_available() -> Callable | None:
     try:
         mod = importlib.import_module("intake.requeue")
@@ -447,6 +466,7 @@ def requeue(db, submission_id: int, version: Any, file_id: Any, actor: str) -> t
                      [file_id, submission_id]).fetchone()
     if row is None:
         raise NotFound("该申请中没有这个文件。")
+    _refuse_if_decided(db, submission_id)
     try:
         result = fn(db, file_id)
     except DocintakeError as exc:
@@ -486,11 +506,10 @@ def audit_log(db, submission_id: int | None = None, masked: bool = False, limit:
     for h in rows:
         h["at_local"] = local_time(h["at"])
         h["action_zh"] = audit.ACTIONS_ZH.get(h["action"], h["action"])
-        if masked and h["field"]:
-            h["old_value"] = mask_field(h["document_type"] or "", h["field"], h["old_value"])
-            h["new_value"] = mask_field(h["document_type"] or "", h["field"], h["new_value"])
         if masked:
-            h["comment"] = mask_text(h["comment"])
+            values = personal_values(db, h["submission_id"])
+            _mask_logged(h, values)
+            h["submission_name"] = mask_text(h["submission_name"], values)
     return rows
 
 
@@ -507,3 +526,10 @@ def personal_boxes(db, page_id: int) -> list[tuple[int, int, int, int]]:
         if is_personal(dtype, key):
             out.append((x0, y0, x1, y1))
     return out
+
+
+def redaction_boxes(db, page_id: int) -> list[tuple[int, int, int, int]]:
+    """Everything blacked out on a page for viewers (fields, and OCR words holding personal data)."""
+    from .masking import redaction_boxes as boxes
+
+    return boxes(db, page_id, personal_boxes(db, page_id))

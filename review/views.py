@@ -8,25 +8,24 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import time
+import re
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from datasette.utils.asgi import Response, asgi_static
 
 from intake.db import connect
 from intake.errors import UsageError
 
-from . import auth, service
+from . import auth, decisions, service, sessions, throttle
 from .service import PACKET_ZH, STATUS_ORDER, STATUS_ZH, ReviewError
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
-# Failed sign-ins per username: after MAX_FAILURES within WINDOW seconds, wait.
-MAX_FAILURES = 5
-WINDOW = 600
-_failures: dict[str, list[float]] = {}
+DEFAULT_NEXT = "/-/review"
+# Ids in URLs are plain ASCII digits of a sane length (str.isdigit() also accepts "²" and "٣").
+_ID = re.compile(r"^[0-9]{1,12}$")
 
 
 def _state(datasette):
@@ -86,16 +85,61 @@ def _require(request, *roles, post: bool = False):
     return role
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/-/review"
+def plain_id(value) -> int | None:
+    """`value` as an id when it is 1-12 ASCII digits, else None (the caller answers 404)."""
+    return int(value) if isinstance(value, str) and _ID.match(value) else None
+
+
+def _url_id(request, name: str) -> int:
+    value = plain_id(request.url_vars.get(name))
+    if value is None:
+        raise service.NotFound("找不到该页面。")
+    return value
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this server, never another site.
+
+    Browsers strip tabs and newlines from URLs and read "\\" as "/", so "/\t/evil" or "/\\evil"
+    would leave the site; anything with a control character or a backslash, or that a URL parser
+    sees a scheme or host in, is replaced by the queue.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return DEFAULT_NEXT
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return DEFAULT_NEXT
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return DEFAULT_NEXT
+    # Non-ASCII (a Chinese search term) is percent-encoded: a Location header is Latin-1.
+    return quote(target, safe="/?&=%#:@!$'()*+,;~-._")
+
+
+def _client(request, trusted: tuple = ()) -> str:
+    """The client's address for sign-in throttling. Behind a reverse proxy listed in the
+    `trusted_proxies` setting, the address the proxy appended to X-Forwarded-For (the last
+    entry: earlier ones are whatever the client sent)."""
+    client = request.scope.get("client")
+    peer = str(client[0]) if client else "unknown"
+    if peer in trusted:
+        forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1][:64]
+    return peer
+
+
+def _cookie_name(datasette) -> str:
+    return sessions.SECURE_COOKIE if _state(datasette).https else sessions.COOKIE
+
+
+def _secure(datasette, request) -> bool:
+    return _state(datasette).https or request.scheme == "https"
 
 
 # ---------------------------------------------------------------- sign in / out
 
 async def login(datasette, request):
-    next_url = _safe_next(request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
     if request.method == "GET":
         if _role(request):
             return Response.redirect(next_url)
@@ -106,31 +150,43 @@ async def login(datasette, request):
                            {"next": next_url, "error": "页面已过期，请刷新后重新登录。"}, status=400)
     form = await request.post_vars()
     username = (form.get("username") or "").strip()
-    next_url = _safe_next(form.get("next"))
-    stamp = time.monotonic()
-    recent = [t for t in _failures.get(username.lower(), []) if stamp - t < WINDOW]
-    if len(recent) >= MAX_FAILURES:
-        return await _page(datasette, request, "review_login.html",
-                           {"next": next_url, "error": "登录失败次数过多，请 10 分钟后再试。", "username": username},
-                           status=429)
-    user = await _run(datasette, auth.authenticate, username, form.get("password") or "")
+    password = form.get("password") or ""
+    next_url = safe_next(form.get("next"))
+
+    def again(error: str, status: int):
+        return _page(datasette, request, "review_login.html",
+                     {"next": next_url, "error": error, "username": username[:64]}, status=status)
+
+    if len(password) > auth.MAX_PASSWORD or len(username) > 64:
+        return await again("用户名或密码错误。", 401)
+    try:
+        client = _client(request, _state(datasette).trusted_proxies)
+        attempt = await _run(datasette, throttle.begin, username, client)
+    except throttle.Throttled as exc:
+        return await again(exc.message, 429)
+    user = await _run(datasette, auth.authenticate, username, password)
     if user is None:
-        _failures[username.lower()] = recent + [stamp]
-        log.info("failed sign-in for %r", username)
-        return await _page(datasette, request, "review_login.html",
-                           {"next": next_url, "error": "用户名或密码错误。", "username": username}, status=401)
-    _failures.pop(username.lower(), None)
+        log.info("failed sign-in for %r from %s", username, client)
+        return await again("用户名或密码错误。", 401)
+    await _run(datasette, throttle.succeeded, attempt)
+    token = await _run(datasette, auth.start_session, user, client)
     response = Response.redirect(next_url)
-    response.set_cookie(auth.COOKIE, auth.session_value(datasette, user), max_age=auth.SESSION_SECONDS,
-                        httponly=True, samesite="lax", secure=request.scheme == "https", path="/")
+    response.set_cookie(_cookie_name(datasette), token, max_age=auth.SESSION_SECONDS,
+                        httponly=True, samesite="lax", secure=_secure(datasette, request), path="/")
     return response
 
 
 async def logout(datasette, request):
     if request.method != "POST":
         return Response.redirect("/-/review")
+    from .plugin import session_token
+
+    await _run(datasette, auth.end_session, session_token(request))
     response = Response.redirect("/-/review/login")
-    response.set_cookie(auth.COOKIE, "", max_age=0, expires=0, httponly=True, samesite="lax", path="/")
+    for name in (sessions.COOKIE, sessions.SECURE_COOKIE):
+        if name in request.cookies:
+            response.set_cookie(name, "", max_age=0, expires=0, httponly=True, samesite="lax",
+                                secure=name.startswith("__Host-") or _secure(datasette, request), path="/")
     return response
 
 
@@ -144,7 +200,7 @@ async def queue(datasette, request):
     status = request.args.get("status", "pending")
     packet = request.args.get("packet", "")
     q = (request.args.get("q") or "").strip()
-    data = await _run(datasette, service.queue, status, packet, q)
+    data = await _run(datasette, service.queue, status, packet, q, _role(request) == "viewer")
     if _wants_json(request) or request.path.endswith(".json"):
         return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"]})
     tabs = [("pending", "待处理", data["pending"])] + [
@@ -162,8 +218,7 @@ async def next_submission(datasette, request):
         _require(request)
     except ReviewError as exc:
         return await _error(datasette, request, exc)
-    after = request.args.get("after")
-    nxt = await _run(datasette, service.next_submission, int(after) if after and after.isdigit() else None)
+    nxt = await _run(datasette, service.next_submission, plain_id(request.args.get("after")))
     if nxt is None:
         datasette.add_message(request, "没有更多待处理的申请。")
         return Response.redirect("/-/review")
@@ -176,11 +231,17 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
     role = _role(request)
     masked = role == "viewer"
     data = await _run(datasette, service.submission, submission_id, masked)
+    staff = role in ("reviewer", "admin")
+    decided = bool(data["submission"].get("decision"))
     data.update({
         "role": role,
-        "can_edit": role in ("reviewer", "admin"),
+        # a decided submission is read-only for everyone until reopened
+        "can_edit": staff and not decided,
+        "can_reopen": staff and decided,
+        "decided": decided,
+        "open_errors": [f for f in data["findings"] if f["severity"] == "error"],
         "masked": masked,
-        "can_requeue": service.requeue_available() is not None and role in ("reviewer", "admin"),
+        "can_requeue": service.requeue_available() is not None and staff and not decided,
         "database": _state(datasette).database,
     })
     return data
@@ -189,7 +250,7 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
 async def submission(datasette, request):
     try:
         _require(request)
-        ctx = await _submission_context(datasette, request, int(request.url_vars["submission_id"]))
+        ctx = await _submission_context(datasette, request, _url_id(request, "submission_id"))
     except ReviewError as exc:
         return await _error(datasette, request, exc)
     if request.path.endswith(".json") or _wants_json(request):
@@ -202,10 +263,11 @@ async def _after_write(datasette, request, submission_id: int, version: int, mes
     if _wants_json(request):
         ctx = await _submission_context(datasette, request, submission_id)
         findings_html = await datasette.render_template("_review_findings.html", ctx, request=request)
+        overrides_html = await datasette.render_template("_review_overrides.html", ctx, request=request)
         return Response.json({
             "ok": True, "version": version, "message": message, "warning": warning,
             "status": ctx["submission"]["status"], "status_zh": ctx["submission"]["status_zh"],
-            "finding_count": len(ctx["findings"]), "findings_html": findings_html,
+            "finding_count": len(ctx["findings"]), "findings_html": findings_html, "overrides_html": overrides_html,
             "flags": {f["uid"]: f["flag"] for d in ctx["documents"] for f in d["field_list"]},
         })
     datasette.add_message(request, message)
@@ -215,8 +277,8 @@ async def _after_write(datasette, request, submission_id: int, version: int, mes
 
 
 async def correct(datasette, request):
-    submission_id = int(request.url_vars["submission_id"])
     try:
+        submission_id = _url_id(request, "submission_id")
         _require(request, "reviewer", "admin", post=True)
         form = await request.post_vars()
         version = await _run(datasette, service.correct_field, submission_id, form.get("version"),
@@ -229,13 +291,14 @@ async def correct(datasette, request):
 
 
 async def decide(datasette, request):
-    submission_id = int(request.url_vars["submission_id"])
     try:
+        submission_id = _url_id(request, "submission_id")
         _require(request, "reviewer", "admin", post=True)
         form = await request.post_vars()
         decision = form.get("decision") or ""
-        version = await _run(datasette, service.decide, submission_id, form.get("version"), decision,
-                             form.get("comment") or "", request.actor["id"])
+        overrides = {k[len("override_"):]: v for k, v in form.items() if k.startswith("override_")}
+        version = await _run(datasette, decisions.decide, submission_id, form.get("version"), decision,
+                             form.get("comment") or "", request.actor["id"], overrides)
     except ReviewError as exc:
         return await _error(datasette, request, exc)
     message = "已批准该申请。" if decision == "approve" else "已驳回该申请。"
@@ -245,12 +308,27 @@ async def decide(datasette, request):
     return Response.redirect(f"/-/review/submission/{submission_id}")
 
 
-async def requeue(datasette, request):
-    file_id = request.url_vars["file_id"]
+async def reopen(datasette, request):
     try:
+        submission_id = _url_id(request, "submission_id")
         _require(request, "reviewer", "admin", post=True)
         form = await request.post_vars()
-        submission_id = int(form.get("submission_id") or 0)
+        version = await _run(datasette, decisions.reopen, submission_id, form.get("version"),
+                             form.get("reason") or "", request.actor["id"])
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    warning = await _run(datasette, service.run_revalidation, submission_id, _state(datasette).revalidate)
+    return await _after_write(datasette, request, submission_id, version, "已重新打开该申请并重新校验。", warning)
+
+
+async def requeue(datasette, request):
+    try:
+        file_id = _url_id(request, "file_id")
+        _require(request, "reviewer", "admin", post=True)
+        form = await request.post_vars()
+        submission_id = plain_id(form.get("submission_id") or "")
+        if submission_id is None:
+            raise service.NotFound("找不到该申请。")
         version, _ = await _run(datasette, service.requeue, submission_id, form.get("version"), file_id,
                                 request.actor["id"])
     except ReviewError as exc:
@@ -280,12 +358,13 @@ def _image_bytes(db, page_id: int, db_path: str, redact: bool):
         return path.read_bytes(), kind.get(path.suffix.lower(), "application/octet-stream")
     from PIL import Image, ImageDraw
 
-    boxes = service.personal_boxes(db, page_id)
+    boxes = service.redaction_boxes(db, page_id)
     with Image.open(path) as im:
         im = im.convert("RGB")
         draw = ImageDraw.Draw(im)
         for box in boxes:
-            draw.rectangle(box, fill=(60, 60, 60))
+            x0, y0, x1, y1 = box
+            draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill=(60, 60, 60))
         out = io.BytesIO()
         im.save(out, "PNG")
     return out.getvalue(), "image/png"
@@ -296,7 +375,9 @@ async def page_image(datasette, request):
         role = _require(request)
     except ReviewError as exc:
         return Response.text(exc.message, status=exc.status)
-    page_id = int(request.url_vars["page_id"])
+    page_id = plain_id(request.url_vars["page_id"])
+    if page_id is None:
+        return Response.text("页面图像不存在。Not found.", status=404)
     st = _state(datasette)
     result = await _run(datasette, _image_bytes, page_id, st.path, role == "viewer")
     if result is None:
@@ -314,7 +395,7 @@ async def audit_page(datasette, request):
     except ReviewError as exc:
         return await _error(datasette, request, exc)
     sid = request.args.get("submission")
-    rows = await _run(datasette, service.audit_log, int(sid) if sid and sid.isdigit() else None, role == "viewer")
+    rows = await _run(datasette, service.audit_log, plain_id(sid), role == "viewer")
     if _wants_json(request):
         return Response.json({"ok": True, "rows": rows})
     return await _page(datasette, request, "review_audit.html",
@@ -338,8 +419,9 @@ async def users_page(datasette, request):
                            form.get("password") or "", form.get("display_name") or "", request.actor["id"])
                 datasette.add_message(request, f"已添加用户 {form.get('username')}。")
             elif action == "update":
-                username = form.get("username") or ""
-                if username == request.actor["id"] and (form.get("active") == "0" or
+                username = (form.get("username") or "").strip()
+                # users.username is COLLATE NOCASE: "Admin" is the same account as "admin".
+                if username.casefold() == request.actor["id"].casefold() and (form.get("active") == "0" or
                                                        (form.get("role") and form.get("role") != "admin")):
                     raise UsageError("不能停用自己或取消自己的管理员角色。")
                 await _run(datasette, auth.update_user, username, request.actor["id"],
@@ -361,17 +443,20 @@ async def users_page(datasette, request):
                        {"users": users, "roles": auth.ROLE_ZH, "error": error}, status=status)
 
 
+# Ids match anything up to "/" or "." so that a bad one ("²", 30 digits) reaches the view and
+# gets a 404 from `plain_id` instead of falling through to Datasette's own routing.
 ROUTES = [
     (r"^/-/review/login$", login),
     (r"^/-/review/logout$", logout),
     (r"^/-/review/static/(?P<path>.*)$", asgi_static(HERE / "static")),
     (r"^/-/review(\.json)?$", queue),
     (r"^/-/review/next$", next_submission),
-    (r"^/-/review/submission/(?P<submission_id>\d+)(\.json)?$", submission),
-    (r"^/-/review/submission/(?P<submission_id>\d+)/field$", correct),
-    (r"^/-/review/submission/(?P<submission_id>\d+)/decide$", decide),
-    (r"^/-/review/file/(?P<file_id>\d+)/requeue$", requeue),
-    (r"^/-/review/page/(?P<page_id>\d+)\.png$", page_image),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)(\.json)?$", submission),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/field$", correct),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/decide$", decide),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/reopen$", reopen),
+    (r"^/-/review/file/(?P<file_id>[^/.]+)/requeue$", requeue),
+    (r"^/-/review/page/(?P<page_id>[^/.]+)\.png$", page_image),
     (r"^/-/review/audit$", audit_page),
     (r"^/-/review/users$", users_page),
 ]

@@ -106,6 +106,8 @@
       var meta = form.querySelector(".rv-fmeta");
       if (meta) meta.innerHTML = '<span class="rv-tag corrected">已更正（刚刚）</span>';
       document.getElementById("rv-findings").innerHTML = data.findings_html;
+      var ov = document.getElementById("rv-overrides-wrap");
+      if (ov && data.overrides_html !== undefined) ov.innerHTML = data.overrides_html;
       document.getElementById("rv-finding-count").textContent = data.finding_count;
       var st = document.getElementById("rv-status");
       st.textContent = data.status_zh; st.className = "rv-badge st-" + data.status;
@@ -122,8 +124,17 @@
   });
 
   var decide = document.getElementById("rv-decide");
+  // Approving over open errors needs a reason for each one (the server checks it too).
+  function overridesMissing() {
+    var empty = $all(".rv-override").filter(function (t) { return !t.value.trim(); });
+    if (!empty.length) return false;
+    show("还有 " + empty.length + " 个错误未填写超越理由，批准前请逐条填写。", "error");
+    empty[0].focus();
+    return true;
+  }
   if (decide) decide.addEventListener("submit", function (e) {
     var btn = e.submitter;
+    if (btn && btn.value === "approve" && overridesMissing()) { e.preventDefault(); return; }
     if (btn && btn.value === "approve" && !confirm("确认批准该申请？")) e.preventDefault();
     if (btn && btn.value === "reject" && !document.getElementById("rv-comment").value.trim()) {
       e.preventDefault(); show("驳回时请填写驳回理由。", "error"); document.getElementById("rv-comment").focus();
@@ -158,7 +169,7 @@
     else if (e.key === "a" && canEdit) {
       e.preventDefault();
       var approve = document.getElementById("rv-approve");
-      if (approve && confirm("确认批准该申请？")) {
+      if (approve && !overridesMissing() && confirm("确认批准该申请？")) {
         var input = document.createElement("input");
         input.type = "hidden"; input.name = "decision"; input.value = "approve";
         decide.appendChild(input);

@@ -50,9 +50,19 @@ async def ds(built):
 class Session:
     """A signed-in (or anonymous) client that keeps cookies like a browser."""
 
-    def __init__(self, ds):
+    def __init__(self, ds, client: tuple[str, int] | None = None):
         self.ds = ds
         self.cookies: dict[str, str] = {}
+        self.client = client  # the peer address the server sees (default: Datasette's 127.0.0.1)
+
+    async def _send(self, method, path, **kw):
+        if self.client is None:
+            return await getattr(self.ds.client, method)(path, **kw)
+        import httpx
+
+        transport = httpx.ASGITransport(app=self.ds.app(), client=self.client)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+            return await getattr(c, method)(path, **kw)
 
     def _update(self, response):
         for header in response.headers.get_list("set-cookie"):
@@ -64,7 +74,7 @@ class Session:
                 self.cookies[name] = value
 
     async def get(self, path, **kw):
-        r = await self.ds.client.get(path, cookies=dict(self.cookies), **kw)
+        r = await self._send("get", path, cookies=dict(self.cookies), **kw)
         self._update(r)
         return r
 
@@ -77,7 +87,7 @@ class Session:
         data = dict(data or {})
         if csrf:
             data.setdefault("csrftoken", self.csrftoken())
-        r = await self.ds.client.post(path, data=data, cookies=dict(self.cookies), headers=headers, **kw)
+        r = await self._send("post", path, data=data, cookies=dict(self.cookies), headers=headers, **kw)
         self._update(r)
         return r
 

@@ -119,16 +119,28 @@ def test_review_a_submission_end_to_end(page, server, built):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "submission.png"), full_page=False)
 
-    # approve with the keyboard (a, then confirm)
+    # approve with the keyboard (a, then confirm): refused until every open error has a reason
     page.on("dialog", lambda d: d.accept())
+    overrides = page.locator("textarea.rv-override")
+    n_errors = overrides.count()
+    assert n_errors >= 1  # the missing documents are still errors
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    expect(page.locator("#rv-flash")).to_contain_text("超越理由")
+    for i in range(n_errors):
+        overrides.nth(i).fill(f"原件已当面核对 {i}")
     page.locator("body").click(position={"x": 5, "y": 300})
     page.keyboard.press("Escape")
     page.keyboard.press("a")
     expect(page.locator("#rv-status")).to_have_text("已核验")
+    # decided: read-only, reopening offered instead
+    expect(page.locator("#rv-reopen")).to_be_visible()
+    expect(page.locator("#rv-approve")).to_have_count(0)
 
     page.goto(server + "/docintake/audit")
     rows = page.locator("table.rows-and-columns tbody tr")
-    expect(rows).to_have_count(6)  # 4 user_add + correct + approve
+    expect(rows).to_have_count(6 + n_errors)  # 4 user_add + correct + an override per error + approve
     text = page.locator("table.rows-and-columns").inner_text()
     assert "correct" in text and "approve" in text and builder.GOOD_ID in text and "shen" in text
 

@@ -11,6 +11,7 @@ from intake.model import Document, FieldValue
 from intake.store import save_documents
 
 from . import builder
+from .conftest import Session
 
 pytestmark = pytest.mark.anyio
 
@@ -123,6 +124,25 @@ async def test_sign_in_ignores_offsite_next(session):
     assert r.headers["location"] == "/-/review"
 
 
+@pytest.mark.parametrize("target", ["/\t/evil.example/", "/\n/evil.example", "/\r\n/evil.example", "/\\evil.example",
+                                    "https://evil.example/", "//evil.example", "/\x00/x", "http:/evil.example"])
+async def test_sign_in_never_redirects_off_site_nor_fails_on_control_characters(session, target):
+    s = session()
+    await s.get("/-/review/login")
+    r = await s.post("/-/review/login", {"username": "shen", "password": builder.PASSWORD, "next": target})
+    assert r.status_code == 302 and r.headers["location"] == "/-/review", target
+    r = await s.get("/-/review/login", params={"next": target})  # signed in: redirected at once
+    assert r.status_code == 302 and r.headers["location"] == "/-/review", target
+
+
+async def test_sign_in_keeps_an_internal_next_with_chinese(session):
+    s = session()
+    await s.get("/-/review/login")
+    r = await s.post("/-/review/login", {"username": "shen", "password": builder.PASSWORD,
+                                         "next": "/-/review?status=all&q=长葛"})
+    assert r.status_code == 302 and r.headers["location"] == "/-/review?status=all&q=%E9%95%BF%E8%91%9B"
+
+
 async def test_sign_in_needs_csrf(session, ds):
     s = session()
     await s.get("/-/review/login")
@@ -153,16 +173,17 @@ async def test_sign_out(login):
     assert (await s.get("/-/review")).status_code == 302
 
 
-async def test_too_many_failures_lock_the_name(session):
+async def test_too_many_failures_lock_the_client_not_the_real_user(session, ds):
     s = session()
     await s.get("/-/review/login")
     for _ in range(5):
         await s.post("/-/review/login", {"username": "zhou", "password": "nope-nope"})
     r = await s.post("/-/review/login", {"username": "zhou", "password": builder.PASSWORD})
     assert r.status_code == 429 and "次数过多" in r.text
-    from review import views
-
-    views._failures.clear()
+    # the same account from another machine (no failures of its own) still signs in
+    other = Session(ds, client=("192.0.2.7", 50000))
+    r = await other.login("zhou")
+    assert r.status_code == 302 and "docintake_session" in other.cookies
 
 
 # ------------------------------------------------------------------ queue and pages
@@ -312,20 +333,92 @@ async def test_approve_and_reject(login, built):
     s = await login("shen")
     r = await s.post(f"/-/review/submission/{built['sid2']}/decide", {"version": 1, "decision": "reject"})
     assert r.status_code == 400 and "驳回理由" in r.text
+    # open error findings: approving needs a written reason for each
+    errors = query(built, "SELECT id, rule FROM findings WHERE submission_id = ? AND severity = 'error' ORDER BY id",
+                   (built["sid2"],))
+    assert errors
     r = await s.post(f"/-/review/submission/{built['sid2']}/decide",
                      {"version": 1, "decision": "approve", "comment": "材料齐全"})
+    assert r.status_code == 400 and "超越理由" in r.text
+    partial = {f"override_{errors[0][0]}": "已电话核实"} if len(errors) > 1 else {f"override_{errors[0][0]}": " "}
+    r = await s.post(f"/-/review/submission/{built['sid2']}/decide",
+                     {"version": 1, "decision": "approve", "comment": "材料齐全", **partial})
+    assert r.status_code == 400 and "超越理由" in r.text
+    overrides = {f"override_{fid}": f"理由{i}：原件已当面核对" for i, (fid, _) in enumerate(errors)}
+    r = await s.post(f"/-/review/submission/{built['sid2']}/decide",
+                     {"version": 1, "decision": "approve", "comment": "材料齐全", **overrides})
     assert r.status_code == 302
     row = query(built, "SELECT status, decision, decided_by, decision_comment, version FROM submissions WHERE id = ?",
                 (built["sid2"],))[0]
-    assert row == ("verified", "approved", "shen", "材料齐全", 2)
+    assert row[:3] == ("verified", "approved", "shen") and row[4] == 2
+    assert row[3].startswith("材料齐全") and all(f"超越错误 {rule}：理由{i}" in row[3] for i, (_, rule) in enumerate(errors))
+    stored = query(built, "SELECT rule, reason, actor FROM override_reasons WHERE submission_id = ? ORDER BY id",
+                   (built["sid2"],))
+    assert stored == [(rule, f"理由{i}：原件已当面核对", "shen") for i, (_, rule) in enumerate(errors)]
+    assert len(query(built, "SELECT 1 FROM audit WHERE action = 'override'")) == len(errors)
+    # and the export carries them (in the decision comment: the record schema has no other place)
+    from intake.export import iter_records
+
+    db = connect(built["db"])
+    try:
+        (record,) = [r for r in iter_records(db) if r["submission_id"] == built["sid2"]]
+    finally:
+        db.conn.close()
+    assert all(f"超越错误 {rule}：理由{i}：原件已当面核对" in record["comment"] for i, (_, rule) in enumerate(errors))
     r = await s.post(f"/-/review/submission/{built['sid']}/decide",
                      {"version": 1, "decision": "reject", "comment": "身份证号码有误"})
     assert query(built, "SELECT status, decision FROM submissions WHERE id = ?", (built["sid"],))[0] == \
         ("rejected", "rejected")
     actions = query(built, "SELECT action, comment FROM audit WHERE action IN ('approve', 'reject') ORDER BY id")
-    assert actions == [("approve", "材料齐全"), ("reject", "身份证号码有误")]
+    assert [a for a, _ in actions] == ["approve", "reject"] and actions[0][1].startswith("材料齐全")
+    assert actions[1][1] == "身份证号码有误"
     r = await s.post(f"/-/review/submission/{built['sid3']}/decide", {"version": 1, "decision": "approve"})
     assert r.status_code == 400  # quarantined
+
+
+async def test_a_decided_submission_is_read_only_until_reopened(login, built):
+    s, admin = await login("shen"), await login("li")
+    sid = built["sid"]
+    r = await s.post(f"/-/review/submission/{sid}/decide", {"version": 1, "decision": "reject", "comment": "缺材料"})
+    assert r.status_code == 302
+    doc = _doc_id(built, "business_license")
+    # edits, re-decisions and requeues are refused with a Chinese message; nothing changes
+    r = await admin.post(f"/-/review/submission/{sid}/field",
+                         {"version": 2, "document_id": doc, "key": "name", "value": "改过的名称"}, json_accept=True)
+    assert r.status_code == 409 and "已有审核结论" in r.json()["error"] and "重新打开" in r.json()["error"]
+    r = await admin.post(f"/-/review/submission/{sid}/decide", {"version": 2, "decision": "approve"})
+    assert r.status_code == 409 and "已有审核结论" in r.text
+    r = await admin.post(f"/-/review/submission/{sid}/decide", {"version": 2, "decision": "reject", "comment": "再驳"})
+    assert r.status_code == 409
+    assert query(built, "SELECT status, decision, decided_by, version FROM submissions WHERE id = ?", (sid,))[0] == \
+        ("rejected", "rejected", "shen", 2)
+    page = await admin.get(f"/-/review/submission/{sid}")
+    assert "rv-reopen" in page.text and "rv-approve" not in page.text and "内容只读" in page.text
+    # reopening needs a reason, is audited, clears the decision and re-runs validation
+    r = await admin.post(f"/-/review/submission/{sid}/reopen", {"version": 2, "reason": "  "})
+    assert r.status_code == 400 and "理由" in r.text
+    r = await admin.post(f"/-/review/submission/{sid}/reopen", {"version": 2, "reason": "申请人补交了材料"},
+                         json_accept=True)
+    assert r.status_code == 200, r.text
+    row = query(built, "SELECT status, decision, decided_by, decided_at, decision_comment, version FROM submissions "
+                       "WHERE id = ?", (sid,))[0]
+    assert row[1:5] == (None, None, None, None) and row[5] == 3 and row[0] in ("rejected", "needs_review", "ready")
+    assert query(built, "SELECT actor, comment FROM audit WHERE action = 'reopen'") == [("li", "申请人补交了材料")]
+    assert query(built, "SELECT COUNT(*) FROM events WHERE kind = 'revalidated' AND submission_id = ?", (sid,))[0][0]
+    r = await admin.post(f"/-/review/submission/{sid}/field",
+                         {"version": 3, "document_id": doc, "key": "name", "value": "许昌恒达科技股份有限公司"})
+    assert r.status_code == 302
+    r = await admin.post(f"/-/review/submission/{sid}/reopen", {"version": 4, "reason": "再开"})
+    assert r.status_code == 400 and "无需重新打开" in r.text
+
+
+async def test_viewer_cannot_reopen(login, built):
+    s = await login("shen")
+    await s.post(f"/-/review/submission/{built['sid']}/decide", {"version": 1, "decision": "reject", "comment": "x"})
+    v = await login("zhou")
+    r = await v.post(f"/-/review/submission/{built['sid']}/reopen", {"version": 2, "reason": "想改"})
+    assert r.status_code == 403
+    assert query(built, "SELECT decision FROM submissions WHERE id = ?", (built["sid"],))[0][0] == "rejected"
 
 
 async def test_viewer_cannot_write(login, built):
@@ -485,3 +578,32 @@ async def test_reviewer_correction_survives_a_pipeline_rerun(login, built):
     assert rows == [(builder.GOOD_ID, "reviewer")]
     r = await s.get(f"/-/review/submission/{built['sid']}")
     assert builder.GOOD_ID in r.text and "id.checksum" not in r.text
+
+
+async def test_throttling_uses_x_forwarded_for_only_from_a_trusted_proxy(built, session):
+    # untrusted peer: a spoofed X-Forwarded-For does not give an attacker fresh addresses
+    s = session()
+    await s.get("/-/review/login")
+    for i in range(5):
+        await s.post("/-/review/login", {"username": "zhou", "password": "nope-nope"},
+                     headers={"x-forwarded-for": f"198.51.100.{i}"})
+    r = await s.post("/-/review/login", {"username": "zhou", "password": builder.PASSWORD},
+                     headers={"x-forwarded-for": "198.51.100.99"})
+    assert r.status_code == 429
+    # behind a trusted proxy (a second server on another copy would share nothing: same db here)
+    from datasette.app import Datasette
+
+    proxied = Datasette([str(built["db"])], metadata={"plugins": {"docintake-review": {
+        "trusted_proxies": ["192.0.2.50"]}}})
+    await proxied.invoke_startup()
+    p = Session(proxied, client=("192.0.2.50", 443))
+    await p.get("/-/review/login")
+    for _ in range(5):
+        await p.post("/-/review/login", {"username": "li", "password": "nope-nope"},
+                     headers={"x-forwarded-for": "203.0.113.7"})
+    r = await p.post("/-/review/login", {"username": "li", "password": builder.PASSWORD},
+                     headers={"x-forwarded-for": "203.0.113.7"})
+    assert r.status_code == 429  # the failing client behind the proxy
+    r = await p.post("/-/review/login", {"username": "li", "password": builder.PASSWORD},
+                     headers={"x-forwarded-for": "spoofed, 203.0.113.8"})
+    assert r.status_code == 302  # another client behind the same proxy still signs in

@@ -43,6 +43,31 @@ FIELD_SECRETS = {
 SECRETS = {**FIELD_SECRETS, "comment_mobile": COMMENT_MOBILE, "comment_account": COMMENT_ACCOUNT}
 
 
+# A second submission as careless staff and OCR make it (issue 13 items 8-9): the ID number is
+# read with letters for digits and printed a second time where no field box is, the mobile
+# number is glued to "tel" and dotted, the address is spaced, and the folder and file names
+# typed by staff carry the numbers.
+_HOSTILE17 = "41102319900307452"
+HOSTILE_ID = _HOSTILE17 + idno_check_char(_HOSTILE17)
+HOSTILE_MOBILE = "15837469201"
+HOSTILE_ADDRESS = "河南省许昌市建安区长村张乡张庄村8号"
+HOSTILE_SECRETS = {"id": HOSTILE_ID, "mobile": HOSTILE_MOBILE}
+
+
+def _confused(number: str) -> str:
+    return number.replace("0", "O").replace("1", "l", 1)
+
+
+HOSTILE_LINES = [
+    ("name", "姓名 张三"),
+    ("id_number", f"公民身份号码 {_confused(HOSTILE_ID)}"),
+    ("address", "住址 河南省许昌市建安区 长村张乡 张庄村 8 号"),
+    (None, f"ID{HOSTILE_ID}"),
+    (None, f"tel{HOSTILE_MOBILE}"),
+    (None, f"备用 {HOSTILE_MOBILE[:3]}.{HOSTILE_MOBILE[3:7]}.{HOSTILE_MOBILE[7:]}"),
+]
+
+
 def forbidden_fragments() -> dict[str, list[str]]:
     """For each secret, the strings whose presence in a response means it leaked.
 
@@ -104,6 +129,29 @@ def _page(db, file_id: int, image: Path, w: int, h: int, lines: list[str], boxes
         [(pid, i, word, *b) for i, (t, b) in enumerate(zip(lines, boxes)) for word in t.split(" ")],
     )
     return pid
+
+
+def _hostile(db, folder: Path) -> dict:
+    sid = db.conn.execute(
+        "INSERT INTO submissions (name, source_path, received_at, as_of, packet, status, updated_at) "
+        "VALUES (?,?,?,?,?,?,?)",
+        (f"2026-11-22 张三_{HOSTILE_MOBILE}", str(folder / "inbox" / f"张三_{HOSTILE_MOBILE}"),
+         "2026-11-22T01:30:00.000+00:00", "2026-11-22", "membership_application", "needs_review", now()),
+    ).lastrowid
+    fname = f"张三_{HOSTILE_ID}_身份证.jpg"
+    fid = _file(db, sid, fname, f"{99:064x}")
+    db.conn.execute("UPDATE files SET archive_path = ? WHERE id = ?", (str(folder / "archive" / fname), fid))
+    image = folder / "hostile_id_card.png"
+    lines = [t for _, t in HOSTILE_LINES]
+    w, h, boxes = _image(image, lines)
+    pid = _page(db, fid, image, w, h, lines, boxes)
+    doc = Document("id_card", [1], 0.95, file=fname)
+    values = {"name": "张三", "id_number": HOSTILE_ID, "address": HOSTILE_ADDRESS}
+    for (key, raw), box in zip(HOSTILE_LINES, boxes):
+        if key:
+            doc.fields[key] = FieldValue(values[key], 0.7, 1, box if key != "address" else None, "label", raw)
+    save_documents(db, sid, fid, [doc])
+    return {"sid": sid, "page": pid, "boxes": boxes, "file_name": fname}
 
 
 def build(folder: Path) -> dict:
@@ -181,6 +229,7 @@ def build(folder: Path) -> dict:
             "INSERT INTO events (at, submission_id, kind, detail) VALUES (?, ?, 'note', ?)",
             (now(), sid, f"OCR 读到 {ID_NUMBER}"),
         )
+        out["hostile"] = _hostile(db, folder)
     enqueue(db, PushSettings(url="http://127.0.0.1:9/receiver"))
     for name, role in USERS.items():
         auth.add_user(db, name, role, PASSWORD, display_name=name)

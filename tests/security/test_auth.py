@@ -187,6 +187,7 @@ def _post_routes(server) -> list[tuple[str, dict]]:
     return [
         (f"/-/review/submission/{sid}/field", {"version": "3", "document_id": "1", "key": "name", "value": "CSRF"}),
         (f"/-/review/submission/{sid}/decide", {"version": "3", "decision": "reject", "comment": "CSRF"}),
+        (f"/-/review/submission/{sid}/reopen", {"version": "3", "reason": "CSRF"}),
         ("/-/review/file/1/requeue", {"version": "3", "submission_id": str(sid)}),
         ("/-/review/users", {"action": "add", "username": "evil", "role": "admin", "password": "evil-password-1"}),
         ("/-/review/users", {"action": "update", "username": "srev", "active": "0"}),
