@@ -102,8 +102,19 @@ def _labels(strings):
     return out
 
 
-@pytest.mark.parametrize("doc_type", DOC_TYPES)
-def test_families_differ_visibly(doc_type, monkeypatch):
+def _thumb(doc_type, family, seed=3):
+    """The first page as a small grey picture, and the share of the page its ink covers."""
+    import numpy as np
+
+    page = generate_document(doc_type, seed=seed, quality="clean", family=family).pages[0].convert("L")
+    ink = np.asarray(page) < 200
+    ys, xs = np.nonzero(ink)
+    box = ((xs.max() - xs.min()) * (ys.max() - ys.min())) / ink.size
+    return np.asarray(page.resize((48, 64)), dtype=np.float32), box, page.size
+
+
+@pytest.mark.parametrize("doc_type", [t for t in DOC_TYPES if t != "id_card"])
+def test_families_differ_in_wording_and_lines(doc_type, monkeypatch):
     labels, lines = {}, {}
     for fam in FAMILIES[doc_type]:
         drawn = _drawn_text(monkeypatch, doc_type, fam)
@@ -115,6 +126,21 @@ def test_families_differ_visibly(doc_type, monkeypatch):
             same = len(labels[a] & labels[b]) / max(1, len(union))
             assert labels[a] != labels[b] and lines[a] != lines[b], (a, b)
             assert same < 0.85, (a, b, same)
+
+
+@pytest.mark.parametrize("doc_type", DOC_TYPES)
+def test_families_differ_on_the_page(doc_type):
+    """An ID card prints the same words whatever the copy: there the families differ in size,
+    angle and surroundings. For every type the pages must look different, not just read differently."""
+    import numpy as np
+
+    thumbs = {fam: _thumb(doc_type, fam) for fam in FAMILIES[doc_type]}
+    names = FAMILIES[doc_type]
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            (ta, box_a, size_a), (tb, box_b, size_b) = thumbs[a], thumbs[b]
+            differ = size_a != size_b or float(np.abs(ta - tb).mean()) > 3.0 or abs(box_a - box_b) > 0.05
+            assert differ, (a, b, float(np.abs(ta - tb).mean()), box_a, box_b)
 
 
 def test_split_draws_family_with_document_rng():
