@@ -198,3 +198,32 @@ def test_golden_and_unit_tests_never_use_held_out_families():
         for m in re.finditer(r"""held_out\(""", text):
             bad.append((rel, m.group(0)))
     assert bad == []
+
+
+def _printed_verbatim(rule) -> bool:
+    """Text, codes and numbers print as the contract writes them; dates and money print in other forms."""
+    return rule is not bool and "\\d{4}-" not in rule and rule != r"\d+\.\d{2}"
+
+
+@pytest.mark.parametrize("doc_type,family", CASES)
+def test_truth_is_what_the_page_prints(doc_type, family, monkeypatch):
+    """Every text field of the truth is printed on the page as it stands (after whitespace removal),
+    and amounts in words say the same as the figures: the truth describes this render, not another."""
+    from tests.corpus import money
+
+    drawn = _drawn_text(monkeypatch, doc_type, family, seed=6)
+    page_text = re.sub(r"\s|　", "", "".join(drawn))
+    doc = generate_document(doc_type, seed=6, quality="lowres", family=family)
+    f = doc.truth["fields"]
+    for key, value in f.items():
+        rule = FIELDS[doc_type][key]
+        if not _printed_verbatim(rule) or (doc_type, key) == ("business_license", "registration_authority"):
+            continue  # the registration authority is printed only around its seal (domain.md)
+        assert re.sub(r"\s", "", value) in page_text, (key, value)
+    words = {"invoice": ("total",), "service_contract": ("testing_fee", "total_amount"), "bank_receipt": ("amount",)}
+    for key in words.get(doc_type, ()):
+        assert money.daxie(f[key]) in page_text, (key, f[key])
+        figures = money.to_decimal(f[key])
+        assert f"{figures:.2f}" in page_text.replace(",", ""), (key, f[key])
+    if doc_type == "invoice":
+        assert money.daxie(f["total_in_words"]) in page_text
