@@ -227,3 +227,21 @@ def test_truth_is_what_the_page_prints(doc_type, family, monkeypatch):
         assert f"{figures:.2f}" in page_text.replace(",", ""), (key, f[key])
     if doc_type == "invoice":
         assert money.daxie(f["total_in_words"]) in page_text
+
+
+def test_accuracy_bench_plan_covers_families_and_keeps_splits_apart():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_accuracy", ROOT / "bench" / "accuracy.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    plan = bench.plan(64, ["scan", "photo"], list(DOC_TYPES), 1000, "both")
+    assert len(plan) == 64
+    for t in DOC_TYPES:
+        mine = [(seed, q, fam) for tt, seed, q, fam in plan if tt == t]
+        assert {fam for _, _, fam in mine} == set(FAMILIES[t])  # every family measured
+        held = [x for x in mine if x[2] == held_out(t)]
+        assert len(held) == len(mine) // 2  # the two sides get as many documents
+        assert {q for _, q, _ in held} == {"scan", "photo"}
+    assert all(fam == held_out(t) for t, _, _, fam in bench.plan(16, ["scan"], list(DOC_TYPES), 1, "held_out"))
+    assert all(fam != held_out(t) for t, _, _, fam in bench.plan(16, ["scan"], list(DOC_TYPES), 1, "developed"))

@@ -157,8 +157,8 @@ def for_family(doc_type: str, v: dict, seed: int, family: str) -> dict:
     with their own rng, so the values of the classic layout never change). Fields already in ``v``
     (a packet's coherent values) win over the family's choices."""
     layout = LAYOUTS[doc_type]
-    if family == "classic" and "family" not in v:
-        return v
+    if family == "classic":  # the classic layout reads no family options
+        return v if "family" not in v else {k: x for k, x in v.items() if k != "family"}
     if family not in getattr(layout, "FAMILY_RENDER", {"classic": None}):
         raise NotImplementedError(f"layout family {family!r} of {doc_type} is not drawn yet")
     frng = random.Random(f"family-values:{doc_type}:{seed}:{family}")
