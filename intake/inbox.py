@@ -154,7 +154,7 @@ def wait_settled(subs: list[Submission], settle: float, root: Path, max_wait: fl
     `ingest` takes what was dropped a moment ago (a copy that has just finished) after a
     short wait instead of archiving it half written; what keeps changing is left for a later run.
     """
-    max_wait = max(3 * settle, 10.0) if max_wait is None else max_wait
+    max_wait = 3 * settle + 1.0 if max_wait is None else max_wait
     deadline = time.monotonic() + max_wait
     order = {id(s): i for i, s in enumerate(subs)}
     ready: list[Submission] = []

@@ -244,7 +244,7 @@ def _open_pdf(path: Path):
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         msg = str(exc).lower()
-        if "password" in msg or "security" in msg:
+        if "password" in msg or "security error" in msg:
             raise EncryptedFileError(
                 "PDF 已加密（需要密码），无法读取。请提交未加密的扫描件。The PDF is encrypted."
             ) from exc
