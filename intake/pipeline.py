@@ -360,6 +360,8 @@ def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_n
         "ORDER BY id",
         [sid],
     ).fetchall()
+    if rows:
+        runner.settings_key()  # load the engine first: a kill while models load is not the file's fault
     for file_id, name, sha, ext, apath in rows:
         attempt = _count_attempt(db, file_id)
         if attempt > settings.max_attempts:

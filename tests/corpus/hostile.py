@@ -224,7 +224,7 @@ def broken_tounicode_pdf(path: Path, lines: list[str], font: str) -> Path:
     """A text-layer PDF whose ToUnicode CMap is corrupted: each glyph maps to another glyph's character.
 
     The page shows `lines`; a text extractor reads real characters, but the wrong ones
-    (the map's destinations are rotated by one). Entries keep their length, so the xref
+    (the map's destinations are shuffled). Entries keep their length, so the xref
     offsets stay valid and every reader opens the file.
     """
     import re
@@ -246,8 +246,9 @@ def broken_tounicode_pdf(path: Path, lines: list[str], font: str) -> Path:
     pairs = re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]{4})>", block)
     real = [(s, d) for s, d in pairs if s not in (b"0000", b"0020")]
     dests = [d for _, d in real]
-    rotated = dests[1:] + dests[:1]
-    mapping = {s: r for (s, _), r in zip(real, rotated)}
+    shuffled = dests[:]
+    random.Random(13).shuffle(shuffled)  # an arbitrary wrong map, as a broken producer writes
+    mapping = {s: r for (s, _), r in zip(real, shuffled)}
     new_block = re.sub(rb"<([0-9A-F]{4})> <([0-9A-F]{4})>",
                        lambda m: b"<%s> <%s>" % (m.group(1), mapping.get(m.group(1), m.group(2))), block)
     path.write_bytes(data[:start] + new_block + data[end:])
