@@ -18,11 +18,11 @@ from PIL import Image
 from . import archive
 from .loaders import LoadedPage, encode_png, iter_pages
 from .model import Line, Page
-from .ocr.runner import OcrJob, OcrRunner, cache_get, cache_key_of, cache_put, image_key, rotate
+from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, cache_key_of, cache_put, image_key, rotate
 
 log = logging.getLogger("docintake.pages")
 
-# OCR spot check of a text layer: this many of its longest lines are cropped and read;
+# OCR spot check of a text layer: this many of its longest lines are cropped and recognised;
 # below this similarity the layer is taken for garbage (broken ToUnicode map) and the file OCR'd.
 SPOT_LINES = 3
 SPOT_MIN_SIMILARITY = 0.45
@@ -74,43 +74,44 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
-def text_layer_matches_page(lp: LoadedPage, folder: Path, runner: OcrRunner, db=None) -> bool:
+def _read_line(engine, crop: Image.Image) -> str:
+    if hasattr(engine, "read_line"):
+        return engine.read_line(crop)
+    return "".join(l.text for l in engine.recognize(crop))
+
+
+def text_layer_matches_page(lp: LoadedPage, runner: OcrRunner, db=None) -> bool:
     """Whether OCR of a few of the text layer's lines reads what the layer says.
 
     A broken ToUnicode map gives real characters that are not the ones drawn; only
-    reading the pixels tells. Crops are small, so this costs a fraction of a page's OCR,
-    once per file, and is cached like any page.
+    reading the pixels tells. Each line is cropped and recognised without the detector
+    (a few tens of milliseconds), once per file, in this process, and cached.
     """
+    from .ocr.base import get_engine, limit_threads
+
     lines = sorted((l for l in lp.text_lines or [] if len(_norm(l.text)) >= 4), key=lambda l: -len(l.text))
     lines = lines[:SPOT_LINES]
     if not lines:
         return True
-    settings = runner.settings_key()
-    jobs, keys, paths = [], [], []
+    limit_threads()
+    engine = get_engine(runner.engine)
+    settings = runner.settings_key() + "|line"
     image = lp.image
-    for j, line in enumerate(lines):
+    scores = []
+    for line in lines:
         x0, y0, x1, y1 = line.bbox
-        pad = max(4, (y1 - y0) // 3)
+        pad = max(4, (y1 - y0) // 4)
         crop = image.crop((max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad),
                            min(image.height, y1 + pad)))
         key = cache_key_of(image_key(crop), settings)
-        path = folder / f".check-{lp.number}-{j}.png"
         hit = cache_get(db, key) if db is not None else None
-        if hit is None:
-            archive.atomic_write_bytes(path, encode_png(crop))
-            jobs.append(OcrJob(str(path), runner.engine, detect_orientation=False))
-            paths.append(path)
-        keys.append((key, hit))
-    results = iter(runner.read(jobs))
-    scores = []
-    for (key, hit), line in zip(keys, lines):
-        res = hit if hit is not None else next(results)
-        if hit is None and db is not None:
-            cache_put(db, key, runner.engine, res)
-        read = _norm("".join(l.text for l in res.lines))
-        scores.append(difflib.SequenceMatcher(None, _norm(line.text), read).ratio())
-    for p in paths:
-        p.unlink(missing_ok=True)
+        if hit is not None:
+            read = "".join(l.text for l in hit.lines)
+        else:
+            read = _read_line(engine, crop)
+            if db is not None:
+                cache_put(db, key, runner.engine, OcrResult([Line(read, (0, 0, crop.width, crop.height), 1.0)], 0))
+        scores.append(difflib.SequenceMatcher(None, _norm(line.text), _norm(read)).ratio())
     score = sum(scores) / len(scores)
     if score < SPOT_MIN_SIMILARITY:
         log.info("page %d: text layer reads %.2f like its OCR; taken for garbage", lp.number, score)
@@ -132,7 +133,7 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
     folder.mkdir(parents=True, exist_ok=True)
     if verify_text:
         first = next((lp for lp in loaded if lp.text_lines is not None), None)
-        if first is not None and not text_layer_matches_page(first, folder, runner, db):
+        if first is not None and not text_layer_matches_page(first, runner, db):
             loaded = [LoadedPage(lp.number, lp.image, lp.dpi, None, lp.key) for lp in loaded]
     paths = [folder / f"{lp.number}.png" for lp in loaded]
     jobs, job_idx, cached = [], [], {}
