@@ -157,29 +157,19 @@ def race(n: int, tmp: Path) -> tuple[int, int]:
     return bad, n
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kills-ingest", type=int, default=120)
-    ap.add_argument("--kills-watch", type=int, default=80)
-    ap.add_argument("--race", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-    t0 = time.time()
-    with tempfile.TemporaryDirectory(prefix="docintake-rel-") as tmp:
-        tmp = Path(tmp)
-        h = hostile(tmp)
-        print("hostile", h["rc"], sum(k[3] for k in h["kinds"]), "/", len(h["kinds"]), flush=True)
-        bad, n_race = race(args.race, tmp)
-        print("race", bad, "/", n_race, flush=True)
-        ki = kills("ingest", args.kills_ingest, rng, tmp)
-        kw = kills("watch", args.kills_watch, rng, tmp)
-    took = time.time() - t0
+def render(args, took: float, h: dict, race_res, ki: dict | None, kw: dict | None, partial: bool) -> str:
     cmd = "OMP_THREAD_LIMIT=1 nice -n 10 .venv/bin/python bench/reliability.py" + (
         f" --kills-ingest {args.kills_ingest} --kills-watch {args.kills_watch} --race {args.race}"
         if (args.kills_ingest, args.kills_watch, args.race) != (120, 80, 1000) else "")
     quarantined = sum(1 for k in h["kinds"] if k[1] == "quarantined" and k[3])
+
+    def kill_row(label: str, k: dict | None) -> str:
+        if k is None:
+            return f"| SIGKILL during `{label}` | not run (the run was stopped before this phase) | |"
+        return (f"| SIGKILL during `{label}` | {k['kills']} kills in {k['rounds']} rounds ({k['files']} files) | "
+                f"files lost {k['lost']}, processed twice {k['twice']}, left unfinished {k['stuck']}, "
+                f"quarantined after repeated kills {k['repeated']}, final run failed {k['bad_rc']} |")
+
     lines = [
         "# Reliability: random SIGKILLs, hostile files, two writers on a fresh database",
         "",
@@ -189,20 +179,16 @@ def main() -> None:
         cmd,
         "```",
         "",
-        f"Took {took / 60:.1f} min. Seed {args.seed}.",
+        f"Took {took / 60:.1f} min. Seed {args.seed}." + (" **Partial: stopped before every phase ran.**" if partial else ""),
         "",
         "| check | tried | result |",
         "|---|---|---|",
-        f"| SIGKILL during `ingest` | {ki['kills']} kills in {ki['rounds']} rounds ({ki['files']} files) | "
-        f"files lost {ki['lost']}, processed twice {ki['twice']}, left unfinished {ki['stuck']}, "
-        f"quarantined after repeated kills {ki['repeated']} |",
-        f"| SIGKILL during `watch` | {kw['kills']} kills in {kw['rounds']} rounds ({kw['files']} files) | "
-        f"files lost {kw['lost']}, processed twice {kw['twice']}, left unfinished {kw['stuck']}, "
-        f"quarantined after repeated kills {kw['repeated']} |",
+        kill_row("ingest", ki),
+        kill_row("watch", kw),
         f"| hostile-file kinds | {len(h['kinds'])} kinds in one run | {quarantined} quarantined with a reason, "
         f"{sum(1 for k in h['kinds'] if k[1] == 'processed' and k[3])} odd-but-readable read; run exit code {h['rc']}, "
         f"good scan after them: {h['good']}; every kind as expected: {all(k[3] for k in h['kinds'])} |",
-        f"| two processes open a fresh database at once | {n_race} repetitions | `database is locked` {bad} |",
+        f"| two processes open a fresh database at once | {race_res[1]} repetitions | `database is locked` {race_res[0]} |",
         "",
         "Each kill round: a fresh inbox of 6 submissions (10 files, one a duplicate), "
         f"{KILLS_PER_ROUND} starts each SIGKILLed (process group) after 0.8-5 s, then one uninterrupted `ingest`. "
@@ -214,10 +200,36 @@ def main() -> None:
         "| hostile kind | status | reason |",
         "|---|---|---|",
     ] + [f"| {k} | {s} | {r or ''} |" for k, s, r, _ in h["kinds"]]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_write:
-        (ROOT / "bench" / "results" / "reliability.md").write_text(text, "utf-8")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kills-ingest", type=int, default=120)
+    ap.add_argument("--kills-watch", type=int, default=80)
+    ap.add_argument("--race", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    t0 = time.time()
+    out = ROOT / "bench" / "results" / "reliability.md"
+
+    def write(text: str) -> None:
+        print(text, flush=True)
+        if not args.no_write:
+            out.write_text(text, "utf-8")
+
+    with tempfile.TemporaryDirectory(prefix="docintake-rel-") as tmp:
+        tmp = Path(tmp)
+        h = hostile(tmp)
+        print("hostile", h["rc"], sum(k[3] for k in h["kinds"]), "/", len(h["kinds"]), flush=True)
+        race_res = race(args.race, tmp)
+        write(render(args, time.time() - t0, h, race_res, None, None, True))
+        ki = kills("ingest", args.kills_ingest, rng, tmp)
+        write(render(args, time.time() - t0, h, race_res, ki, None, True))
+        kw = kills("watch", args.kills_watch, rng, tmp)
+        write(render(args, time.time() - t0, h, race_res, ki, kw, False))
 
 
 if __name__ == "__main__":
