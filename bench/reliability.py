@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 ENV = dict(os.environ, OMP_THREAD_LIMIT="1", PYTHONPATH=str(ROOT))
 DOCINTAKE = [sys.executable, "-c", "from intake.cli import main; main()"]
-KILLS_PER_ROUND = 3
+KILLS_PER_ROUND = 5
 
 
 def _sha(p: Path) -> str:
@@ -99,7 +99,7 @@ def _kill_round(root: Path, mode: str, kills: int, rng: random.Random, tag: str)
                                "--rescan", "1"]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
-        time.sleep(rng.uniform(0.8, 5.0))
+        time.sleep(rng.uniform(0.8, 4.0))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             done += 1
@@ -160,7 +160,7 @@ def race(n: int, tmp: Path) -> tuple[int, int]:
 def render(args, took: float, h: dict, race_res, ki: dict | None, kw: dict | None, partial: bool) -> str:
     cmd = "OMP_THREAD_LIMIT=1 nice -n 10 .venv/bin/python bench/reliability.py" + (
         f" --kills-ingest {args.kills_ingest} --kills-watch {args.kills_watch} --race {args.race}"
-        if (args.kills_ingest, args.kills_watch, args.race) != (120, 80, 1000) else "")
+        if (args.kills_ingest, args.kills_watch, args.race) != (100, 100, 1000) else "")
     quarantined = sum(1 for k in h["kinds"] if k[1] == "quarantined" and k[3])
 
     def kill_row(label: str, k: dict | None) -> str:
@@ -191,7 +191,7 @@ def render(args, took: float, h: dict, race_res, ki: dict | None, kw: dict | Non
         f"| two processes open a fresh database at once | {race_res[1]} repetitions | `database is locked` {race_res[0]} |",
         "",
         "Each kill round: a fresh inbox of 6 submissions (10 files, one a duplicate), "
-        f"{KILLS_PER_ROUND} starts each SIGKILLed (process group) after 0.8-5 s, then one uninterrupted `ingest`. "
+        f"{KILLS_PER_ROUND} starts each SIGKILLed (process group) after 0.8-4 s, then one uninterrupted `ingest`. "
         "Lost = an original not recorded, or not in the archive byte for byte; twice = a file, "
         "submission or page recorded more than once. A file whose processing was killed more than "
         "`MAX_ATTEMPTS` (3) times is quarantined by design (intake cannot tell an OOM kill caused by the file "
@@ -205,8 +205,8 @@ def render(args, took: float, h: dict, race_res, ki: dict | None, kw: dict | Non
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--kills-ingest", type=int, default=120)
-    ap.add_argument("--kills-watch", type=int, default=80)
+    ap.add_argument("--kills-ingest", type=int, default=100)
+    ap.add_argument("--kills-watch", type=int, default=100)
     ap.add_argument("--race", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--no-write", action="store_true")
