@@ -80,15 +80,20 @@ def hold(folder: Path, name: str, wait: bool, busy_message: str, note: str = "")
         os.close(fd)
 
 
-def db_folder(db) -> Path | None:
-    """The folder of the database file a connection has open (None for an in-memory one)."""
+def db_file(db) -> Path | None:
+    """The database file a connection has open (None for an in-memory one)."""
     try:
         for _, name, file in db.conn.execute("PRAGMA database_list").fetchall():
             if name == "main" and file:
-                return Path(file).resolve().parent
+                return Path(file).resolve()
     except Exception:  # noqa: BLE001 - a closed or odd connection: the data folder's lock still holds
         return None
     return None
+
+
+def db_folder(db) -> Path | None:
+    path = db_file(db)
+    return path.parent if path else None
 
 
 @contextmanager

@@ -562,8 +562,7 @@ def ingest(inbox: Path, db: sqlite_utils.Database, settings: Settings, runner: O
     waited for a little; what keeps changing is left for a later run.
     """
     inbox = Path(inbox).resolve()  # stored paths must not depend on the caller's working directory
-    folder = locks.db_folder(db)
-    locks.check_separate(inbox, settings.data_dir, folder / "x.db" if folder else None)
+    locks.check_separate(inbox, settings.data_dir, locks.db_file(db))
     own_runner = runner is None
     runner = runner or OcrRunner(settings.engine, settings.workers, settings.progress)
     prefetch = Prefetcher(runner, settings.pages_dir, db)
