@@ -50,13 +50,16 @@ def test_ingest_refuses_a_data_folder_inside_the_inbox(tmp_path):
     res = _cli("ingest", inbox, "--db", inbox / "sub" / "d.db")
     assert res.returncode == 2 and not (inbox / "sub").exists()
     data = tmp_path / "data"
-    res = _cli("ingest", data / "inbox", "--db", data / "d.db") if (data / "inbox").mkdir(parents=True) is None else None
+    (data / "inbox").mkdir(parents=True)
+    res = _cli("ingest", data / "inbox", "--db", data / "d.db")  # the inbox inside the data folder
     assert res.returncode == 2 and "数据目录" in res.stderr
     link = tmp_path / "link-to-inbox"
     link.symlink_to(inbox)
     res = _cli("ingest", link, "--db", inbox / "d.db")
     assert res.returncode == 2  # symlinks resolved
-    # the library refuses too (and `watch` shares the same function)
+    res = _cli("watch", data / "inbox", "--db", data / "d.db")  # watch shares the same guard
+    assert res.returncode == 2 and "数据目录" in res.stderr
+    # the library refuses too
     db = connect(inbox.parent / "elsewhere" / "d.db")
     with pytest.raises(Exception) as info:
         list(ingest(inbox, db, Settings(data_dir=inbox / "data", settle=0)))
@@ -153,7 +156,6 @@ def test_ingest_waits_for_a_growing_file_and_never_unlinks_it_half_written(tmp_p
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     target = inbox / "growing.pdf"
-    full = (ROOT / "tests" / "intake" / "conftest.py").read_bytes()  # any bytes: the content is not the point
     from .conftest import pdf_bytes
 
     full = pdf_bytes("a scan copied in slowly over the network, text layer")
