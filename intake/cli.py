@@ -91,10 +91,12 @@ def cli(verbose: bool) -> None:
               help="Where the archive, quarantine and page images go (default: the database's folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per submission (contract section 3).")
 @click.option("--workers", type=int, default=None, help="OCR worker processes (default: one per core).")
+@click.option("--settle", type=float, default=2.0, show_default=True,
+              help="Leave files modified less than this many seconds ago (still being written) for a later run.")
 @engine_option
 @as_of_option
 def ingest(inbox: Path, db_path: Path, data_dir: Path | None, as_json: bool, workers: int | None,
-           ocr_engine: str, as_of) -> None:
+           settle: float, ocr_engine: str, as_of) -> None:
     """Process everything now in INBOX once, then exit.
 
     Each sub-folder of INBOX is one submission; a file directly in INBOX is a
@@ -102,17 +104,22 @@ def ingest(inbox: Path, db_path: Path, data_dir: Path | None, as_json: bool, wor
     quarantined with a reason, and the rest OCR'd, extracted and validated.
     """
     from .db import connect
+    from .locks import check_separate
     from .pipeline import Settings, dump_line, ingest as run
 
     if not inbox.is_dir():
         raise click.UsageError(f"收件箱不存在：{inbox}. The inbox folder {inbox} does not exist.")
-    db = connect(db_path)
+    if settle < 0:
+        raise click.UsageError("--settle 不能为负。--settle must be >= 0.")
     settings = Settings(
         data_dir=data_dir or db_path.parent,
         engine=ocr_engine,
         as_of=as_of.date() if as_of else None,
         workers=workers,
+        settle=settle,
     )
+    check_separate(inbox, settings.data_dir, db_path)  # before the database is created in the wrong place
+    db = connect(db_path)
     counts: dict[str, int] = {}
     for line in run(inbox, db, settings):
         counts[line["status"]] = counts.get(line["status"], 0) + 1
@@ -234,6 +241,16 @@ def main() -> None:
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback in the log
+        if _verbose():
+            logging.getLogger("docintake").error("internal error", exc_info=True)
+        click.echo(f"内部错误：{type(exc).__name__}: {exc}（请用 docintake -v 重试以查看详细信息）。"
+                   f"Internal error; run with -v for the traceback.", err=True)
+        sys.exit(int(ExitCode.INTERNAL))
+
+
+def _verbose() -> bool:
+    return logging.getLogger().isEnabledFor(logging.INFO)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ timeout turns short write contention into waiting instead of
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -29,7 +30,8 @@ def connect(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            _enable_wal(conn, path)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         register_functions(conn)
@@ -39,6 +41,37 @@ def connect(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
     if migrate:
         apply_migrations(db)
     return db
+
+
+def _enable_wal(conn: sqlite3.Connection, path: Path) -> None:
+    """Switch a database to WAL once, under a lock file, retrying while another connection is busy.
+
+    Changing the journal mode needs an exclusive lock, and SQLite does not call the busy
+    handler for it: two processes opening a fresh database at once got "database is
+    locked" at once. So the switch is serialised between docintake processes (flock on
+    `<db folder>/locks/<db>.wal.lock`) and retried with a short backoff while any other
+    reader holds the file, up to the busy timeout.
+    """
+    from .locks import hold
+
+    if str(path) == ":memory:":
+        return
+    with hold(path.parent / "locks", f"{path.name}.wal.lock", True, "database initialisation"):
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        delay = 0.01
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                mode = None
+            if mode == "wal":
+                return
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked (could not switch to WAL mode)")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
 def register_functions(conn: sqlite3.Connection) -> None:

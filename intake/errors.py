@@ -105,7 +105,16 @@ class NotRegularFileError(InputError):
     reason = "not_regular_file"
 
 
-class TransientError(InputError):
-    """The file may become readable later (still being written, locked): retry, don't quarantine yet."""
+class TransientError(DocintakeError):
+    """The file may become readable later (still being written, locked): retry, don't quarantine yet.
 
+    Not an `InputError`: an `except InputError` quarantines, and a retryable file must not be.
+    """
+
+    exit_code = ExitCode.INPUT
     reason = "transient"
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        if reason:
+            self.reason = reason

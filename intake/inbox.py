@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,3 +84,90 @@ def discover(inbox: Path) -> list[Submission]:
 
     subs.sort(key=lambda s: (_mtime(s), s.name))
     return subs
+
+
+# --- settling: is a file still being written? --------------------------------------------------
+
+
+def open_for_writing(root: Path) -> set[str]:
+    """Paths below `root` that some process has open for writing, where the OS tells (Linux /proc).
+
+    Only processes we may inspect are seen (our own user's, or all as root); elsewhere the
+    set is empty and the size/mtime rules do the work alone.
+    """
+    prefix = os.path.join(os.path.realpath(root), "")
+    found: set[str] = set()
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return found
+    for pid in pids:
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"{fd_dir}/{fd}")
+            except OSError:
+                continue
+            if not target.startswith(prefix):
+                continue
+            try:
+                with open(f"/proc/{pid}/fdinfo/{fd}") as fh:
+                    flags = next((int(line.split()[1], 8) for line in fh if line.startswith("flags:")), 0)
+            except (OSError, ValueError):
+                continue
+            if flags & (os.O_WRONLY | os.O_RDWR):
+                found.add(target)
+    return found
+
+
+def unsettled(sub: Submission, settle: float, writers: set[str], now: float | None = None) -> float:
+    """Seconds a submission still has to wait before it may be taken (0 when it has settled).
+
+    Like the watcher's rule, for a single run: every file below it (partial and hidden
+    ones included, which mean a copy is in progress) last modified at least `settle`
+    seconds ago, and none open for writing.
+    """
+    now = time.time() if now is None else now
+    paths = [sub.path] if not sub.path.is_dir() else [Path(d) / f for d, _, fs in os.walk(sub.path) for f in fs]
+    wait = 0.0
+    for p in paths:
+        try:
+            st = p.lstat()
+        except OSError:
+            continue
+        age = now - st.st_mtime
+        if 0 <= age < settle:  # (a future mtime, from a skewed clock, is left to the other rules)
+            wait = max(wait, settle - age)
+        if os.path.realpath(p) in writers:
+            wait = max(wait, settle, 0.5)
+    return wait
+
+
+def wait_settled(subs: list[Submission], settle: float, root: Path, max_wait: float | None = None,
+                 sleep=time.sleep) -> tuple[list[Submission], list[Submission]]:
+    """(settled, still being written) after waiting at most `max_wait` seconds for the fresh ones.
+
+    `ingest` takes what was dropped a moment ago (a copy that has just finished) after a
+    short wait instead of archiving it half written; what keeps changing is left for a later run.
+    """
+    max_wait = 3 * settle + 1.0 if max_wait is None else max_wait
+    deadline = time.monotonic() + max_wait
+    order = {id(s): i for i, s in enumerate(subs)}
+    ready: list[Submission] = []
+    pending = list(subs)
+    while True:
+        writers = open_for_writing(root) if pending else set()
+        still = []
+        for sub in pending:
+            w = unsettled(sub, settle, writers)
+            (still.append((sub, w)) if w > 0 else ready.append(sub))
+        left = deadline - time.monotonic()
+        if not still or left <= 0:
+            ready.sort(key=lambda s: order[id(s)])
+            return ready, [s for s, _ in still]
+        sleep(min(max(w for _, w in still), left) + 0.01)
+        pending = [s for s, _ in still]

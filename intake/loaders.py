@@ -10,6 +10,7 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -28,6 +29,12 @@ from .ocr.base import clean_text
 RENDER_DPI = 300
 MAX_FILE_BYTES = 300 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # one page image; a 300 dpi A3 page is 17.4 MP
+# All pages of one file together (the per-file pixel budget): 46 A4 pages at 300 dpi. Longer
+# files are rendered coarser, down to MIN_RENDER_DPI; past that the file is refused. Pages
+# are rendered one at a time, so this bounds what extraction can hold, not what rendering does.
+MAX_FILE_PIXELS = 400_000_000
+MIN_RENDER_DPI = 120
+MAX_ASPECT = 20  # a long receipt strip is ~8:1; 150:1 is not a page (and breaks OCR's resizing)
 MAX_PAGES = 200  # per file; more is a bomb or not a submission
 MIN_SIDE = 64  # a 1x1 "image" is not a document
 MIN_TEXT_CHARS = 20  # fewer characters than this: the page is a scan with a stray text object
@@ -55,6 +62,7 @@ class LoadedPage:
     image: Image.Image
     dpi: int
     text_lines: list[Line] | None  # from the PDF's text layer; None for scanned pages
+    key: str | None = None  # image_key of the pixels, once computed (the image may be a lazy file handle)
 
 
 def sniff(head: bytes) -> str | None:
@@ -99,20 +107,39 @@ def check_file(path: Path, declared_ext: str | None = None) -> str:
         raise WrongTypeError(
             f"文件内容不是 PDF 或图片（扩展名为 {declared or '无'}）。The content is not a PDF or an image."
         )
-    if declared and declared != real:
-        raise WrongTypeError(
-            f"扩展名 {declared} 与文件内容（{real}）不符，请确认文件来源后重新扫描。"
-            f"The extension {declared} does not match the content ({real})."
-        )
+    # A JPEG saved as .png (chat apps do it) is read by its content; `type_note` says so on the record.
     return real
 
 
+def type_note(path: Path, real: str) -> str | None:
+    """The note recorded when a file's extension differs from its content (read by content)."""
+    declared = _SAME.get(path.suffix.lower(), path.suffix.lower())
+    if declared == real:
+        return None
+    return (f"扩展名 {declared or '（无）'} 与文件内容（{real}）不符，已按实际内容读取。"
+            f"The extension {declared or '(none)'} does not match the content ({real}); read as {real}.")
+
+
 def load(path: Path, ext: str | None = None) -> list[LoadedPage]:
-    """All pages of a PDF or image file, upright as far as metadata tells (EXIF, /Rotate)."""
+    """All pages of a PDF or image file, upright as far as metadata tells (EXIF, /Rotate).
+
+    Holds every page in memory: for tests and small files. The pipeline uses `iter_pages`.
+    """
+    return list(iter_pages(path, ext))
+
+
+def iter_pages(path: Path, ext: str | None = None) -> Iterator[LoadedPage]:
+    """The pages of a file one at a time: only the page in hand is rendered in memory."""
     ext = ext or check_file(path)
     if ext == ".pdf":
-        return _load_pdf(path)
-    return _load_image(path)
+        return _iter_pdf(path)
+    return _iter_image(path)
+
+
+def _check_aspect(w: float, h: float, what: str) -> None:
+    if min(w, h) > 0 and max(w, h) / min(w, h) > MAX_ASPECT:
+        raise WrongTypeError(f"{what}长宽比异常（{w:.0f}×{h:.0f}），不像一页文件。"
+                             f"{'The image' if what == '图片' else 'A page'} has an absurd aspect ratio ({w:.0f}x{h:.0f}).")
 
 
 # --- images -----------------------------------------------------------------------------------
@@ -122,7 +149,7 @@ def _image_dpi(img: Image.Image) -> int:
     dpi = img.info.get("dpi")
     try:
         value = int(round(float(dpi[0]))) if dpi else 0
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):  # +inf, NaN, odd tuples
         value = 0
     if 100 <= value <= 1200:
         return value
@@ -156,12 +183,15 @@ def normalize_mode(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def _load_image(path: Path) -> list[LoadedPage]:
-    pages: list[LoadedPage] = []
+def _iter_image(path: Path) -> Iterator[LoadedPage]:
+    count = 0
     try:
+        # The warnings filter covers the open only: this generator yields, and a filter is global
+        # state the consumer would run under. The explicit pixel checks below refuse bombs.
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(path)
+        if True:  # (kept indented: the checks below belong to the open image)
             w, h = img.size
             if w * h > MAX_PIXELS:
                 raise TooLargeError(
@@ -169,21 +199,30 @@ def _load_image(path: Path) -> list[LoadedPage]:
                 )
             if min(w, h) < MIN_SIDE:
                 raise WrongTypeError(f"图片太小（{w}×{h} 像素），不是扫描件。The image is too small to be a scan.")
+            _check_aspect(w, h, "图片")
             n_frames = getattr(img, "n_frames", 1)
             if n_frames > MAX_PAGES:
                 raise TooLargeError(f"多页图片页数过多（{n_frames} 页，上限 {MAX_PAGES}）。Too many frames.")
+            total = 0
             for i in range(n_frames):
                 img.seek(i)
                 frame = img.copy()
                 if frame.size[0] * frame.size[1] > MAX_PIXELS:
                     raise TooLargeError(f"第 {i + 1} 页像素过多。Frame {i + 1} has too many pixels.")
+                total += frame.size[0] * frame.size[1]
+                if total > MAX_FILE_PIXELS:
+                    raise TooLargeError(f"多页图片像素总数过多（超过 {MAX_FILE_PIXELS / 1e6:.0f} MP）。"
+                                        "The frames together have too many pixels.")
                 frame.load()
                 dpi = _image_dpi(img)
                 frame = ImageOps.exif_transpose(frame) if i == 0 else frame
                 frame = normalize_mode(frame)
                 if min(frame.size) < MIN_SIDE:
                     raise WrongTypeError(f"第 {i + 1} 页太小，不是扫描件。Frame {i + 1} is too small.")
-                pages.append(LoadedPage(i + 1, frame, dpi, None))
+                _check_aspect(*frame.size, "图片")
+                count += 1
+                yield LoadedPage(i + 1, frame, dpi, None)
+                del frame
     except InputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -194,9 +233,8 @@ def _load_image(path: Path) -> list[LoadedPage]:
         raise CorruptFileError(f"图片文件不完整或已损坏（{exc}）。The image is truncated or corrupt.") from exc
     except MemoryError as exc:
         raise TooLargeError("图片太大，无法载入内存。The image does not fit in memory.") from exc
-    if not pages:
+    if not count:
         raise CorruptFileError("图片中没有任何页面。The image holds no page.")
-    return pages
 
 
 # --- PDFs -------------------------------------------------------------------------------------
@@ -209,14 +247,46 @@ def _open_pdf(path: Path):
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         msg = str(exc).lower()
-        if "password" in msg or "security" in msg:
+        if "password" in msg or "security error" in msg:
             raise EncryptedFileError(
                 "PDF 已加密（需要密码），无法读取。请提交未加密的扫描件。The PDF is encrypted."
             ) from exc
         raise CorruptFileError(f"PDF 文件已损坏或不完整（{exc}）。The PDF is corrupt or truncated.") from exc
 
 
-def _load_pdf(path: Path) -> list[LoadedPage]:
+def _page_sizes(pdf, n: int) -> list[tuple[float, float]]:
+    """Every page's size in points, read from the page tree without rendering anything."""
+    import pypdfium2 as pdfium
+
+    sizes = []
+    for i in range(n):
+        try:
+            w, h = pdf.get_page_size(i)
+        except (pdfium.PdfiumError, IndexError, ValueError) as exc:
+            # e.g. a page tree that says /Count 5 with one kid
+            raise CorruptFileError(f"PDF 页面目录已损坏：声称有 {n} 页，第 {i + 1} 页无法打开。"
+                                   f"The PDF's page tree is damaged: page {i + 1} of {n} cannot be opened.") from exc
+        if not (w > 0 and h > 0) or w != w or h != h:
+            raise CorruptFileError(f"PDF 第 {i + 1} 页尺寸无效。Page {i + 1} has an invalid size.")
+        sizes.append((float(w), float(h)))
+    return sizes
+
+
+def file_dpi(sizes: list[tuple[float, float]]) -> int:
+    """The render resolution that keeps all pages of a file within the per-file pixel budget."""
+    area_in2 = sum((w / 72) * (h / 72) for w, h in sizes)
+    dpi = min(RENDER_DPI, int((MAX_FILE_PIXELS / max(area_in2, 1e-9)) ** 0.5))
+    if dpi < MIN_RENDER_DPI:
+        raise TooLargeError(
+            f"PDF 页面总面积过大（{len(sizes)} 页，按 {MIN_RENDER_DPI} dpi 渲染超过 {MAX_FILE_PIXELS / 1e6:.0f} MP），"
+            f"可能是“页面炸弹”，已隔离。The pages together exceed the per-file pixel budget."
+        )
+    return dpi
+
+
+def _iter_pdf(path: Path) -> Iterator[LoadedPage]:
+    import pypdfium2 as pdfium
+
     pdf = _open_pdf(path)
     try:
         n = len(pdf)
@@ -224,34 +294,67 @@ def _load_pdf(path: Path) -> list[LoadedPage]:
             raise CorruptFileError("PDF 中没有页面。The PDF has no pages.")
         if n > MAX_PAGES:
             raise TooLargeError(f"PDF 页数过多（{n} 页，上限 {MAX_PAGES}）。The PDF has too many pages.")
+        sizes = _page_sizes(pdf, n)
+        for w, h in sizes:
+            _check_aspect(w, h, "PDF 页面")
+        base_dpi = file_dpi(sizes)
         text_layers = _pdf_text_layers(path, n)
-        pages = []
         for i in range(n):
-            page = pdf[i]
-            w_pt, h_pt = page.get_size()
-            dpi = RENDER_DPI
+            try:
+                page = pdf[i]
+            except pdfium.PdfiumError as exc:
+                raise CorruptFileError(f"PDF 第 {i + 1} 页无法打开（页面目录损坏）。Page {i + 1} cannot be opened.") from exc
+            w_pt, h_pt = sizes[i]
+            dpi = base_dpi
             if (w_pt / 72 * dpi) * (h_pt / 72 * dpi) > MAX_PIXELS:
                 # Posters and drawings: render coarser rather than refuse.
                 dpi = int((MAX_PIXELS / ((w_pt / 72) * (h_pt / 72))) ** 0.5)
                 if dpi < 50:
                     raise TooLargeError(f"PDF 第 {i + 1} 页尺寸异常。Page {i + 1} has an absurd size.")
             try:
-                image = page.render(scale=dpi / 72).to_pil()
+                bitmap = page.render(scale=dpi / 72)
+                image = bitmap.to_pil()
+                del bitmap
+            except MemoryError as exc:
+                raise TooLargeError(f"PDF 第 {i + 1} 页太大，无法载入内存。Page {i + 1} does not fit in memory.") from exc
             except Exception as exc:
                 raise CorruptFileError(f"PDF 第 {i + 1} 页无法渲染（{exc}）。Page {i + 1} cannot be rendered.") from exc
             image = normalize_mode(image)
             lines = text_layers[i]
+            text_layers[i] = None
             if lines is None:
                 lines = _pdfium_text(page, dpi)
             if lines is not None and sum(len(l.text) for l in lines) < MIN_TEXT_CHARS:
                 lines = None
+            if lines is not None and text_layer_garbled(lines):
+                _log.info("%s page %d: the text layer does not read as text; the page is OCR'd", path.name, i + 1)
+                lines = None
             if lines is not None and dpi != RENDER_DPI:
                 f = dpi / RENDER_DPI
                 lines = [_scale_line(l, f) for l in lines]
-            pages.append(LoadedPage(i + 1, image, dpi, lines))
-        return pages
+            page.close()
+            yield LoadedPage(i + 1, image, dpi, lines)
+            del image
     finally:
         pdf.close()
+
+
+def text_layer_garbled(lines: list[Line]) -> bool:
+    """A text layer whose characters cannot be what is drawn: unmapped glyphs, private-use or control characters.
+
+    A broken ToUnicode map often yields `(cid:123)` from pdfminer, U+FFFD, private-use
+    code points or control characters. Subtler breakage (real characters, but the
+    wrong ones) is caught by the pipeline's OCR spot check.
+    """
+    text = "".join(l.text for l in lines)
+    if not text:
+        return False
+    bad = text.count("(cid:") * 6
+    for ch in text:
+        o = ord(ch)
+        if ch == "\ufffd" or 0xE000 <= o <= 0xF8FF or o >= 0xF0000 or (o < 32 and ch not in "\t") or 0x7F <= o < 0xA0:
+            bad += 1
+    return bad > 0.05 * len(text)
 
 
 def _scale_line(line: Line, f: float) -> Line:

@@ -8,13 +8,12 @@ file.
 """
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import logging
 import os
 import shutil
-import tempfile
+import traceback
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,19 +23,24 @@ from typing import Iterator
 import sqlite_utils
 from PIL import Image
 
-from . import archive, store
+from . import archive, locks, store
 from .db import log_event, now, transaction
-from .errors import InputError, LockedError, TransientError
-from .inbox import Submission, discover
-from .loaders import LoadedPage, check_file, encode_png, load
-from .model import Document, Line, Page
-from .ocr.runner import OcrJob, OcrRunner, cache_get, cache_key, cache_put, image_key, rotate
+from .errors import DatabaseError, EngineError, InputError, TooLargeError, TransientError
+from .inbox import Submission, discover, open_for_writing, wait_settled
+from .loaders import check_file, type_note
+from .model import Document, Page
+from .ocr.runner import OcrRunner
+from .pages import load_to_disk, read_pages
 from .prefetch import Prefetcher
 
 log = logging.getLogger("docintake.pipeline")
 
 # Submissions whose pages are read ahead while the current one is extracted.
 READ_AHEAD = 3
+
+
+# A file whose processing failed (or crashed the process) this many times is quarantined.
+MAX_ATTEMPTS = 3
 
 
 @dataclass
@@ -46,6 +50,13 @@ class Settings:
     as_of: date | None = None
     workers: int | None = None
     progress: bool | None = None
+    settle: float = 2.0  # seconds a file's mtime must lie in the past before `ingest` takes it
+    max_attempts: int = MAX_ATTEMPTS
+    verify_text_layer: bool = True  # OCR spot check of text layers (a broken ToUnicode map reads as garbage)
+
+    def __post_init__(self) -> None:
+        # Stored paths (archive, pages, quarantine) must not depend on the working directory.
+        self.data_dir = Path(self.data_dir).resolve()
 
     @property
     def archive_dir(self) -> Path:
@@ -67,79 +78,11 @@ class Settings:
 # --- reading one file (no database) -----------------------------------------------------------
 
 
-def _page_from_loaded(lp: LoadedPage, image_path: str, lines: list[Line], source: str, engine: str,
-                      rotation: int, file_sha: str) -> Page:
-    return Page(
-        number=lp.number,
-        width=lp.image.width,
-        height=lp.image.height,
-        dpi=lp.dpi,
-        source=source,
-        image_path=image_path,
-        lines=tuple(lines),
-        engine=engine,
-        rotation=rotation,
-        image_sha256=image_key(lp.image),
-        file_sha256=file_sha,
-    )
-
-
-def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner: OcrRunner,
-               db: sqlite_utils.Database | None = None, prefetch: Prefetcher | None = None
-               ) -> tuple[list[Page], list[Image.Image]]:
-    """Render, orient and read the pages of one file.
-
-    Text-layer pages keep their own characters (exact, and ~100x faster than
-    OCR); scanned pages are OCR'd in the runner's pool, with a cache by image
-    content + engine settings when a database is given.
-    """
-    folder = pages_dir / file_sha[:2] / file_sha
-    folder.mkdir(parents=True, exist_ok=True)
-    paths, jobs, job_idx, cached = [], [], [], {}
-    settings = runner.settings_key()
-    for i, lp in enumerate(loaded):
-        path = folder / f"{lp.number}.png"
-        if not path.exists():
-            archive.atomic_write_bytes(path, encode_png(lp.image))
-        paths.append(path)
-        if lp.text_lines is None:
-            key = cache_key(lp.image, settings)
-            hit = cache_get(db, key) if db is not None else None
-            if hit is None and prefetch is not None:
-                hit = prefetch.take_result(key)
-                if hit is not None and db is not None:
-                    cache_put(db, key, runner.engine, hit)
-            if hit is not None:
-                cached[i] = (hit, key)
-            else:
-                jobs.append(OcrJob(str(path), runner.engine))
-                job_idx.append((i, key))
-    results = dict(cached)
-    for (i, key), res in zip(job_idx, runner.read(jobs)):
-        results[i] = (res, key)
-        if db is not None:
-            cache_put(db, key, runner.engine, res)
-    pages, images = [], []
-    for i, lp in enumerate(loaded):
-        image = lp.image
-        if lp.text_lines is not None:
-            pages.append(_page_from_loaded(lp, str(paths[i]), lp.text_lines, "text", "pdf-text", 0, file_sha))
-        else:
-            res, _ = results[i]
-            if res.rotation:
-                image = rotate(image, res.rotation)
-                archive.atomic_write_bytes(paths[i], encode_png(image))
-                lp = LoadedPage(lp.number, image, lp.dpi, None)
-            pages.append(_page_from_loaded(lp, str(paths[i]), res.lines, "ocr", runner.engine, res.rotation, file_sha))
-        images.append(image)
-    return pages, images
-
-
 def read_file(path: Path, runner: OcrRunner, pages_dir: Path) -> tuple[str, list[Page], list[Image.Image]]:
     """One file to pages (used by `extract`, which has no database)."""
     ext = check_file(path)
     sha = archive.sha256_file(path)
-    loaded = load(path, ext)
+    loaded = load_to_disk(path, ext, pages_dir, sha)
     pages, images = read_pages(loaded, pages_dir, sha, runner)
     return sha, pages, images
 
@@ -154,25 +97,19 @@ def extract(pages: list[Page], images: list[Image.Image], file_name: str, engine
 
 
 @contextmanager
-def inbox_lock(settings: Settings, inbox: Path, wait: bool = True):
+def inbox_lock(settings: Settings, inbox: Path, wait: bool = True, db=None):
     """One ingest at a time per inbox (also taken by the watcher for each batch).
 
-    The lock is keyed on the inbox alone, in the machine's lock folder, so two
-    runs with different data folders (or databases) still exclude each other.
+    Held in `<data>/locks/` (not the temp directory, which systemd makes private per
+    service) and, when the database lives elsewhere, in the database folder's `locks/` as
+    well, so two runs on one database exclude each other whatever their `--data-dir`.
     """
-    folder = Path(os.environ.get("DOCINTAKE_LOCK_DIR") or Path(tempfile.gettempdir()) / "docintake-locks")
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(str(Path(inbox).resolve()).encode()).hexdigest()[:16]
-    lock_path = folder / f"ingest-{digest}.lock"
-    with open(lock_path, "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError as exc:
-            raise LockedError(f"另一个进程正在处理收件箱 {inbox}。Another process is ingesting {inbox}.") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    dirs = [settings.locks_dir]
+    folder = locks.db_folder(db) if db is not None else None
+    if folder is not None:
+        dirs.append(folder / "locks")
+    with locks.inbox_lock(dirs, inbox, wait):
+        yield
 
 
 @dataclass
@@ -254,25 +191,55 @@ def _quarantine_inbox_file(db, settings: Settings, sid: int, sub: Submission, pa
     log.warning("quarantined %s: %s", name, err.message)
 
 
-def _take_file(db, settings: Settings, sid: int, sub: Submission, path: Path) -> None:
-    """Archive one inbox file and record it, or record it as a duplicate, or quarantine it."""
-    name = _relname(sub, path)
+def _same_file(st0: os.stat_result, st1: os.stat_result) -> bool:
+    return (st0.st_ino, st0.st_size, st0.st_mtime_ns) == (st1.st_ino, st1.st_size, st1.st_mtime_ns)
+
+
+def _settled_since(path: Path, st0: os.stat_result, writers: set[str]) -> None:
+    """Raise `TransientError` unless `path` is unchanged since `st0` and not open for writing."""
     try:
+        st1 = path.lstat()
+    except FileNotFoundError:
+        raise TransientError("文件在处理过程中被移走，稍后重试。The file went away while it was archived.") from None
+    if not _same_file(st0, st1) or str(path) in writers or str(path) in open_for_writing(path.parent):
+        raise TransientError("文件仍在写入（大小或修改时间在变化），稍后重试。The file is still being written.")
+
+
+def _take_file(db, settings: Settings, sid: int, sub: Submission, path: Path, writers: set[str] | None = None) -> None:
+    """Archive one inbox file and record it, or record it as a duplicate, or quarantine it.
+
+    The inbox copy is unlinked only after the archived copy was verified (its hash read
+    back) and the inbox file is unchanged since it was hashed and not open for writing:
+    a file still being written stays where it is and is taken by a later run, whole.
+    """
+    name = _relname(sub, path)
+    writers = writers or set()
+    try:
+        st0 = path.lstat()
         ext = check_file(path)
+        if str(path) in writers:
+            raise TransientError("文件仍在写入，稍后重试。The file is still open for writing.")
         sha = archive.sha256_file(path)
     except FileNotFoundError:
         return  # gone since discovery (another ingest took it, or the user removed it)
     except InputError as err:
         _quarantine_inbox_file(db, settings, sid, sub, path, err)
         return
+    except TransientError:
+        raise
     except OSError as err:
         raise TransientError(f"文件暂时无法读取（{err.strerror}），稍后重试。", "transient") from err
+    note = type_note(path, ext)
 
     mine = db.execute(
-        "SELECT id FROM files WHERE submission_id = ? AND name = ? AND sha256 = ? AND status != 'requeued'",
+        "SELECT id, archive_path FROM files WHERE submission_id = ? AND name = ? AND sha256 = ? "
+        "AND status != 'requeued'",
         [sid, name, sha]
     ).fetchone()
     if mine:  # a crashed run recorded it but did not get to remove the inbox copy
+        if mine[1]:
+            _verified_copy(settings, path, sha, ext)
+        _settled_since(path, st0, writers)
         path.unlink(missing_ok=True)
         return
     earlier = db.execute(
@@ -283,45 +250,81 @@ def _take_file(db, settings: Settings, sid: int, sub: Submission, path: Path) ->
     if earlier and earlier[1] == "quarantined":
         _quarantine_inbox_file(db, settings, sid, sub, path, InputError(earlier[3] or "", earlier[2]), sha, earlier[0])
         return
+    dest = _verified_copy(settings, path, sha, ext)  # a duplicate's earlier copy is checked too
+    _settled_since(path, st0, writers)
     if earlier:
         with transaction(db):
             cur = db.conn.execute(
                 "INSERT INTO files (submission_id, name, sha256, ext, size, archive_path, status, duplicate_of, "
-                "received_at, processed_at) SELECT ?, ?, sha256, ext, size, archive_path, 'duplicate', id, ?, ? "
+                "received_at, processed_at, note) SELECT ?, ?, sha256, ext, size, archive_path, 'duplicate', id, ?, ?, ? "
                 "FROM files WHERE id = ?",
-                (sid, name, now(), now(), earlier[0]),
+                (sid, name, now(), now(), note, earlier[0]),
             )
             log_event(db, "duplicate", f"{name} = file {earlier[0]}", submission_id=sid, file_id=cur.lastrowid)
         path.unlink(missing_ok=True)
         return
-    try:
-        dest = archive.store(settings.archive_dir, path, sha, ext)
-    except OSError as err:
-        raise TransientError(f"归档失败（{err}），稍后重试。Archiving failed: {err}", "transient") from err
     with transaction(db):
         cur = db.conn.execute(
-            "INSERT INTO files (submission_id, name, sha256, ext, size, archive_path, status, received_at) "
-            "VALUES (?,?,?,?,?,?, 'archived', ?)",
-            (sid, name, sha, ext, dest.stat().st_size, str(dest), now()),
+            "INSERT INTO files (submission_id, name, sha256, ext, size, archive_path, status, received_at, note) "
+            "VALUES (?,?,?,?,?,?, 'archived', ?, ?)",
+            (sid, name, sha, ext, dest.stat().st_size, str(dest), now(), note),
         )
         log_event(db, "archived", f"{name} -> {dest}", submission_id=sid, file_id=cur.lastrowid)
+        if note:
+            log_event(db, "type_mismatch", f"{name}: {note}", submission_id=sid, file_id=cur.lastrowid)
     path.unlink()
 
 
+def _verified_copy(settings: Settings, path: Path, sha: str, ext: str) -> Path:
+    """The archived copy of `path`, written if missing, its hash read back either way."""
+    try:
+        return archive.store(settings.archive_dir, path, sha, ext)
+    except OSError as err:
+        raise TransientError(f"归档失败（{err}），稍后重试。Archiving failed: {err}", "transient") from err
+
+
 def _quarantine_archived(db, settings: Settings, sid: int, sub_name: str, file_id: int, name: str,
-                         archive_path: str, err: InputError) -> None:
-    """A file that passed the first checks but failed later: a copy goes to quarantine, the original stays archived."""
+                         archive_path: str, err: InputError, detail: str = "") -> None:
+    """A file that passed the first checks but failed later: a copy goes to quarantine, the original stays archived.
+
+    `detail` (a traceback) is for operators: it goes to the `.error.txt` note and the event log,
+    never to the message staff read.
+    """
     dest = archive.quarantine_destination(settings.quarantine_dir, Path(name).name, sub_name)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(archive_path, dest)
-    (dest.parent / f"{dest.name}.error.txt").write_text(f"{err.message}\nreason: {err.reason}\n", "utf-8")
+    try:
+        shutil.copyfile(archive_path, dest)
+    except OSError as exc:  # the archived copy is unreadable: the record still says why
+        log.error("could not copy %s to quarantine: %s", archive_path, exc)
+    (dest.parent / f"{dest.name}.error.txt").write_text(
+        f"{err.message}\nreason: {err.reason}\n" + (f"\n{detail}" if detail else ""), "utf-8")
     with transaction(db):
         db.conn.execute(
             "UPDATE files SET status = 'quarantined', reason = ?, error = ?, quarantine_path = ?, processed_at = ? "
             "WHERE id = ?",
             (err.reason, err.message, str(dest), now(), file_id),
         )
-        log_event(db, "quarantined", f"{name}: {err.message}", submission_id=sid, file_id=file_id)
+        log_event(db, "quarantined", f"{name}: {err.message}" + (f"\n{detail}" if detail else ""),
+                  submission_id=sid, file_id=file_id)
+    log.warning("quarantined %s: %s", name, err.message)
+
+
+def _count_attempt(db, file_id: int) -> int:
+    """Record that processing of a file starts; returns the attempt number (1 for the first).
+
+    Committed before the work, so a crash (an OOM kill, SIGKILL) counts too.
+    """
+    with transaction(db):
+        db.conn.execute("UPDATE files SET attempts = COALESCE(attempts, 0) + 1 WHERE id = ?", (file_id,))
+        return db.execute("SELECT attempts FROM files WHERE id = ?", [file_id]).fetchone()[0]
+
+
+def _unexpected(exc: BaseException) -> InputError:
+    return InputError(
+        f"处理该文件时发生意外错误（{type(exc).__name__}），已将其隔离，其他文件照常处理；技术细节见隔离说明。"
+        f"Unexpected error while processing this file ({type(exc).__name__}: {exc}).",
+        "processing_error",
+    )
 
 
 def _store_pages(db, file_id: int, pages: list[Page]) -> list[Page]:
@@ -351,19 +354,51 @@ def _store_pages(db, file_id: int, pages: list[Page]) -> list[Page]:
 
 def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_name: str,
                       prefetch: Prefetcher | None = None) -> None:
+    """Load, read and extract each archived file of a submission; one file's failure quarantines that file only."""
     rows = db.execute(
         "SELECT id, name, sha256, ext, archive_path FROM files WHERE submission_id = ? AND status = 'archived' "
         "ORDER BY id",
         [sid],
     ).fetchall()
+    if rows:
+        runner.settings_key()  # load the engine first: a kill while models load is not the file's fault
     for file_id, name, sha, ext, apath in rows:
+        attempt = _count_attempt(db, file_id)
+        if attempt > settings.max_attempts:
+            _quarantine_archived(db, settings, sid, sub_name, file_id, name, apath, InputError(
+                f"该文件已处理失败 {attempt - 1} 次（出错或程序中断，例如内存不足），已隔离，不再自动重试。"
+                f"Processing this file failed {attempt - 1} times; quarantined instead of retried forever.",
+                "repeated_failure"))
+            continue
         try:
-            loaded = (prefetch.take_loaded(sha) if prefetch else None) or load(Path(apath), ext)
-            pages, images = read_pages(loaded, settings.pages_dir, sha, runner, db, prefetch)
+            loaded = (prefetch.take_loaded(sha) if prefetch else None) or load_to_disk(
+                Path(apath), ext, settings.pages_dir, sha)
+            pages, images = read_pages(loaded, settings.pages_dir, sha, runner, db, prefetch,
+                                       settings.verify_text_layer)
+            documents = extract(pages, images, name, runner.engine)
+            del loaded, images
         except InputError as err:
             _quarantine_archived(db, settings, sid, sub_name, file_id, name, apath, err)
             continue
-        documents = extract(pages, images, name, runner.engine)
+        except (EngineError, DatabaseError):
+            raise  # not this file's fault: stop, the file stays archived and is resumed
+        except MemoryError as exc:
+            _quarantine_archived(db, settings, sid, sub_name, file_id, name, apath, TooLargeError(
+                "文件太大，处理时内存不足，已隔离。The file does not fit in memory."), traceback.format_exc())
+            del exc
+            continue
+        except BrokenProcessPool as exc:  # an OCR worker died on one of its pages (killed for memory?)
+            runner.reset()
+            log.error("an OCR worker died reading %s", name)
+            _quarantine_archived(db, settings, sid, sub_name, file_id, name, apath, InputError(
+                "识别该文件时识别进程异常退出（可能内存不足），已隔离。An OCR worker died reading this file.",
+                "processing_error"), "".join(traceback.format_exception(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one odd file must never stop intake
+            log.error("processing %s failed", name, exc_info=True)
+            _quarantine_archived(db, settings, sid, sub_name, file_id, name, apath, _unexpected(exc),
+                                 "".join(traceback.format_exception(exc)))
+            continue
         with transaction(db):
             stored = _store_pages(db, file_id, pages)
             store.save_documents(db, sid, file_id, documents)
@@ -472,8 +507,15 @@ def ingest_submission(db, settings: Settings, runner: OcrRunner, sub: Submission
                     _quarantine_inbox_file(db, settings, sid, sub, p, err)
         else:
             _quarantine_inbox_file(db, settings, sid, sub, path, err)
+    writers = open_for_writing(sub.path if sub.path.is_dir() else sub.path.parent)
     for path in sub.files:
-        _take_file(db, settings, sid, sub, path)
+        try:
+            _take_file(db, settings, sid, sub, path, writers)
+        except (TransientError, DatabaseError, EngineError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - an odd file in the inbox never stops the run
+            log.error("taking %s failed", path, exc_info=True)
+            _quarantine_inbox_file(db, settings, sid, sub, path, _unexpected(exc))
     _process_archived(db, settings, runner, sid, sub.name, prefetch)
     _copy_duplicates(db, sid)
     if sub.path.is_dir():
@@ -481,33 +523,56 @@ def ingest_submission(db, settings: Settings, runner: OcrRunner, sub: Submission
     return decide_submission(db, sid, as_of)
 
 
+def resume_submission(db, settings: Settings, runner: OcrRunner, sid: int, name: str, source: str | None,
+                      as_of: str | None) -> dict:
+    """Finish a submission a crashed run left half done (from the archive); used by ingest and watch."""
+    _process_archived(db, settings, runner, sid, name)
+    _copy_duplicates(db, sid)
+    if source:
+        _remove_empty_dirs(Path(source))  # the folders the crashed run had emptied
+    return decide_submission(db, sid, date.fromisoformat(as_of) if as_of else (settings.as_of or date.today()))
+
+
 def resume_unfinished(db, settings: Settings, runner: OcrRunner, pending: set[str]) -> Iterator[dict]:
     """Finish submissions a crashed run left half done whose inbox entry holds nothing more.
 
     Those still in the inbox (`pending`) are resumed by the normal pass, so that
-    a folder's remaining files join the same submission.
+    a folder's remaining files join the same submission. One that fails is logged and
+    left for the next run (its files count their attempts): it never blocks newer work.
     """
     for sid, name, source, as_of in db.execute(
         "SELECT id, name, source_path, as_of FROM submissions WHERE status = 'processing' ORDER BY id"
     ).fetchall():
         if source in pending:
             continue
-        _process_archived(db, settings, runner, sid, name)
-        _copy_duplicates(db, sid)
-        yield decide_submission(db, sid, date.fromisoformat(as_of) if as_of else (settings.as_of or date.today()))
+        try:
+            yield resume_submission(db, settings, runner, sid, name, source, as_of)
+        except (DatabaseError, EngineError):
+            raise
+        except Exception:  # noqa: BLE001
+            log.error("resuming submission %s (%s) failed; newer work goes on", sid, name, exc_info=True)
 
 
 def ingest(inbox: Path, db: sqlite_utils.Database, settings: Settings, runner: OcrRunner | None = None
            ) -> Iterator[dict]:
-    """Process everything now in the inbox once; yields one contract line per submission."""
+    """Process everything now in the inbox once; yields one contract line per submission.
+
+    Refuses an inbox that holds the data folder or the database (or lies in the data
+    folder). Entries modified within `settings.settle` seconds (or open for writing) are
+    waited for a little; what keeps changing is left for a later run.
+    """
     inbox = Path(inbox).resolve()  # stored paths must not depend on the caller's working directory
+    locks.check_separate(inbox, settings.data_dir, locks.db_file(db))
     own_runner = runner is None
     runner = runner or OcrRunner(settings.engine, settings.workers, settings.progress)
     prefetch = Prefetcher(runner, settings.pages_dir, db)
     try:
-        with inbox_lock(settings, inbox):
-            submissions = discover(inbox)
-            yield from resume_unfinished(db, settings, runner, {str(s.path) for s in submissions})
+        with inbox_lock(settings, inbox, db=db):
+            found = discover(inbox)
+            submissions, busy = wait_settled(found, settings.settle, inbox)
+            for sub in busy:
+                log.warning("leaving %s for a later run: it is still being written", sub.name)
+            yield from resume_unfinished(db, settings, runner, {str(s.path) for s in found})
             for i, sub in enumerate(submissions):
                 # this submission's pages first, then the next ones', while this one is extracted
                 prefetch.ahead(submissions[i : i + READ_AHEAD])
@@ -515,6 +580,10 @@ def ingest(inbox: Path, db: sqlite_utils.Database, settings: Settings, runner: O
                     yield ingest_submission(db, settings, runner, sub, prefetch)
                 except TransientError as err:
                     log.warning("will retry %s later: %s", sub.name, err.message)
+                except (DatabaseError, EngineError):
+                    raise
+                except Exception:  # noqa: BLE001 - the next submission still gets its turn
+                    log.error("processing %s failed; it is resumed by the next run", sub.name, exc_info=True)
                 finally:
                     prefetch.forget(sub)
     finally:

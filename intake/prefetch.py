@@ -18,8 +18,8 @@ from pathlib import Path
 
 from . import archive
 from .inbox import Submission
-from .loaders import LoadedPage, check_file, encode_png, load
-from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, cache_key
+from .loaders import LoadedPage, check_file
+from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, cache_key_of
 
 log = logging.getLogger("docintake.prefetch")
 
@@ -32,7 +32,8 @@ class Prefetcher:
         # enough queued pages to keep every worker busy while one file is extracted
         self.max_pending = max_pending or 2 * runner.workers + 1
         self._futures: dict[str, Future] = {}  # OCR cache key -> result in flight
-        self._loaded: dict[str, list[LoadedPage]] = {}  # file SHA-256 -> its rendered pages
+        # file SHA-256 -> its pages, rendered to disk (lazy handles: nothing decoded is kept)
+        self._loaded: dict[str, list[LoadedPage]] = {}
         self._sha_of: dict[str, str] = {}  # inbox path -> SHA-256
 
     @property
@@ -56,22 +57,21 @@ class Prefetcher:
                     sha = archive.sha256_file(path)
                     if sha in self._loaded or self._known(sha):
                         continue
-                    loaded = load(path, ext)
+                    from .pages import load_to_disk
+
+                    loaded = load_to_disk(path, ext, self.pages_dir, sha)
                 except Exception:  # noqa: BLE001 - the normal pass reports (and quarantines) it
                     continue
                 self._sha_of[str(path)] = sha
                 self._loaded[sha] = loaded
                 folder = self.pages_dir / sha[:2] / sha
-                folder.mkdir(parents=True, exist_ok=True)
                 for lp in loaded:
                     if lp.text_lines is not None:
                         continue
-                    key = cache_key(lp.image, settings)
+                    key = cache_key_of(lp.key, settings)
                     if key in self._futures or (self.db is not None and cache_get(self.db, key) is not None):
                         continue
                     page_path = folder / f"{lp.number}.png"
-                    if not page_path.exists():
-                        archive.atomic_write_bytes(page_path, encode_png(lp.image))
                     self._futures[key] = self.runner.submit(OcrJob(str(page_path), self.runner.engine))
 
     def _known(self, sha: str) -> bool:

@@ -346,9 +346,9 @@ def start_thread(db_path: Path, settings: PushSettings, stop: threading.Event, i
 @click.option("--backoff", type=float, default=30.0, show_default=True,
               help="Seconds before the first retry; doubles with each further attempt (up to 6 hours).")
 @click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds to wait for the receiver.")
-@click.option("--retry-failed", is_flag=True, help="Put deliveries that failed for good back in the queue first.")
+@click.option("--retry-failed", "requeue_failed", is_flag=True, help="Put deliveries that failed for good back in the queue first.")
 def push_command(url: str, db_path: Path, secret: str | None, once: bool, interval: float, since: str | None,
-                 max_attempts: int, backoff: float, timeout: float, retry_failed: bool) -> None:
+                 max_attempts: int, backoff: float, timeout: float, requeue_failed: bool) -> None:
     """Deliver each newly verified submission to URL as JSON over HTTP POST.
 
     Runs until stopped (SIGTERM/Ctrl-C), or with --once delivers what is due and
@@ -365,7 +365,7 @@ def push_command(url: str, db_path: Path, secret: str | None, once: bool, interv
     settings = PushSettings(url=url, secret=secret or None, timeout=timeout, max_attempts=max_attempts,
                             backoff=backoff, since=parse_since(since))
     db = connect(db_path)
-    if retry_failed:
+    if requeue_failed:  # (the flag is not named `retry_failed`: that would shadow the function)
         click.echo(f"{retry_failed(db, url)} failed deliveries queued again", err=True)
     if once:
         release_dead_leases(db)

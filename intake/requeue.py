@@ -66,7 +66,7 @@ def requeue_file(db, file_id: int, inbox: str | Path | None = None) -> Path:
         with transaction(db):
             db.conn.execute(
                 "UPDATE files SET status = 'archived', reason = NULL, error = NULL, quarantine_path = NULL, "
-                "processed_at = NULL WHERE id = ?",
+                "processed_at = NULL, attempts = 0 WHERE id = ?",  # a fresh start: its failures are forgiven
                 (fid,),
             )
             db.conn.execute("UPDATE submissions SET status = 'processing', updated_at = ? WHERE id = ?", (now(), sid))

@@ -27,8 +27,6 @@ the process; a second watcher exits with `LockedError`'s code.
 """
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import logging
 import os
 import signal
@@ -36,12 +34,12 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Callable
 
 import click
 
+from . import locks
 from .errors import DocintakeError, LockedError, TransientError, UsageError
 from .inbox import MAX_DEPTH, Submission, _walk, is_ignored
 
@@ -58,36 +56,13 @@ class Abandon(BaseException):
     """Raised by the second stop signal to leave the submission in hand (resumed on restart)."""
 
 
-def _digest(inbox: Path) -> str:
-    return hashlib.sha256(str(Path(inbox).resolve()).encode()).hexdigest()[:16]
-
-
 @contextmanager
 def watch_lock(locks_dir: Path, inbox: Path):
-    """Hold the one-watcher-per-inbox lock for the duration of the block."""
-    locks_dir.mkdir(parents=True, exist_ok=True)
-    path = locks_dir / f"watch-{_digest(inbox)}.lock"
-    fh = open(path, "a+")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().split("\n", 1)[0].strip() or "?"
-            raise LockedError(
-                f"另一个 docintake watch（进程 {holder}）已在监视收件箱 {inbox}，本进程退出。"
-                f"Another watcher (pid {holder}) is already watching {inbox}; lock file {path}."
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n{inbox}\n")
-        fh.flush()
-        try:
-            yield path
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-    finally:
-        fh.close()
+    """Hold the one-watcher-per-inbox lock for the duration of the block (created safely, see `locks`)."""
+    with locks.hold(locks_dir, f"watch-{locks.inbox_digest(inbox)}.lock", False,
+                    f"另一个 docintake watch（进程 {{holder}}）已在监视收件箱 {inbox}，本进程退出。"
+                    f"Another watcher (pid {{holder}}) is already watching {inbox}.", str(inbox)) as path:
+        yield path
 
 
 def signature(path: Path) -> tuple[Signature, bool, bool] | None:
@@ -285,7 +260,7 @@ class Watcher:
         from .pipeline import inbox_lock
 
         try:
-            with inbox_lock(self.settings, self.inbox, wait=False):
+            with inbox_lock(self.settings, self.inbox, wait=False, db=self.db):
                 for name in todo:
                     if self.stop.is_set():
                         break
@@ -387,12 +362,8 @@ class Watcher:
             if entry_submission(self.inbox, Path(source).name) is not None:
                 continue  # files of it still in the inbox: the normal pass resumes it with them
             try:
-                with pipeline.inbox_lock(self.settings, self.inbox, wait=False):
-                    when = date.fromisoformat(as_of) if as_of else (self.settings.as_of or date.today())
-                    pipeline._process_archived(self.db, self.settings, self._runner(), sid, name)
-                    pipeline._copy_duplicates(self.db, sid)
-                    line = pipeline.decide_submission(self.db, sid, when)
-                    pipeline._remove_empty_dirs(Path(source))
+                with pipeline.inbox_lock(self.settings, self.inbox, wait=False, db=self.db):
+                    line = pipeline.resume_submission(self.db, self.settings, self._runner(), sid, name, source, as_of)
             except LockedError:
                 self._next_rescan = self.clock() + max(self.settle, 1.0)
                 return
@@ -492,8 +463,7 @@ def watch_command(inbox: Path, db_path: Path, data_dir: Path | None, poll: bool,
         raise UsageError("--settle 不能为负，--rescan 必须大于 0。--settle must be >= 0 and --rescan > 0.")
     inbox = inbox.resolve()
     data = (data_dir or db_path.parent).resolve()
-    if data == inbox or inbox in data.parents:
-        raise UsageError(f"数据目录 {data} 不能放在收件箱 {inbox} 里。The data folder must not be inside the inbox.")
+    locks.check_separate(inbox, data, db_path)
     push_settings = None
     if push_url:
         from .push import PushSettings, check_url

@@ -81,6 +81,15 @@ class RapidOcrEngine:
         lines.sort(key=lambda l: (l.bbox[1], l.bbox[0]))
         return lines
 
+    def read_line(self, image: Image.Image) -> str:
+        """The text of a crop holding one line: recognition only (no detector), ~10x cheaper than a page."""
+        import numpy as np
+
+        rec = self._ocr(np.asarray(image.convert("RGB")), use_det=False, use_cls=False, use_rec=True,
+                        return_word_box=False)
+        txts = getattr(rec, "txts", None) or ()
+        return clean_text("".join(t for t in txts if t))
+
     def read_crop(self, image: Image.Image) -> list[Line]:
         """Read a small crop (a single field) without the detector's page heuristics."""
         return self.recognize(image)

@@ -46,7 +46,12 @@ def image_key(image: Image.Image) -> str:
 
 def cache_key(image: Image.Image, settings: str) -> str:
     """The OCR cache's key for a page: its pixels plus the engine's settings."""
-    return hashlib.sha256(f"{image_key(image)}|{settings}".encode()).hexdigest()
+    return cache_key_of(image_key(image), settings)
+
+
+def cache_key_of(image_sha: str, settings: str) -> str:
+    """`cache_key` from an `image_key` already computed (the page image itself may be on disk only)."""
+    return hashlib.sha256(f"{image_sha}|{settings}".encode()).hexdigest()
 
 
 def _quality(lines: list[Line]) -> float:
@@ -154,6 +159,15 @@ class OcrRunner:
         from tqdm import tqdm
 
         return tqdm(it, total=total, desc="OCR", unit="页", leave=False)
+
+    def reset(self) -> None:
+        """Drop a broken pool (a worker died, e.g. killed for memory); the next read starts a new one."""
+        if self._pool is not None:
+            try:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            except Exception:  # noqa: BLE001 - it is broken already
+                pass
+            self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:

@@ -90,3 +90,11 @@ def pdf_bytes(text: str) -> bytes:
         p = Path(tmp) / "x.pdf"
         make_pdf(p, text)
         return p.read_bytes()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """As the shared fixture, but without ingest's settle wait: the files here are written before the run."""
+    from intake.pipeline import Settings
+
+    return Settings(data_dir=tmp_path / "data", workers=1, progress=False, settle=0)

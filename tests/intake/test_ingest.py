@@ -125,7 +125,10 @@ def test_text_layer_pdf_is_not_ocrd(tmp_path, db, settings):
     source, engine, text = db.execute("SELECT source, engine, text FROM pages").fetchone()
     assert (source, engine) == ("text", "pdf-text")
     assert "26412000000012345678" in text
-    assert db.execute("SELECT COUNT(*) FROM ocr_cache").fetchone()[0] == 0
+    # the page itself is not OCR'd: only a spot check of a few of its lines (intake/pages.py)
+    from intake.pages import SPOT_LINES
+
+    assert db.execute("SELECT COUNT(*) FROM ocr_cache").fetchone()[0] <= SPOT_LINES
 
 
 def _docintake(*args, cwd=None):
