@@ -180,11 +180,12 @@ def _sign_in(base: str, name: str):
 
 
 def _reviewer(base: str, name: str, sids: list[int], statuses: list, stop: threading.Event) -> None:
-    """Correct a field, then approve, on each of its submissions; then keep reading and correcting."""
+    """Correct a field twice, then approve with a reason for each open error (a decided submission is
+    read-only, so later rounds only read it); meanwhile keep reading and correcting the undecided ones."""
     c, token = _sign_in(base, name)
     try:
         rounds = 0
-        while not stop.is_set() or rounds < 1:
+        while not stop.is_set() or rounds < 2:
             for sid in sids:
                 r = c.get(f"/-/review/submission/{sid}.json")
                 statuses.append((name, "GET", sid, r.status_code))
@@ -193,15 +194,19 @@ def _reviewer(base: str, name: str, sids: list[int], statuses: list, stop: threa
                 data = r.json()
                 version = data["submission"]["version"]
                 doc = data["documents"][0]["id"]
+                if data["submission"]["decision"]:
+                    continue  # decided: read-only (issue 13 item 15)
                 r = c.post(f"/-/review/submission/{sid}/field",
                            data={"version": version, "document_id": doc, "key": "name",
                                  "value": f"许昌{name}更正{rounds}科技有限公司", "csrftoken": token},
                            headers={"accept": "application/json"})
                 statuses.append((name, "field", sid, r.status_code))
-                if r.status_code == 200 and rounds == 0:
+                if r.status_code == 200 and rounds == 1:
+                    errors = c.get(f"/-/review/submission/{sid}.json").json()["findings"]
+                    overrides = {f"override_{f['id']}": "已核实" for f in errors if f["severity"] == "error"}
                     r = c.post(f"/-/review/submission/{sid}/decide",
                                data={"version": r.json()["version"], "decision": "approve", "comment": "同意",
-                                     "csrftoken": token})
+                                     "csrftoken": token, **overrides})
                     statuses.append((name, "decide", sid, r.status_code))
                 statuses.append((name, "queue", sid, c.get("/-/review").status_code))
             rounds += 1
