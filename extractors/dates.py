@@ -23,6 +23,7 @@ def _cn_small(s: str) -> int | None:
     """一..九, 十, 十一..三十一."""
     if not s:
         return None
+    s = s.replace("廿", "二十").replace("卅", "三十")
     if "十" in s:
         a, _, b = s.partition("十")
         tens = _CN_DIGIT.get(a, None) if a else 1
@@ -47,7 +48,8 @@ def _prep_date_text(raw: str) -> str:
 
 _NUM_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|[./\-])(\d{1,2})(?:月|[./\-])(\d{1,2})(?:日|号)?(?!\d)")
 _COMPACT_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
-_CN_DATE = re.compile(rf"([{_CN_YEAR}]{{4}})年([一二三四五六七八九十]{{1,3}})月([一二三四五六七八九十]{{1,3}})[日号]")
+# The day's 日 may be lost at the end of a crop or misread (曰); 廿/卅 are twenty/thirty.
+_CN_DATE = re.compile(rf"([{_CN_YEAR}]{{4}})年([一二三四五六七八九十]{{1,3}})月([一二三四五六七八九十廿卅]{{1,3}})(?:[日号曰]|$)")
 
 
 def find_dates(raw: str) -> list[tuple[int, date]]:

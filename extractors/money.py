@@ -141,6 +141,7 @@ def parse_money_words(raw: str) -> Decimal | None:
     return Decimal(yuan) + Decimal(jiao) / 10 + Decimal(fen) / 100
 
 
+_CURRENCY = re.compile(r"RMB|CNY|USD|EUR|HKD|人民币|人民幣", re.I)
 _NUM = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
 
 
@@ -149,6 +150,8 @@ def parse_money_number(raw: str) -> Decimal | None:
     s = unicodedata.normalize("NFKC", raw or "")
     s = re.sub(r"\s+", "", s)
     s = s.replace("，", ",").replace("。", ".")
+    # currency codes first: their letters are not digits (RMB's B is no 8, USD's S no 5)
+    s = _CURRENCY.sub(" ", s)
     s = _digit_confusions(s)
     m = _NUM.search(s)
     if not m:
@@ -211,3 +214,27 @@ def _money_words(raw: str) -> Normalized | None:
     return _money_result(v)
 
 
+# ---------------------------------------------------------------------------
+# Figures against words
+# ---------------------------------------------------------------------------
+
+
+def _digit_core(v: Decimal) -> str:
+    return f"{v:.2f}".replace(".", "").lstrip("0").rstrip("0")
+
+
+def reconcile_figures(figures: str | None, words: str | None) -> tuple[str | None, str | None]:
+    """Amount in figures checked against the amount in words (both normalized ``"12345.00"``).
+
+    OCR drops or moves a decimal point (``113230.00`` read as ``11323000.00``): when the two
+    carry the same digits but differ in magnitude, the words (which spell every unit) win.
+    Returns (value, repair note or None); other disagreements are not decided here."""
+    if not figures or not words or figures == words:
+        return figures, None
+    try:
+        f, w = Decimal(figures), Decimal(words)
+    except InvalidOperation:
+        return figures, None
+    if f != w and f > 0 and w > 0 and _digit_core(f) == _digit_core(w):
+        return words, f"decimal point: figures {figures}→{words} (amount in words)"
+    return figures, None

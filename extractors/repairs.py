@@ -112,6 +112,9 @@ def complete_org_name(name: str) -> tuple[str, str | None, bool]:
     for pat, add in _ORG_COMPLETIONS:
         m = re.search(pat, s)
         if m:
+            # an open bracket lost its closing one with the same cut: （有限合 -> （有限合伙）
+            if s.count("（") + s.count("(") > s.count("）") + s.count(")"):
+                add += "）"
             return s + add, f"name completed …{m.group(0)}→…{m.group(0)}{add}", False
     for pat, options in _ORG_AMBIGUOUS:
         if re.search(pat, s):
