@@ -34,10 +34,14 @@ from .strategies import Candidate, Context, _norm, strategy
 _MARKED = set("☑☒■▣◼◾●◉⦿✓✔√✗✘×⊠⊗") | {"\u2705", "\u2611", "\u25a0"}
 _EMPTY = set("□☐○◯〇▢◻◽口")
 
-# (name, least value that counts as a mark). Values are ink fractions of the measured area.
-_KINDS = (("box", 0.04), ("left", 0.02), ("ring", 0.75), ("right", 0.02))
+# Evidence kinds in the order they are consulted, and per kind (least value that counts as a
+# mark, and how far above the unmarked options' level: value >= factor * level + margin).
+# Values are ink fractions of the measured area; ``ring`` is the share of directions round the
+# text that strokes cover (unmarked options reach 0.3-0.6 from their box and neighbours).
+_KINDS = ("box", "ring", "near", "far")
+_RULES = {"box": (0.04, 2.5, 0.02), "ring": (0.7, 1.0, 0.3), "near": (0.02, 2.5, 0.01), "far": (0.02, 2.5, 0.01)}
 # Spread below which the unmarked options' values count as equal (noise, a photo's shadow).
-_FLOOR = {"box": 0.01, "left": 0.005, "ring": 0.08, "right": 0.005}
+_FLOOR = {"box": 0.01, "near": 0.005, "ring": 0.08, "far": 0.005}
 
 # Confidence when two options carry marks of the same strength: a reviewer decides.
 AMBIGUOUS_CONFIDENCE = 0.35
@@ -54,40 +58,67 @@ def _groups(mask: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
-def _box_ink(ink: np.ndarray, window) -> tuple[float, tuple[int, int, int, int]]:
-    """Ink inside the printed box found in `window` (the box's own border excluded).
-
-    The box is found from its border lines: the outermost columns and rows of the
-    window that are mostly ink. Without a recognisable box, the window's ink ratio."""
+def _find_box(ink: np.ndarray, window) -> tuple[str, tuple[int, int, int, int]] | None:
+    """A printed box in `window`: ('solid', box) for a filled one (■), ('open', box) for a box
+    outline (found from its border lines: outermost columns and rows that are mostly ink)."""
     H, W = ink.shape
-    x0, y0, x1, y1 = (int(round(v)) for v in window)
-    x0, x1, y0, y1 = max(0, x0), min(W, x1), max(0, y0), min(H, y1)
+    x0, y0, x1, y1 = _clip(window, W, H)
     if x1 - x0 < 4 or y1 - y0 < 4:
-        return 0.0, (x0, y0, x1, y1)
+        return None
     win = ink[y0:y1, x0:x1]
     cols = _groups(win.mean(axis=0) > 0.22)
-    if len(cols) == 1 and cols[0][1] - cols[0][0] >= 0.25 * (y1 - y0):
-        # one solid block as wide as a box: a filled box (■) — its rows are ink too
-        c0, c1 = cols[0]
-        rows = _groups(win[:, c0:c1].mean(axis=1) > 0.6)
-        if rows:
-            r0, r1 = max(rows, key=lambda r: r[1] - r[0])
-            if r1 - r0 >= 0.6 * (c1 - c0) and r1 - r0 <= 1.6 * (c1 - c0):
-                block = win[r0:r1, c0:c1]
-                return float(block.mean()), (x0 + c0, y0 + r0, x0 + c1, y0 + r1)
-    if len(cols) >= 2:
-        left, right = cols[0][1], cols[-1][0]
-        if right - left >= 4:
-            sub = win[:, left:right]
-            rows = _groups(sub.mean(axis=1) > 0.5)
-            if len(rows) >= 2:
-                top, bottom = rows[0][1], rows[-1][0]
-                if bottom - top >= 4:
-                    m = max(1, int(0.12 * (right - left)))
-                    inner = win[top + m : bottom - m, left + m : right - m]
-                    if inner.size:
-                        return float(inner.mean()), (x0 + left, y0 + top, x0 + right, y0 + bottom)
-    return float(win.mean()) * 0.5, (x0, y0, x1, y1)
+    for c0, c1 in cols:
+        if c1 - c0 >= 0.25 * (y1 - y0):
+            # one solid block as wide as a box: a filled box — its rows are ink too
+            rows = _groups(win[:, c0:c1].mean(axis=1) > 0.6)
+            if rows:
+                r0, r1 = max(rows, key=lambda r: r[1] - r[0])
+                if 0.6 * (c1 - c0) <= r1 - r0 <= 1.6 * (c1 - c0):
+                    return "solid", (x0 + c0, y0 + r0, x0 + c1, y0 + r1)
+    # the pair of border columns closest to a square of a plausible size, nearest the option
+    best = None
+    for a in range(len(cols)):
+        for b in range(a + 1, len(cols)):
+            left, right = cols[a][1], cols[b][0]
+            w = right - left
+            if w < 4 or w > 0.9 * (y1 - y0):
+                continue
+            rows = _groups(win[:, left:right].mean(axis=1) > 0.5)
+            # a table ruling may cross the window too: the pair of rows that makes a square
+            for ra in range(len(rows)):
+                for rb in range(ra + 1, len(rows)):
+                    top, bottom = rows[ra][1], rows[rb][0]
+                    hgt = bottom - top
+                    if hgt < 4 or not (0.6 * w <= hgt <= 1.6 * w):
+                        continue
+                    score = abs(hgt - w) / w
+                    if best is None or score < best[0]:
+                        best = (score, (x0 + cols[a][0], y0 + rows[ra][0], x0 + cols[b][1], y0 + rows[rb][1]))
+    return ("open", best[1]) if best else None
+
+
+def _box_value(ink: np.ndarray, found) -> float:
+    """Ink inside a box (its border excluded): a tick, an X, a fill."""
+    kind, (x0, y0, x1, y1) = found
+    if kind == "solid":
+        return float(ink[y0:y1, x0:x1].mean())
+    side = min(x1 - x0, y1 - y0)
+    st = _strokes(ink, (x0, y0, x1, y1), int(0.6 * side))
+    m = max(1, int(0.1 * side))
+    inner = st[m:-m, m:-m] if st.shape[0] > 2 * m and st.shape[1] > 2 * m else st
+    return float(inner.mean()) if inner.size else 0.0
+
+
+def _box_ink(ink: np.ndarray, window) -> tuple[float, tuple[int, int, int, int]]:
+    """Ink inside the printed box found in `window`; without a recognisable box, half the
+    window's ink ratio."""
+    found = _find_box(ink, window)
+    if found is None:
+        H, W = ink.shape
+        x0, y0, x1, y1 = _clip(window, W, H)
+        win = ink[y0:y1, x0:x1]
+        return (float(win.mean()) * 0.5 if win.size else 0.0), (x0, y0, x1, y1)
+    return _box_value(ink, found), found[1]
 
 
 def _ink(img) -> np.ndarray:
@@ -117,19 +148,25 @@ def _clip(box, W, H) -> tuple[int, int, int, int]:
     return max(0, x0), max(0, y0), min(W, x1), min(H, y1)
 
 
-def _glyph(view: PageView, h: LabelHit) -> int:
-    """+1 a marked glyph read just left of the option, -1 an empty box glyph, 0 none."""
+def _glyph(view: PageView, h: LabelHit, side: str = "left") -> int:
+    """+1 a marked glyph read next to the option on the box side, -1 an empty box glyph, 0 none."""
     if h.start < 0:
         return 0
     row = view.rows[h.row]
     ch = max(1, h.bbox[3] - h.bbox[1])
-    for c in reversed(row.chars[: h.start]):
-        if h.bbox[0] - c.bbox[2] > 1.2 * ch:
+    if side == "left":
+        seq = reversed(row.chars[: h.start])
+        gap = lambda c: h.bbox[0] - c.bbox[2]  # noqa: E731
+    else:
+        seq = iter(row.chars[h.end :])
+        gap = lambda c: c.bbox[0] - h.bbox[2]  # noqa: E731
+    for c in seq:
+        if gap(c) > 1.2 * ch:
             break
         t = c.text.strip()
         if not t:
             continue
-        if t in _MARKED or t in "Vv" and h.bbox[0] - c.bbox[2] < 0.4 * ch:
+        if t in _MARKED or (t in "Vv" and gap(c) < 0.4 * ch):
             return 1
         if t in _EMPTY:
             return -1
@@ -137,20 +174,32 @@ def _glyph(view: PageView, h: LabelHit) -> int:
     return 0
 
 
-def _measure(view: PageView, ink: np.ndarray, h: LabelHit) -> dict[str, float]:
+def _windows(h: LabelHit) -> dict[str, tuple[float, float, float, float]]:
+    ch = max(4, h.bbox[3] - h.bbox[1])
+    cy = (h.bbox[1] + h.bbox[3]) / 2
+    return {"left": (h.bbox[0] - 2.0 * ch, cy - 0.95 * ch, h.bbox[0] - 0.03 * ch, cy + 0.95 * ch),
+            "right": (h.bbox[2] + 0.03 * ch, cy - 0.95 * ch, h.bbox[2] + 2.0 * ch, cy + 0.95 * ch)}
+
+
+def box_side(ink: np.ndarray, hits: list[LabelHit]) -> str:
+    """Which side of their text this form prints the boxes on ('left' ☐企业, or 'right' 企业☐)."""
+    n = {side: sum(_find_box(ink, _windows(h)[side]) is not None for h in hits) for side in ("left", "right")}
+    return "right" if n["right"] > n["left"] else "left"
+
+
+def _measure(view: PageView, ink: np.ndarray, h: LabelHit, side: str = "left") -> dict[str, float]:
+    """The option's evidence values; ``near`` is the box side, ``far`` the other one."""
     H, W = ink.shape
     ch = max(4, h.bbox[3] - h.bbox[1])
     cy = (h.bbox[1] + h.bbox[3]) / 2
     line_len = int(0.55 * ch)
     out: dict[str, float] = {}
-    window = (h.bbox[0] - 2.0 * ch, cy - 0.95 * ch, h.bbox[0] - 0.03 * ch, cy + 0.95 * ch)
-    out["box"], box = _box_ink(ink, window)
-    left = _clip((h.bbox[0] - 2.2 * ch, cy - 1.0 * ch, h.bbox[0] - 0.08 * ch, cy + 1.0 * ch), W, H)
-    s = _strokes(ink, left, line_len)
-    out["left"] = float(s.mean()) if s.size else 0.0
-    right = _clip((h.bbox[2] + 0.08 * ch, cy - 1.0 * ch, h.bbox[2] + 2.2 * ch, cy + 1.0 * ch), W, H)
-    s = _strokes(ink, right, line_len)
-    out["right"] = float(s.mean()) if s.size else 0.0
+    out["box"], _ = _box_ink(ink, _windows(h)[side])
+    spans = {"left": (h.bbox[0] - 2.2 * ch, h.bbox[0] - 0.08 * ch), "right": (h.bbox[2] + 0.08 * ch, h.bbox[2] + 2.2 * ch)}
+    for kind, sd in (("near", side), ("far", "right" if side == "left" else "left")):
+        a, b = spans[sd]
+        s = _strokes(ink, _clip((a, cy - 1.0 * ch, b, cy + 1.0 * ch), W, H), line_len)
+        out[kind] = float(s.mean()) if s.size else 0.0
     out["ring"] = _ring(ink, h.bbox, ch)
     return out
 
@@ -189,17 +238,22 @@ def _ring(ink: np.ndarray, bbox, ch: int, sectors: int = 12) -> float:
     return float((counts >= max(3, 0.15 * ch)).mean())
 
 
-def _stand_out(values: list[float], least: float) -> tuple[str, int, float]:
-    """('clear', index, ratio) / ('ambiguous', index, ratio) / ('flat', -1, 0)."""
+def _stand_out(values: list[float], kind: str) -> tuple[str, int, float]:
+    """('clear', index, ratio) / ('ambiguous', index, ratio) / ('flat', -1, 0).
+
+    Values are compared by their excess over the unmarked level (the median of the lower half):
+    an option is marked when its value reaches the kind's least value and stands clear of that
+    level; ``ratio`` is the top excess over the runner-up's."""
+    least, factor, margin = _RULES[kind]
     order = sorted(range(len(values)), key=lambda i: values[i], reverse=True)
     low = sorted(values)[: max(1, len(values) // 2)]
     empty = float(np.median(low)) if len(values) >= 4 else min(values)
-    marked = [i for i in order if values[i] >= least and values[i] >= 2.5 * empty + least / 2]
+    marked = [i for i in order if values[i] >= least and values[i] >= factor * empty + margin]
     if not marked:
         return "flat", -1, 0.0
     top = marked[0]
     second = values[order[1]] if order[0] == top else values[order[0]]
-    ratio = values[top] / max(second, empty, least / 4)
+    ratio = (values[top] - empty) / max(second - empty, _FLOOR[kind])
     if len(marked) >= 2 and ratio < 2.0:
         return "ambiguous", top, ratio
     return "clear", top, ratio
@@ -240,8 +294,8 @@ def decide(glyphs: list[int], measures: list[dict[str, float]]) -> tuple[int, fl
         votes.append(("glyph", "clear", glyphs.index(1), 8.0))  # confidence set below
     elif sum(g > 0 for g in glyphs) >= 2:
         votes.append(("glyph", "ambiguous", glyphs.index(1), 1.0))
-    for kind, least in _KINDS:
-        state, idx, ratio = _stand_out([m[kind] for m in measures], least)
+    for kind in _KINDS:
+        state, idx, ratio = _stand_out([m[kind] for m in measures], kind)
         if state != "flat":
             votes.append((kind, state, idx, ratio))
     if not votes:
@@ -255,7 +309,9 @@ def decide(glyphs: list[int], measures: list[dict[str, float]]) -> tuple[int, fl
     conf = 0.95 if kind == "glyph" else _clarity([m[kind] for m in measures], idx, ratio, kind)
     if kind != "glyph" and len(glyphs) >= 3 and all(g < 0 for i, g in enumerate(glyphs) if i != idx):
         conf += 0.04  # OCR read every other option's box as empty (□): the text agrees
-    clear_others = [v for v in votes[1:] if v[1] == "clear" and v[0] != "right"]
+    if any(v[1] == "ambiguous" for v in votes[1:] if v[0] != "far"):
+        return idx, min(conf, AMBIGUOUS_CONFIDENCE + 0.1), kind  # pixels show a second mark
+    clear_others = [v for v in votes[1:] if v[1] == "clear" and v[0] != "far"]
     if any(v[2] != idx for v in clear_others[:1]):
         return idx, min(conf, 0.5), kind  # the next kind of evidence points elsewhere: doubt
     if any(v[2] == idx for v in clear_others):
@@ -273,8 +329,9 @@ def checkbox_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
         if len(found) < 2:
             continue
         ink = _ink(img)
-        glyphs = [_glyph(view, h) for _, h in found]
-        measures = [_measure(view, ink, h) for _, h in found]
+        side = box_side(ink, [h for _, h in found])
+        glyphs = [_glyph(view, h, side) for _, h in found]
+        measures = [_measure(view, ink, h, side) for _, h in found]
         got = decide(glyphs, measures)
         if got is None:
             return None  # nothing marked: let review decide
