@@ -300,18 +300,30 @@ def decide(glyphs: list[int], measures: list[dict[str, float]]) -> tuple[int, fl
             votes.append((kind, state, idx, ratio))
     if not votes:
         return None
+    # a box OCR read as empty (□) holds no tick: ink there is a mark drawn across it (a circle
+    # round the option passes through its box); the next kind of evidence must confirm it
+    if votes[0][0] == "box" and votes[0][1] == "clear" and glyphs[votes[0][2]] < 0:
+        confirm = [v for v in votes[1:] if v[1] == "clear" and v[2] == votes[0][2] and v[0] != "far"]
+        if not confirm:
+            return votes[0][2], AMBIGUOUS_CONFIDENCE, "box"
+        votes = [confirm[0]] + [v for v in votes[1:] if v is not confirm[0]]
     kind, state, idx, ratio = votes[0]
     if state == "ambiguous":
         return idx, AMBIGUOUS_CONFIDENCE, kind
-    # an option whose box OCR read as empty (□) is not the marked one
-    if glyphs[idx] < 0 and kind != "glyph":
+    if glyphs[idx] < 0 and kind in ("near", "far"):
         return idx, AMBIGUOUS_CONFIDENCE, kind
-    conf = 0.95 if kind == "glyph" else _clarity([m[kind] for m in measures], idx, ratio, kind)
+    if kind == "glyph":
+        # OCR's reading of a mark; sure when the pixels show it too
+        conf = 0.95 if any(v[1] == "clear" and v[2] == idx for v in votes[1:]) else 0.8
+    else:
+        conf = _clarity([m[kind] for m in measures], idx, ratio, kind)
     if kind != "glyph" and len(glyphs) >= 3 and all(g < 0 for i, g in enumerate(glyphs) if i != idx):
         conf += 0.04  # OCR read every other option's box as empty (□): the text agrees
-    if any(v[1] == "ambiguous" for v in votes[1:] if v[0] != "far"):
+    if any(v[1] == "ambiguous" and glyphs[v[2]] >= 0 for v in votes[1:] if v[0] != "far"):
         return idx, min(conf, AMBIGUOUS_CONFIDENCE + 0.1), kind  # pixels show a second mark
-    clear_others = [v for v in votes[1:] if v[1] == "clear" and v[0] != "far"]
+    # later evidence pointing at an option whose box OCR read as empty (□) is stray ink
+    # (the arc of a circle drawn round a neighbour), not a second mark
+    clear_others = [v for v in votes[1:] if v[1] == "clear" and v[0] != "far" and glyphs[v[2]] >= 0]
     if any(v[2] != idx for v in clear_others[:1]):
         return idx, min(conf, 0.5), kind  # the next kind of evidence points elsewhere: doubt
     if any(v[2] == idx for v in clear_others):
