@@ -2,7 +2,12 @@
 
 Score of a type on a page = ``title_weight`` when one of its titles is printed
 as a title (large print, or in the top third of the page) + the weights of its
-keywords found in the page text. An ``exclude`` text rules the type out. The
+keywords found in the page text. A keyword of four or more characters also
+counts, at ``fuzzy_factor`` of its weight, when one of its characters was
+misread (photos, poor scans); ``synonyms`` map a keyword to other wordings that
+count as it (each keyword counts once, whichever wording is printed); a
+``keyword_cap`` bounds what keywords alone can add, so a page full of common
+words cannot outscore a titled page. An ``exclude`` text rules the type out. The
 best type with score >= ``min_score`` wins; its confidence grows with the score
 and with the margin over the runner-up.
 
@@ -13,7 +18,9 @@ a new document, or it is ``unknown``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .layout import PageView, nk
 from .registry import DocType, Registry
@@ -42,6 +49,30 @@ def _title_hit(view: PageView, title: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
+def _one_off(key: str) -> re.Pattern:
+    """A pattern matching ``key`` with any one character misread."""
+    alts = [re.escape(key[:i]) + "." + re.escape(key[i + 1 :]) for i in range(len(key))]
+    return re.compile("|".join(alts))
+
+
+def keyword_found(text: str, keyword: str) -> float:
+    """1.0 when the keyword is in the (comparison-form) text, ``FUZZY`` when it is there with one
+    character misread (keywords of four or more characters), else 0."""
+    key = nk(keyword)
+    if not key:
+        return 0.0
+    if key in text:
+        return 1.0
+    if len(key) >= 4 and _one_off(key).search(text):
+        return FUZZY
+    return 0.0
+
+
+# What a keyword read with one wrong character is worth, relative to its weight.
+FUZZY = 0.6
+
+
 def score_page(view: PageView, dt: DocType) -> tuple[float, bool]:
     cl = dt.classify
     text = view.key_text
@@ -52,9 +83,19 @@ def score_page(view: PageView, dt: DocType) -> tuple[float, bool]:
     titled = any(_title_hit(view, t) for t in cl.get("titles", []))
     if titled:
         score += float(cl.get("title_weight", 6))
+    fuzzy = float(cl.get("fuzzy_factor", FUZZY))
+    synonyms = cl.get("synonyms", {})
+    kw_score = 0.0
     for kw, w in cl.get("keywords", {}).items():
-        if nk(kw) in text:
-            score += float(w)
+        best = 0.0
+        for form in [kw, *synonyms.get(kw, [])]:
+            f = keyword_found(text, form)
+            best = max(best, 1.0 if f >= 1.0 else fuzzy * f / FUZZY if f else 0.0)
+            if best >= 1.0:
+                break
+        kw_score += float(w) * best
+    cap = cl.get("keyword_cap")
+    score += min(kw_score, float(cap)) if cap is not None else kw_score
     return score, titled
 
 

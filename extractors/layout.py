@@ -1,7 +1,9 @@
 """A page's text as positioned characters, rows and label hits.
 
 OCR lines are split into characters (RapidOCR gives a box per character; other
-engines and text layers are split evenly), lines are cut where the gap between
+engines and text layers are split evenly), traditional forms the recognizer
+emits are mapped to simplified ones (extractors/chinese.py; ``Char.orig`` keeps
+what was read), lines are cut where the gap between
 characters is large (two table columns read as one line), and the pieces are
 grouped into rows by vertical overlap. Labels are found in rows even when
 their characters are spread out (``名　　称``).
@@ -19,12 +21,14 @@ from PIL import Image
 
 from intake.model import Line, Page
 
+from .chinese import changes, to_simplified
+
 BBox = tuple[int, int, int, int]
 
 
 def nk(s: str) -> str:
-    """Comparison form of a text: NFKC, no whitespace."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or ""))
+    """Comparison form of a text: NFKC, simplified characters, no whitespace."""
+    return to_simplified(re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or "")))
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Char:
     text: str  # one character (NFKC may make it more)
     bbox: BBox
     conf: float
+    orig: str = ""  # what OCR read, when the page view changed it (traditional -> simplified)
 
     @property
     def cx(self) -> float:
@@ -126,6 +131,27 @@ def _line_chars(line: Line) -> list[Char]:
     return out
 
 
+def simplify_chars(chars: list[Char]) -> list[Char]:
+    """The line's characters in simplified form (OpenCC over the whole line, so phrases
+    give context); a changed character keeps what was read in ``orig``."""
+    if not chars or not all(len(c.text) == 1 for c in chars):
+        return [c if to_simplified(c.text) == c.text else Char(to_simplified(c.text), c.bbox, c.conf, c.text)
+                for c in chars]
+    text = "".join(c.text for c in chars)
+    new = to_simplified(text)
+    if new == text:
+        return chars
+    return [c if a == c.text else Char(a, c.bbox, c.conf, c.text) for c, a in zip(chars, new)]
+
+
+def conversions(chars: Iterable[Char]) -> tuple[str, ...]:
+    """What the page view changed in these characters (``('許→许',)``), for the explain output."""
+    chars = list(chars)
+    before = "".join(c.orig or c.text for c in chars)
+    after = "".join(c.text for c in chars)
+    return changes(before, after)
+
+
 def _split_on_gaps(chars: list[Char], factor: float = 2.2) -> list[list[Char]]:
     if not chars:
         return []
@@ -150,13 +176,13 @@ class PageView:
         self.dpi = page.dpi or 200
         segments: list[list[Char]] = []
         for line in page.lines:
-            chars = [c for c in _line_chars(line) if c.text.strip()]
+            chars = simplify_chars([c for c in _line_chars(line) if c.text.strip()])
             x0, y0, x1, y1 = line.bbox
             if len(chars) >= 2 and (y1 - y0) > 1.6 * (x1 - x0):
                 # a vertical line (购买方 printed top to bottom): one segment per character
                 n = len(chars)
                 step = (y1 - y0) / n
-                segments += [[Char(c.text, (x0, int(y0 + i * step), x1, int(y0 + (i + 1) * step)), c.conf)]
+                segments += [[Char(c.text, (x0, int(y0 + i * step), x1, int(y0 + (i + 1) * step)), c.conf, c.orig)]
                              for i, c in enumerate(chars)]
                 continue
             chars.sort(key=lambda c: c.bbox[0])

@@ -1,10 +1,15 @@
 """Normalizers: raw OCR text -> the contract's value, looked up by name.
 
-Each normalizer takes the raw text and returns ``Normalized(value, certainty)``
-or ``None`` when the text does not hold such a value. ``certainty`` (0..1)
-says how sure the normalizer is of its reading (1.0 for a code whose check
-characters pass, lower for a value kept as read); the strategy multiplies it
-into the field's confidence.
+Each normalizer takes the raw text and returns ``Normalized(value, certainty,
+repairs)`` or ``None`` when the text does not hold such a value. ``certainty``
+(0..1) says how sure the normalizer is of its reading (1.0 for a code whose check
+characters pass, lower for a value kept as read or repaired); the strategy
+multiplies it into the field's confidence. ``repairs`` names every change made
+on the way (traditional -> simplified characters, a mail domain, a name's lost
+last character; extractors/repairs.py), for the explain output.
+
+Text here; dates in extractors/dates.py, money in extractors/money.py (their names
+are re-exported below).
 
 Schemas name normalizers in ``x-extract.normalizer``; a new one is added with
 ``@normalizer("name")``.
@@ -13,29 +18,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable
 
 from . import codes
+from .chinese import changes as _t2s_changes, to_simplified
+from .repairs import complete_org_name, looks_like_org, repair_mail_domain
+from .normbase import NORMALIZERS, Normalized, digit_confusions as _digit_confusions, normalizer
 
-
-@dataclass(frozen=True)
-class Normalized:
-    value: Any
-    certainty: float = 1.0
-
-
-NORMALIZERS: dict[str, Callable[[str], Normalized | None]] = {}
-
-
-def normalizer(name: str):
-    def deco(fn):
-        NORMALIZERS[name] = fn
-        return fn
-
-    return deco
+# Dates and money live in their own modules; importing them registers their normalizers,
+# and the names below keep ``from extractors.normalize import parse_money_words`` working.
+from .dates import find_dates, parse_date, parse_range  # noqa: E402,F401
+from .money import MAX_AMOUNT, parse_money_number, parse_money_words, to_daxie  # noqa: E402,F401
 
 
 def get_normalizer(name: str) -> Callable[[str], Normalized | None]:
@@ -62,19 +55,32 @@ def compare_key(value: Any) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
 
 
-# Traditional forms the recognizer sometimes emits for simplified print (these documents are
-# printed in simplified Chinese, so mapping back is safe).
-_T2S = str.maketrans(
-    "黃陳張劉楊趙吳孫鄭馬東會專標號區縣鄉車發華國業務長學術藝電門開關興與經濟產廠際衛醫葉蘇瑩"
-    "極環陽園實體質權來時書記說機構設計價單據資報項條達進連運遠過選還邊鋼鐵銀錢鎮陸陳隊韓頁題顏風飛館",
-    "黄陈张刘杨赵吴孙郑马东会专标号区县乡车发华国业务长学术艺电门开关兴与经济产厂际卫医叶苏莹"
-    "极环阳园实体质权来时书记说机构设计价单据资报项条达进连运远过选还边钢铁银钱镇陆陈队韩页题颜风飞馆",
-)
+def simplified_repairs(raw: str) -> tuple[str, ...]:
+    """The traditional -> simplified changes ``clean_text`` makes to ``raw`` (for the explain output)."""
+    r = raw or ""
+    ch = _t2s_changes(r, to_simplified(r))
+    return (f"繁→简 {'、'.join(ch)}",) if ch else ()
+
+
+# A value whose characters were mapped to simplified form is still very likely right
+# (OpenCC's tables), but it was not read as printed: a little less certain.
+_T2S_CERTAINTY = 0.97
+
+
+def _recorded(raw: str, n: Normalized | None) -> Normalized | None:
+    """``n`` with the simplified-form conversion of ``raw`` recorded (and certainty lowered)."""
+    if n is None:
+        return None
+    rep = simplified_repairs(raw)
+    if not rep:
+        return n
+    return Normalized(n.value, n.certainty * _T2S_CERTAINTY, n.repairs + rep)
 
 
 def clean_text(raw: str) -> str:
-    """Stray spaces out, full-width Latin/digits to half width, Chinese punctuation kept."""
-    s = (raw or "").translate(_T2S)
+    """Simplified characters (OpenCC), stray spaces out, full-width Latin/digits to half
+    width, Chinese punctuation kept."""
+    s = to_simplified(raw or "")
     # Full-width ASCII letters/digits -> half width; keep （）：，。 as Chinese punctuation.
     s = "".join(
         chr(ord(c) - 0xFEE0) if ("\uff10" <= c <= "\uff19" or "\uff21" <= c <= "\uff3a" or "\uff41" <= c <= "\uff5a") else c
@@ -94,35 +100,66 @@ def clean_text(raw: str) -> str:
 @normalizer("text")
 def _text(raw: str) -> Normalized | None:
     s = clean_text(raw)
-    return Normalized(s, 1.0) if s else None
+    return _recorded(raw, Normalized(s, 1.0) if s else None)
 
 
 @normalizer("multiline_text")
 def _multiline(raw: str) -> Normalized | None:
     s = clean_text(raw.replace("\n", ""))
-    return Normalized(s, 1.0) if s else None
+    return _recorded(raw, Normalized(s, 1.0) if s else None)
+
+
+# A completed name (…有限公 -> …有限公司) is very likely right but was not read: review
+# thresholds should see it. A name that may be cut short but has several completions is
+# kept as read with less certainty still.
+_COMPLETED_CERTAINTY = 0.85
+_MAYBE_CUT_CERTAINTY = 0.75
+
+
+def _org_repaired(s: str, certainty: float = 1.0) -> Normalized:
+    fixed, note, doubtful = complete_org_name(s)
+    if note is None:
+        return Normalized(s, certainty)
+    c = certainty * (_MAYBE_CUT_CERTAINTY if doubtful else _COMPLETED_CERTAINTY)
+    return Normalized(fixed, c, (note,))
 
 
 @normalizer("name")
 def _name(raw: str) -> Normalized | None:
-    """A person's or organization's name: no whitespace at all."""
+    """A person's or organization's name: no whitespace at all; an organization's name cut
+    at its last character is completed where only one completion exists."""
     s = re.sub(r"\s+", "", clean_text(raw)).rstrip("。.")
-    return Normalized(s, 1.0) if s else None
+    return _recorded(raw, _org_repaired(s) if s else None)
+
+
+@normalizer("org_name")
+def _org_name(raw: str) -> Normalized | None:
+    """An organization's name (委托单位, 甲方, 名称): like ``name``; certain only when it ends as
+    an organization's name does."""
+    s = re.sub(r"\s+", "", clean_text(raw)).rstrip("。.")
+    if not s:
+        return None
+    return _recorded(raw, _org_repaired(s, 1.0 if looks_like_org(s) else 0.8))
 
 
 @normalizer("person_name")
 def _person_name(raw: str) -> Normalized | None:
+    """A person's name (2-6 characters, · for minority names). An organization named where a
+    person is expected (an agent that is a company) is kept as the organization's name."""
     s = re.sub(r"\s+", "", clean_text(raw))
+    org = re.sub(r"[^\u3400-\u9fff·（）()0-9A-Za-z]", "", s)
+    if len(org) > 6 and looks_like_org(org):
+        return _recorded(raw, _org_repaired(org, 0.95))
     s = re.sub(r"[^\u3400-\u9fff·]", "", s)
     if not (2 <= len(s) <= 6):
-        return Normalized(s, 0.6) if s else None
-    return Normalized(s, 1.0)
+        return _recorded(raw, Normalized(s, 0.6) if s else None)
+    return _recorded(raw, Normalized(s, 1.0))
 
 
 @normalizer("address")
 def _address(raw: str) -> Normalized | None:
     s = re.sub(r"\s+", "", clean_text(raw.replace("\n", "")))
-    return Normalized(s, 1.0) if s else None
+    return _recorded(raw, Normalized(s, 1.0) if s else None)
 
 
 @normalizer("sex")
@@ -138,7 +175,7 @@ def _sex(raw: str) -> Normalized | None:
 @normalizer("ethnicity")
 def _ethnicity(raw: str) -> Normalized | None:
     s = re.sub(r"[^\u3400-\u9fff]", "", clean_text(raw))
-    return Normalized(s, 1.0) if s else None
+    return _recorded(raw, Normalized(s, 1.0) if s else None)
 
 
 @normalizer("digits")
@@ -153,7 +190,7 @@ def _digits(raw: str) -> Normalized | None:
 def _code(raw: str) -> Normalized | None:
     """Latin/digit code (contract numbers): uppercase, no whitespace, Chinese kept."""
     s = re.sub(r"\s+", "", clean_text(raw)).upper()
-    return Normalized(s, 1.0) if s else None
+    return _recorded(raw, Normalized(s, 1.0) if s else None)
 
 
 @normalizer("phone")
@@ -176,38 +213,16 @@ def _mobile(raw: str) -> Normalized | None:
     return Normalized(d, 0.5) if d else None
 
 
-# Mail domains most Chinese applicants use. OCR misreads l/1 and o/0 inside them
-# ("foxmai1.com"); a domain one confusion away from one of these is that domain.
-_MAIL_DOMAINS = (
-    "qq.com", "vip.qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "vip.163.com", "sina.com",
-    "sina.cn", "sohu.com", "aliyun.com", "139.com", "189.cn", "wo.cn", "tom.com", "21cn.com", "gmail.com",
-    "outlook.com", "hotmail.com", "live.cn", "yahoo.com", "icloud.com",
-)
-_MAIL_CONFUSIONS = {"1": "l", "l": "1", "0": "o", "o": "0", "i": "l", "I": "l"}
-
-
-def _repair_mail_domain(domain: str) -> tuple[str, float]:
-    d = domain.lower()
-    if d in _MAIL_DOMAINS:
-        return d, 1.0
-    for known in _MAIL_DOMAINS:
-        if len(known) == len(d):
-            diff = [(a, b) for a, b in zip(d, known) if a != b]
-            if diff and all(_MAIL_CONFUSIONS.get(a) == b for a, b in diff):
-                return known, 0.95
-        elif len(d) == len(known) + 1 and "rn" in d and d.replace("rn", "m", 1) == known:
-            return known, 0.95
-    return d, 1.0
-
-
 @normalizer("email")
 def _email(raw: str) -> Normalized | None:
     s = unicodedata.normalize("NFKC", raw or "")
     s = re.sub(r"\s+", "", s).replace("。", ".").replace("，", ".").replace(",", ".")
     m = re.search(r"([A-Za-z0-9._%+\-]+)@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})", s)
     if m:
-        domain, certainty = _repair_mail_domain(m.group(2))
-        return Normalized(f"{m.group(1)}@{domain}", certainty)
+        domain, note = repair_mail_domain(m.group(2))
+        if note:
+            return Normalized(f"{m.group(1)}@{domain}", 0.9, (note,))
+        return Normalized(f"{m.group(1)}@{domain}", 1.0)
     return Normalized(s, 0.4) if s else None
 
 
@@ -227,26 +242,12 @@ def _authority(raw: str) -> Normalized | None:
     s = re.sub(r"\s+", "", clean_text(raw)).rstrip("。.")
     found = list(_AUTHORITY.finditer(s))
     if not found:
-        return Normalized(s, 0.6) if s else None
+        return _recorded(raw, Normalized(s, 0.6) if s else None)
     m = max(found, key=lambda m: len(m.group(0)))
     name = m.group(0)
     # the prefix must name a division (…市/…县/…区): a bare suffix is not an authority
     certain = bool(_DIVISION_END.search(m.group("prefix")))
-    return Normalized(name, 1.0 if certain and name == s else 0.9 if certain else 0.6)
-
-
-def _digit_confusions(s: str) -> str:
-    """Letters OCR reads for digits, replaced where they sit among digits."""
-    table = {"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "I": "1", "l": "1", "L": "1", "|": "1",
-             "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6", "g": "9", "q": "9"}
-
-    pat = re.compile(r"(?<=\d)[OoDQ〇IlL|ZzSsBGbgq]|[OoDQ〇IlL|ZzSsBG](?=\d)")
-    for _ in range(4):
-        t = pat.sub(lambda m: table[m.group(0)], s)
-        if t == s:
-            break
-        s = t
-    return s
+    return _recorded(raw, Normalized(name, 1.0 if certain and name == s else 0.9 if certain else 0.6))
 
 
 # ---------------------------------------------------------------------------
@@ -308,324 +309,6 @@ def _tax_id(raw: str) -> Normalized | None:
             return Normalized(fixed, 1.0)
         return Normalized(cand, 0.4)
     return Normalized(cand, 0.7)
-
-
-# ---------------------------------------------------------------------------
-# Dates
-# ---------------------------------------------------------------------------
-
-_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "0": 0, "Ｏ": 0, "◯": 0, "Θ": 0, "θ": 0,
-             "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_YEAR = "〇○零Oo0Ｏ◯Θθ一二三四五六七八九"
-
-
-def _cn_small(s: str) -> int | None:
-    """一..九, 十, 十一..三十一."""
-    if not s:
-        return None
-    if "十" in s:
-        a, _, b = s.partition("十")
-        tens = _CN_DIGIT.get(a, None) if a else 1
-        ones = _CN_DIGIT.get(b, None) if b else 0
-        if tens is None or ones is None:
-            return None
-        return tens * 10 + ones
-    if len(s) == 1 and s in _CN_DIGIT:
-        return _CN_DIGIT[s]
-    return None
-
-
-def _prep_date_text(raw: str) -> str:
-    s = unicodedata.normalize("NFKC", raw or "")
-    s = re.sub(r"\s+", "", s)
-    # OCR letters among digits
-    s = _digit_confusions(s)
-    # a time glued to the date ("2026-03-0517:03:17"): keep them apart
-    s = re.sub(r"((?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{2})(\d{1,2}:\d{2})", r"\1T\2", s)
-    return s
-
-
-_NUM_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|[./\-])(\d{1,2})(?:月|[./\-])(\d{1,2})(?:日|号)?(?!\d)")
-_COMPACT_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
-_CN_DATE = re.compile(rf"([{_CN_YEAR}]{{4}})年([一二三四五六七八九十]{{1,3}})月([一二三四五六七八九十]{{1,3}})[日号]")
-
-
-def find_dates(raw: str) -> list[tuple[int, date]]:
-    """Every date in the text with its position, in order."""
-    s = _prep_date_text(raw)
-    found: list[tuple[int, date]] = []
-    for m in _NUM_DATE.finditer(s):
-        try:
-            found.append((m.start(), date(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
-        except ValueError:
-            pass
-    for m in _CN_DATE.finditer(s):
-        y = "".join(str(_CN_DIGIT[c]) for c in m.group(1))
-        mo, d = _cn_small(m.group(2)), _cn_small(m.group(3))
-        if mo and d:
-            try:
-                found.append((m.start(), date(int(y), mo, d)))
-            except ValueError:
-                pass
-    if not found:
-        for m in _COMPACT_DATE.finditer(s):
-            try:
-                found.append((m.start(), date(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
-            except ValueError:
-                pass
-    found.sort(key=lambda t: t[0])
-    return found
-
-
-def parse_date(raw: str) -> date | None:
-    ds = find_dates(raw)
-    return ds[0][1] if ds else None
-
-
-_LONG = re.compile(r"长期|永久|无固定期限|长久")
-
-
-@normalizer("date")
-def _date(raw: str) -> Normalized | None:
-    d = parse_date(raw)
-    return Normalized(d.isoformat()) if d else None
-
-
-@normalizer("date_or_long")
-def _date_or_long(raw: str) -> Normalized | None:
-    d = parse_date(raw)
-    if d:
-        return Normalized(d.isoformat())
-    if _LONG.search(unicodedata.normalize("NFKC", raw or "")):
-        return Normalized("长期")
-    return None
-
-
-def parse_range(raw: str) -> tuple[str | None, str | None]:
-    """'2015.06.01-2035.06.01' / '2015年06月01日至长期' / '自…至…' -> (start, end|长期)."""
-    s = _prep_date_text(raw)
-    ds = find_dates(s)
-    start = ds[0][1].isoformat() if ds else None
-    end = ds[1][1].isoformat() if len(ds) >= 2 else None
-    if end is None and _LONG.search(s):
-        end = "长期"
-    return start, end
-
-
-@normalizer("range_start")
-def _range_start(raw: str) -> Normalized | None:
-    start, _ = parse_range(raw)
-    return Normalized(start) if start else None
-
-
-@normalizer("range_end")
-def _range_end(raw: str) -> Normalized | None:
-    start, end = parse_range(raw)
-    if end:
-        return Normalized(end)
-    return None
-
-
-# ---------------------------------------------------------------------------
-# Money
-# ---------------------------------------------------------------------------
-
-_DX_DIGITS = "零壹贰叁肆伍陆柒捌玖"
-_DX_SMALL = ("", "拾", "佰", "仟")
-_DX_BIG = ("", "万", "亿", "万亿")
-_WORD_DIGIT = {c: i for i, c in enumerate(_DX_DIGITS)}
-_WORD_DIGIT.update({"〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-                    "八": 8, "九": 9, "弍": 2, "貳": 2, "贰": 2, "参": 3, "叁": 3, "陸": 6, "柒": 7, "玖": 9})
-_WORD_SMALL_UNIT = {"拾": 10, "十": 10, "什": 10, "佰": 100, "百": 100, "仟": 1000, "千": 1000}
-_WORD_BIG_UNIT = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
-_YUAN = "元圆圓"
-_WORDS_PREFIX = re.compile(r"^(?:[⊗ⓧ☒⨂⊕×xX®©@]|人民币|人民幣|RMB|大写|\(大写\)|（大写）|[:：\s])+")
-_MONEY_WORD_CHARS = set(_WORD_DIGIT) | set(_WORD_SMALL_UNIT) | set(_WORD_BIG_UNIT) | set(_YUAN) | set("角分整正")
-
-
-def to_daxie(value: Decimal | int | str) -> str:
-    """Amount in words: 12720 -> 壹万贰仟柒佰贰拾元整; 5000.05 -> 伍仟元零伍分; 0.5 -> 伍角整."""
-    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if amount < 0:
-        raise ValueError("negative amount")
-    cents = int(amount * 100)
-    yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
-    out = ""
-    if yuan:
-        groups = []
-        n = yuan
-        while n:
-            groups.append(n % 10000)
-            n //= 10000
-        zero_pending = False
-        for i in range(len(groups) - 1, -1, -1):
-            g = groups[i]
-            if g == 0:
-                zero_pending = bool(out)
-                continue
-            if out and (zero_pending or g < 1000):
-                out += "零"
-            part, z = "", False
-            for pos in range(3, -1, -1):
-                d = g // 10**pos % 10
-                if d == 0:
-                    z = bool(part)
-                    continue
-                if z:
-                    part += "零"
-                    z = False
-                part += _DX_DIGITS[d] + _DX_SMALL[pos]
-            out += part + _DX_BIG[i]
-            zero_pending = False
-        out += "元"
-    if jiao == 0 and fen == 0:
-        return (out or "零元") + "整"
-    if jiao:
-        out += _DX_DIGITS[jiao] + "角"
-    elif out:
-        out += "零"
-    if fen:
-        out += _DX_DIGITS[fen] + "分"
-    else:
-        out += "整"
-    return out
-
-
-def _int_words(s: str) -> int | None:
-    total = section = num = 0
-    seen = False
-    for c in s:
-        if c in _WORD_DIGIT:
-            num = _WORD_DIGIT[c]
-            seen = True
-        elif c in _WORD_SMALL_UNIT:
-            section += (num if num else 1) * _WORD_SMALL_UNIT[c]
-            num = 0
-            seen = True
-        elif c in _WORD_BIG_UNIT:
-            unit = _WORD_BIG_UNIT[c]
-            if unit == 10**8:
-                total = (total + section + num) * unit
-            else:
-                total += (section + num) * unit
-            section = num = 0
-            seen = True
-        else:
-            return None
-    if not seen:
-        return 0
-    return total + section + num
-
-
-def parse_money_words(raw: str) -> Decimal | None:
-    """大写 amount -> Decimal. Accepts ⊗/人民币 prefixes, 元/圆, 角, 分, 整/正, zeros."""
-    s = unicodedata.normalize("NFKC", raw or "")
-    s = re.sub(r"\s+", "", s)
-    s = _WORDS_PREFIX.sub("", s)
-    s = s.rstrip("整正")
-    if not s:
-        return None
-    if any(c not in _MONEY_WORD_CHARS for c in s):
-        return None
-    # split yuan / fraction
-    m = re.match(rf"^(.*?)(?:[{_YUAN}](.*))?$", s)
-    int_part, frac = m.group(1), m.group(2)
-    if frac is None:
-        # no 元: either a bare integer amount with 万 etc. ("伍佰万") or only 角/分
-        if "角" in int_part or "分" in int_part:
-            int_part, frac = "", int_part
-        else:
-            frac = ""
-    yuan = _int_words(int_part)
-    if yuan is None:
-        return None
-    jiao = fen = 0
-    frac = frac.rstrip("整正")
-    if frac:
-        fm = re.fullmatch(r"零?(?:(.)角)?零?(?:(.)分)?", frac)
-        if not fm:
-            return None
-        if fm.group(1) is not None:
-            if fm.group(1) not in _WORD_DIGIT:
-                return None
-            jiao = _WORD_DIGIT[fm.group(1)]
-        if fm.group(2) is not None:
-            if fm.group(2) not in _WORD_DIGIT:
-                return None
-            fen = _WORD_DIGIT[fm.group(2)]
-    if not int_part and not frac:
-        return None
-    return Decimal(yuan) + Decimal(jiao) / 10 + Decimal(fen) / 100
-
-
-_NUM = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
-
-
-def parse_money_number(raw: str) -> Decimal | None:
-    """小写 amount: ¥12,345.00 / 12345.00元 / 500万元人民币 / 1.2345万元."""
-    s = unicodedata.normalize("NFKC", raw or "")
-    s = re.sub(r"\s+", "", s)
-    s = s.replace("，", ",").replace("。", ".")
-    s = _digit_confusions(s)
-    m = _NUM.search(s)
-    if not m:
-        return None
-    try:
-        v = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
-    except InvalidOperation:
-        return None
-    rest = s[m.end() : m.end() + 3]
-    if rest.startswith("万"):
-        v *= 10000
-    elif rest.startswith("亿"):
-        v *= 10**8
-    return v
-
-
-# No document of this bureau carries a trillion yuan; larger "amounts" are OCR
-# noise (a run of digits) and would overflow Decimal's quantize context.
-MAX_AMOUNT = Decimal(10) ** 15
-
-
-def _fmt(v: Decimal | None) -> str | None:
-    if v is None or not v.is_finite() or abs(v) >= MAX_AMOUNT:
-        return None
-    return f"{v.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
-
-
-def _money_result(v: Decimal | None, certainty: float = 1.0) -> Normalized | None:
-    text = _fmt(v)
-    return Normalized(text, certainty) if text is not None else None
-
-
-def _words_span(s: str) -> str | None:
-    """The longest run of amount-in-words characters in a text."""
-    runs = re.findall(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万萬亿億元圆圓角分整正〇○一二两三四五六七八九十百千弍貳参陸]+", s)
-    runs = [r for r in runs if re.search(r"[元圆圓角分万亿拾佰仟]", r)]
-    return max(runs, key=len) if runs else None
-
-
-@normalizer("money")
-def _money(raw: str) -> Normalized | None:
-    """小写 first (a number is present), else 大写."""
-    s = unicodedata.normalize("NFKC", raw or "")
-    v = parse_money_number(s)
-    if v is not None:
-        return _money_result(v)
-    w = _words_span(re.sub(r"\s+", "", s))
-    if w:
-        return _money_result(parse_money_words(w), 0.95)
-    return None
-
-
-@normalizer("money_words")
-def _money_words(raw: str) -> Normalized | None:
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or ""))
-    v = parse_money_words(s)
-    if v is None:
-        w = _words_span(s)
-        v = parse_money_words(w) if w else None
-    return _money_result(v)
 
 
 @normalizer("bool")

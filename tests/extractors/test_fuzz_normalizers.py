@@ -60,7 +60,7 @@ IDEMPOTENT = {"date", "date_or_long", "money", "uscc", "idno", "digits", "name",
 def test_the_registry_is_what_the_fuzz_covers():
     expected = {"text", "multiline_text", "name", "person_name", "address", "sex", "ethnicity", "digits", "code",
                 "phone", "mobile", "email", "uscc", "idno", "tax_id", "date", "date_or_long", "range_start",
-                "range_end", "money", "money_words", "bool"}
+                "range_end", "money", "money_words", "bool", "org_name"}
     assert expected <= set(NORMALIZERS), expected - set(NORMALIZERS)
     # a normalizer added later is fuzzed too (test_every_normalizer...), but gets no shape check until listed
     assert set(SHAPES) <= set(NORMALIZERS)

@@ -159,3 +159,48 @@ def test_authority(raw, want, certain):
 ])
 def test_email_domain_repair(raw, want):
     assert normalize("email", raw).value == want
+
+
+# --- the forms real documents print (domain.md), including OCR's usual damage ------------------
+
+@pytest.mark.parametrize("text", [
+    "2026年11月27日", "2026年11月27曰", "2026 年 11 月 27 日", "２０２６年１１月２７日", "2026.11.27", "2026．11．27",
+    "2026-11-27", "2026/11/27", "2026年11月27号", "二〇二六年十一月二十七日", "二○二六年十一月二十七日",
+    "二O二六年十一月二十七日", "二零二六年十一月二十七日", "二〇二六年十一月廿七日", "二〇二六年十一月二十七",
+    "日期：2026年1l月27日", "2026年11月27日 10:00", "公元2026年11月27日",
+])
+def test_date_forms_of_real_documents(text):
+    assert normalize("date", text).value == "2026-11-27"
+
+
+@pytest.mark.parametrize("text", [
+    "¥10,600.00", "￥10,600.00", "10,600.00元", "10,600.00 元", "1.06万元", "¥1.06万", "人民币壹万零陆佰元整",
+    "壹万零陆佰元", "壹萬零陸佰圓整", "人民币（大写）壹万零陆佰元整", "(小写)¥10600.00", "RMB10,600.00", "CNY 10,600.00",
+    "一万零六百元", "10600元整", "¥ 10 600.00", "小写：10,600.00", "¥10,600.0", "人民币 10,600.00 元（含税）",
+    "￥10，600．00", "合计：¥10,600.00", "⊗壹万零陆佰元整",
+])
+def test_money_forms_of_real_documents(text):
+    assert normalize("money", text).value == "10600.00"
+
+
+wan = st.integers(min_value=1, max_value=99_999_999).map(lambda c: Decimal(c) / 100)  # 0.01 .. 999999.99 万
+
+
+@settings(max_examples=1000, deadline=None)
+@given(wan)
+def test_money_in_wan_round_trip(v):
+    # "1.06万元" / "500万元人民币": the figure times ten thousand, to the cent
+    want = f"{v * 10000:.2f}"
+    assert normalize("money", f"{v.normalize():f}万元").value == want
+    assert normalize("money", f"{v.normalize():f}万元人民币").value == want
+    assert normalize("money_words", to_daxie(v * 10000)).value == want
+
+
+@settings(max_examples=1000, deadline=None)
+@given(amounts)
+def test_money_figures_and_words_side_by_side(v):
+    s = f"{v:.2f}"
+    # a contract clause or an invoice line: words first, figures in brackets, or the reverse
+    assert normalize("money", f"人民币{to_daxie(v)}（¥{v:,.2f}）").value == s
+    assert normalize("money", f"{v:,.2f}元（大写：{to_daxie(v)}）").value == s
+    assert normalize("money_words", f"人民币（大写）{to_daxie(v)}（小写：¥{v:,.2f}）").value == s
