@@ -15,7 +15,7 @@ The label texts are schema data, gathered from the registry; this module holds n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .layout import Char, nk
 
@@ -29,6 +29,17 @@ class StopKeys:
 
     def all(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.own) | set(self.foreign), key=len, reverse=True))
+
+    @cached_property
+    def by_first(self) -> dict[str, tuple[tuple[str, bool], ...]]:
+        """Keys by their first character (own first, then longest first): a value's run tests
+        only the few keys that can start at a character, not every label of every schema."""
+        out: dict[str, list[tuple[str, bool]]] = {}
+        for k in self.own:
+            out.setdefault(k[0], []).append((k, True))
+        for k in self.foreign:
+            out.setdefault(k[0], []).append((k, False))
+        return {c: tuple(v) for c, v in out.items()}
 
 
 def _labels_of(schema: dict) -> set[str]:
@@ -75,22 +86,24 @@ def stop_at(keys: list[str], j: int, stops: StopKeys, own: str, gap_before: floa
     """The label that starts at char j and ends a value there, if any.
 
     ``gap_before`` is the blank space before char j; ``h`` the text height."""
+    if j >= len(keys) or not keys[j]:
+        return None
+    options = stops.by_first.get(keys[j][0])
+    if not options:
+        return None
     s = "".join(keys[j : j + 16])
-    for sk in stops.own:
-        if sk == own or sk in own:
+    for sk, is_own in options:
+        if sk == own or sk in own or not s.startswith(sk):
             continue
-        if s.startswith(sk):
-            nxt = s[len(sk) : len(sk) + 1]
+        nxt = s[len(sk) : len(sk) + 1]
+        if is_own:
             if gap_before >= 0.5 * h or nxt in _COLONS or len(sk) >= 4:
                 return sk
-    for sk in stops.foreign:
-        if sk == own or sk in own or own.startswith(sk):
+        elif own.startswith(sk):
             continue
-        if s.startswith(sk):
-            nxt = s[len(sk) : len(sk) + 1]
-            # a foreign label ends a value only where it stands as a label
-            if nxt in _COLONS or gap_before >= 0.5 * h:
-                return sk
+        # a foreign label ends a value only where it stands as a label
+        elif nxt in _COLONS or gap_before >= 0.5 * h:
+            return sk
     return None
 
 
@@ -99,7 +112,9 @@ def starts_with_label(chars: list[Char], stops: StopKeys, own: str) -> str | Non
     (``乙方开户银行：…`` is not 乙方's value), or the value is blank and the next field follows."""
     keys = [nk(c.text) for c in chars[:16]]
     s = "".join(keys)
-    for sk in stops.all():
+    if not s:
+        return None
+    for sk, _ in stops.by_first.get(s[0], ()):
         if sk == own or sk in own:
             continue
         if s.startswith(sk):

@@ -56,7 +56,8 @@ def _words_vs_figures(c: Candidate, kind: str) -> None:
 
     raw = re.sub(r"\s+", "", c.raw)
     span = _words_span(raw)
-    if not span or not re.search(r"\d", raw):
+    # words need a capital numeral: 500万元 is figures with a unit, not words
+    if not span or not re.search(r"[零壹贰叁肆伍陆柒捌玖]", span) or not re.search(r"\d", raw):
         return
     words = parse_money_words(span)
     figures = parse_money_number(raw)
@@ -113,8 +114,10 @@ def choose(fs, found: list[tuple[int, dict, Candidate]]) -> tuple[Candidate | No
         best.confidence = max(best.confidence, min(0.99, (best.confidence + 1) / 2))
     # a rival is another reading of the field, not a piece of the winner's own text
     # (a label occurrence inside the value: 科技人员53名，预计使用人员26名)
+    # Another occurrence of the same label is another party's (buyer/seller, payer/payee), so only
+    # an independent strategy's reading counts as a rival.
     rivals = [s for s in ranked[1:] if compare_key(s.cand.value) != compare_key(best.value)
-              and not _inside(s.cand.bbox, best.bbox)]
+              and s.spec_index != top.spec_index and not _inside(s.cand.bbox, best.bbox)]
     if rivals:
         r = rivals[0]
         if r.type_score >= 0.9 and r.score >= top.score - 0.06 and not top.agree:

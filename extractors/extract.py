@@ -108,7 +108,7 @@ def _distinct_from(fs, cands: list[Candidate], ctx: Context) -> None:
         v = str(c.value)
         for o in others:
             ov = str(o.value)
-            if v and ov and (v in ov or ov in v):
+            if v and ov and v in ov:
                 c.notes.append(f"printed after another label “{o.label or 'another field'}”: same digits as it")
 
 
