@@ -25,6 +25,7 @@ from .strategies import Candidate
 from .value_types import check, kind_of
 
 W_TYPE, W_CONF, W_PRIOR = 0.45, 0.30, 0.25
+TYPE_DOUBT_CONF = 0.8  # below every schema's review threshold (x-review)
 
 
 @dataclass
@@ -88,9 +89,9 @@ def score_all(fs, found: list[tuple[int, dict, Candidate]]) -> list[Scored]:
         scored.append(Scored(c, idx, kind, ts, why))
     keys = [compare_key(s.cand.value) for s in scored]
     for i, s in enumerate(scored):
-        # independent readings: another spec, or another place on the page
+        # independent readings only: the same characters read by two strategies are one reading
         s.agree = sum(1 for j, o in enumerate(scored) if j != i and keys[j] == keys[i]
-                      and (o.spec_index != s.spec_index or o.cand.bbox != s.cand.bbox))
+                      and not _overlaps(o.cand.bbox, s.cand.bbox))
         prior = max(0.0, 1.0 - 0.2 * s.spec_index - 0.12 * s.cand.rank)
         gap_pen = min(0.15, 0.02 * max(0.0, s.cand.label_gap - 3.0)) if s.cand.strategy == "label" else 0.0
         s.score = (W_TYPE * s.type_score + W_CONF * min(1.0, s.cand.confidence) + W_PRIOR * prior - gap_pen
@@ -108,7 +109,8 @@ def choose(fs, found: list[tuple[int, dict, Candidate]]) -> tuple[Candidate | No
     best = top.cand
     best.spec = found[[id(c) for _, _, c in found].index(id(best))][1]
     if top.type_score < 1.0:
-        best.confidence *= 0.5 + 0.5 * top.type_score
+        # a value that failed its type check is shown for review, never trusted
+        best.confidence = min(TYPE_DOUBT_CONF, best.confidence * (0.5 + 0.5 * top.type_score))
         best.notes.append(f"type check: {top.type_reason}")
     if top.agree:
         best.confidence = max(best.confidence, min(0.99, (best.confidence + 1) / 2))
@@ -124,6 +126,12 @@ def choose(fs, found: list[tuple[int, dict, Candidate]]) -> tuple[Candidate | No
             best.confidence = min(best.confidence, 0.8)
             best.notes.append(f"close rival {r.cand.value!r} via {r.cand.strategy} (score {r.score:.2f})")
     return best, ranked
+
+
+def _overlaps(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
 def _inside(a, b) -> bool:

@@ -60,7 +60,8 @@ def apply(checks: list[dict], chosen: dict[str, Candidate]) -> list[str]:
         if ok:
             for k in vals:
                 c = chosen[k]
-                c.confidence = max(c.confidence, min(0.99, (c.confidence + 1) / 2))
+                if not any(n.startswith("repaired") for n in c.notes):  # a repair stays for review
+                    c.confidence = max(c.confidence, min(0.99, (c.confidence + 1) / 2))
                 c.notes.append(f"cross-check {name} holds")
             log.append(f"{name} holds")
             continue

@@ -202,14 +202,19 @@ def regex_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
         return []
     found: list[tuple[PageView, str, list[Char], str]] = []
     for vi, view in enumerate(ctx.views):
+        wrapped = _wrapped_rows(view)
         for ri, row in enumerate(view.rows):
             chars = row.chars
+            own_n = len(chars)
+            if ri in wrapped:  # a sentence wrapped onto the next line reads on (…为人民 / 币31800.00元)
+                chars = chars + view.rows[ri + 1].chars
             if after is not None:
                 chars = [c for c in chars if _after((vi, ri, c.bbox[0]), after)]
             if before is not None:
                 chars = [c for c in chars if not _after((vi, ri, c.bbox[0]), before)]
             if not chars:
                 continue
+            own_n = min(own_n, len(chars))
             text = "".join(c.text for c in chars)
             offsets = []
             for i, c in enumerate(chars):
@@ -219,6 +224,8 @@ def regex_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
                 a, b = m.span(g)
                 if a == b:
                     continue
+                if ri in wrapped and offsets[m.start()] >= own_n and ri + 1 < len(view.rows):
+                    continue  # starts on the next line: found when that line is read
                 sel = chars[offsets[a] : offsets[b - 1] + 1]
                 bb = union(c.bbox for c in sel)
                 if not _region_ok(view, bb, spec.get("region")):
@@ -242,6 +249,28 @@ def regex_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
         out.append(c)
         if len(out) >= MAX_CANDIDATES:
             break
+    return out
+
+
+def _wrapped_rows(view: PageView) -> set[int]:
+    """Rows of running text that continue on the next row: the row reaches the text's right
+    edge and the next row starts at (or left of) its left edge, one line below."""
+    rows = [r for r in view.rows if r.chars]
+    if len(rows) < 2:
+        return set()
+    rights = sorted(r.chars[-1].bbox[2] for r in view.rows if r.chars)
+    edge = rights[int(0.9 * (len(rights) - 1))]
+    out = set()
+    for ri in range(len(view.rows) - 1):
+        r, nxt = view.rows[ri], view.rows[ri + 1]
+        if not r.chars or not nxt.chars:
+            continue
+        h = max(1, r.h)
+        if r.chars[-1].bbox[2] < edge - 1.5 * h:
+            continue
+        if nxt.chars[0].bbox[0] > r.chars[0].bbox[0] + 0.5 * h or nxt.y0 - r.chars[-1].bbox[3] > 1.5 * h:
+            continue
+        out.add(ri)
     return out
 
 
