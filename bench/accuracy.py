@@ -1,6 +1,16 @@
-"""Extraction accuracy over generated documents (tests/corpus), per type, field and quality.
+"""Extraction accuracy over generated documents (tests/corpus), per type, field and quality,
+on the layout families extraction was developed on beside the held-out ones.
 
     python bench/accuracy.py --count 200 --engine rapidocr --out BENCHMARKS-accuracy.md
+    nice -n 10 python bench/accuracy.py --split both --count 96 --quality scan --quality photo -j 2 \
+        --out bench/results/accuracy-rapidocr.md
+
+``--split developed|held_out|both`` (default both): documents are drawn from the developed layout
+families (classic and the others extraction is tuned on, cycled in turn), from the held-out family
+of each type (tests/corpus/families.py, chosen by HOLDOUT_SEED, never used in golden tests), or
+from both, alternating, and the report puts the two side by side: the gap between them is how much
+of the accuracy is owed to knowing the layout. The reliability table bins the confidence of every
+field read on held-out families against how often it was right.
 
 Each generated document is encoded as its file (PNG/JPEG/TIFF/PDF), loaded with the
 product's loader (text-layer PDFs keep their text), OCR'd with the chosen engine
@@ -97,14 +107,14 @@ def key(v) -> str:
 
 def _eval_one(job) -> dict:
     """Generate, read and extract one document; compare with its truth."""
-    t, seed, q, engine, cache_dir = job
+    t, seed, q, engine, cache_dir, family = (tuple(job) + (None,))[:6]
     import extractors.extract as ex
     from extractors import extract_pages
     from tests.corpus import generate_document
 
     ex.reocr_hook = lambda img, eng: ocr_cached(img, eng, cache_dir, orient=False)[0]
     before = dict(ex.STATS)
-    doc = generate_document(t, seed=seed, quality=q)
+    doc = generate_document(t, seed=seed, quality=q, family=family)
     pages, images = pages_from_generated(doc, engine, cache_dir)
     docs = extract_pages(pages, images, f"{t}-{seed}-{q}", engine)
     truth = doc.truth
@@ -112,40 +122,58 @@ def _eval_one(job) -> dict:
     ok_type = len(docs) == 1 and got.type == truth["type"]
     fields = {}
     confs = []
+    field_confs = {}
     fails = []
     from extractors.registry import load_registry
 
     reg = load_registry()
     threshold = reg.get(t).confidence_threshold if t in reg else 0.85
     if not ok_type:
-        fails.append({"doc": f"{t}/{seed}/{q}", "what": "type", "got": [d.type for d in docs]})
+        fails.append({"doc": f"{t}/{seed}/{q}/{truth['family']}", "what": "type", "got": [d.type for d in docs]})
     for fk, fv in truth["fields"].items():
         mine = got.fields.get(fk) if (got and got.type == t) else None
         ok = mine is not None and key(mine.value) == key(fv)
         fields[fk] = ok
         if mine is not None:
             confs.append((mine.strategy or "", float(mine.confidence or 0.0), ok, threshold))
+            field_confs[fk] = confs[-1]
         if not ok:
-            fails.append({"doc": f"{t}/{seed}/{q}", "field": fk, "want": fv,
+            fails.append({"doc": f"{t}/{seed}/{q}/{truth['family']}", "field": fk, "want": fv,
                           "got": None if mine is None else mine.value,
                           "raw": None if mine is None else mine.raw,
                           "strategy": None if mine is None else mine.strategy})
     stats = {k: v - before.get(k, 0) for k, v in ex.STATS.items() if v - before.get(k, 0)}
     return {"type": t, "quality": q, "seed": seed, "ok_type": ok_type, "fields": fields, "fails": fails,
-            "stats": stats, "confs": confs}
+            "stats": stats, "confs": confs, "family": truth["family"], "split": truth["split"],
+            "field_confs": field_confs}
 
 
 def _worker_init():
     limit_threads()
 
 
-def run(count: int, engine: str, qualities: list[str], types: list[str], seed0: int, cache_dir: Path,
-        verbose: bool = False, fails_path: Path | None = None, jobs: int = 1) -> dict:
-    combos = [(t, q) for q in qualities for t in types]
-    work = []
+def plan(count: int, qualities: list[str], types: list[str], seed0: int, split: str | None) -> list[tuple]:
+    """(type, seed, quality, family) for each document. With a split, the families of that split are
+    taken in turn per type and quality (so every developed family is measured, not only classic);
+    "both" alternates developed and held-out so the two sides get the same types and qualities."""
+    from tests.corpus.families import families
+
+    splits = {"both": ["developed", "held_out"], None: [None]}.get(split, [split])
+    combos = [(t, q, s) for s in splits for q in qualities for t in types]
+    out = []
     for i in range(count):
-        t, q = combos[i % len(combos)]
-        work.append((t, seed0 + i // len(combos), q, engine, cache_dir))
+        t, q, s = combos[i % len(combos)]
+        k = i // len(combos)
+        # start each quality at another family, so a few documents per quality still cover them all
+        fam = None if s is None else families(t, s)[(k + qualities.index(q)) % len(families(t, s))]
+        out.append((t, seed0 + k, q, fam))
+    return out
+
+
+def run(count: int, engine: str, qualities: list[str], types: list[str], seed0: int, cache_dir: Path,
+        verbose: bool = False, fails_path: Path | None = None, jobs: int = 1, split: str | None = None) -> dict:
+    work = [(t, seed, q, engine, cache_dir, fam) for t, seed, q, fam in plan(count, qualities, types, seed0, split)]
+    rows = []
     type_ok, type_n = Counter(), Counter()
     fld = defaultdict(Counter)
     stats: Counter = Counter()
@@ -161,6 +189,8 @@ def run(count: int, engine: str, qualities: list[str], types: list[str], seed0: 
         pool = None
         results = map(_eval_one, work)
     for n, r in enumerate(results, 1):
+        rows.append({k: r[k] for k in ("type", "quality", "seed", "ok_type", "fields", "family", "split", "confs",
+                                       "field_confs")})
         q, t = r["quality"], r["type"]
         type_n[q] += 1
         type_ok[q] += r["ok_type"]
@@ -176,7 +206,7 @@ def run(count: int, engine: str, qualities: list[str], types: list[str], seed0: 
                 calib[k][f"{side}_ok"] += ok
         if verbose:
             bad = sum(1 for v in r["fields"].values() if not v)
-            print(f"[{n}/{count}] {t} {q} seed={r['seed']} type={'ok' if r['ok_type'] else 'FAIL'} "
+            print(f"[{n}/{count}] {t} {q} {r['family']} seed={r['seed']} type={'ok' if r['ok_type'] else 'FAIL'} "
                   f"field misses={bad} {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
     if pool is not None:
         pool.close()
@@ -184,7 +214,7 @@ def run(count: int, engine: str, qualities: list[str], types: list[str], seed0: 
     if fails_path:
         fails_path.write_text("\n".join(json.dumps(f, ensure_ascii=False) for f in fails) + "\n")
     return {"type_ok": type_ok, "type_n": type_n, "fields": fld, "stats": dict(stats), "seconds": time.time() - t0,
-            "count": count, "engine": engine, "fails": fails, "calib": calib}
+            "count": count, "engine": engine, "fails": fails, "calib": calib, "rows": rows, "split": split}
 
 
 def _pct(ok, n) -> str:
@@ -254,6 +284,91 @@ def report(res: dict, qualities: list[str]) -> str:
     return "\n".join(out)
 
 
+SIDES = (("developed", "developed"), ("held_out", "held-out"))
+BINS = (0.0, 0.5, 0.7, 0.85, 0.9, 0.95, 0.98, 1.0001)
+
+
+def _acc(rows, pred=lambda r: True):
+    """(type ok, type n, fields ok, fields n) over the rows that pred keeps."""
+    rs = [r for r in rows if pred(r)]
+    return (sum(r["ok_type"] for r in rs), len(rs), sum(sum(r["fields"].values()) for r in rs),
+            sum(len(r["fields"]) for r in rs))
+
+
+def _gap(a_ok, a_n, b_ok, b_n) -> str:
+    if not a_n or not b_n:
+        return "—"
+    return f"{100 * (a_ok / a_n - b_ok / b_n):+.1f}"
+
+
+def split_report(res: dict, qualities: list[str], command: str) -> str:
+    """Developed vs held-out layout families side by side: overall, per family, per field, and the
+    confidence reliability of what was read on held-out families."""
+    from tests.corpus.families import HOLDOUT_SEED, held_out
+
+    rows = res["rows"]
+    types = sorted({r["type"] for r in rows})
+    out = [f"### Layout generalization — engine `{res['engine']}`, {res['count']} generated documents", "",
+           f"Command: `{command}`", "",
+           f"Run time {res['seconds']:.0f} s (OCR cached on disk by image hash + engine settings; a first run OCRs "
+           "every page).", "",
+           f"Held-out family per type (`HOLDOUT_SEED = {HOLDOUT_SEED}`, tests/corpus/families.py): "
+           + ", ".join(f"{t} `{held_out(t)}`" for t in types) + ". Developed families are cycled in turn, "
+           "so classic is a third of the developed side.", ""]
+    out += ["| quality | type, developed | type, held-out | fields, developed | fields, held-out | gap (points) |",
+            "|---|---|---|---|---|---|"]
+    for q in qualities + ["all"]:
+        cells = []
+        accs = {}
+        for side, _ in SIDES:
+            accs[side] = _acc(rows, lambda r: r["split"] == side and (q == "all" or r["quality"] == q))
+        d, h = accs["developed"], accs["held_out"]
+        name = "**all**" if q == "all" else q
+        out.append(f"| {name} | {_pct(d[0], d[1])} ({d[1]}) | {_pct(h[0], h[1])} ({h[1]}) | {_pct(d[2], d[3])} ({d[3]}) | "
+                   f"{_pct(h[2], h[3])} ({h[3]}) | {_gap(d[2], d[3], h[2], h[3])} |")
+    out += ["", "Gap = fields exact on developed families minus on held-out families, in percentage points.", ""]
+    out += ["Per family:", "", "| type | family | split | documents | type right | fields exact |", "|---|---|---|---|---|---|"]
+    for t in types:
+        for fam in sorted({r["family"] for r in rows if r["type"] == t}, key=lambda f: (f != "classic", f)):
+            a = _acc(rows, lambda r: r["type"] == t and r["family"] == fam)
+            split = next(r["split"] for r in rows if r["type"] == t and r["family"] == fam)
+            out.append(f"| {t} | {fam} | {split.replace('_', '-')} | {a[1]} | {_pct(a[0], a[1])} | {_pct(a[2], a[3])} |")
+    out += ["", "Per field (exact match after NFKC + whitespace removal), all qualities:", "",
+            "| type | field | developed | held-out | gap (points) |", "|---|---|---|---|---|"]
+    for t in types:
+        keys = sorted({k for r in rows if r["type"] == t for k in r["fields"]})
+        for k in keys:
+            vals = {}
+            for side, _ in SIDES:
+                rs = [r for r in rows if r["type"] == t and r["split"] == side and k in r["fields"]]
+                vals[side] = (sum(r["fields"][k] for r in rs), len(rs))
+            d, h = vals["developed"], vals["held_out"]
+            out.append(f"| {t} | {k} | {_pct(*d)} ({d[1]}) | {_pct(*h)} ({h[1]}) | {_gap(d[0], d[1], h[0], h[1])} |")
+    out += ["", "Confidence reliability on held-out families: every field read, binned by the confidence it was "
+            "given, against how often it was right. A calibrated reader is right at least as often as it says.", "",
+            "| confidence | fields | mean confidence | observed accuracy | observed − stated (points) |", "|---|---|---|---|---|"]
+    held = [c for r in rows if r["split"] == "held_out" for c in r["field_confs"].values()]
+    for lo, hi in zip(BINS, BINS[1:]):
+        inb = [c for c in held if lo <= c[1] < hi]
+        label = f"[{lo:.2f}, {min(hi, 1.0):.2f}{']' if hi > 1 else ')'}"
+        if not inb:
+            out.append(f"| {label} | 0 | — | — | — |")
+            continue
+        mean = sum(c[1] for c in inb) / len(inb)
+        acc = sum(c[2] for c in inb) / len(inb)
+        out.append(f"| {label} | {len(inb)} | {100 * mean:.1f}% | {100 * acc:.1f}% | {100 * (acc - mean):+.1f} |")
+    missing = sum(1 for r in rows if r["split"] == "held_out" for k in r["fields"] if k not in r["field_confs"])
+    out += ["", f"Held-out fields not read at all (no value, so no confidence): {missing}.", ""]
+    for side, name in SIDES:
+        accepted = [c for r in rows if r["split"] == side for c in r["field_confs"].values() if c[1] >= c[3]]
+        review = [c for r in rows if r["split"] == side for c in r["field_confs"].values() if c[1] < c[3]]
+        out.append(f"- {name}: {len(accepted)} fields at or above their type's review threshold, right "
+                   f"{_pct(sum(c[2] for c in accepted), len(accepted))}; {len(review)} below it (sent to review), right "
+                   f"{_pct(sum(c[2] for c in review), len(review))}.")
+    out.append("")
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=200)
@@ -265,14 +380,20 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--fails", type=Path, help="write every miss as JSON lines here")
     ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("DOCINTAKE_WORKERS", 0)) or (os.cpu_count() or 1))
+    ap.add_argument("--split", choices=("developed", "held_out", "both"), default="both",
+                    help="layout families to measure (default both, side by side)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args(argv)
     from tests.corpus import DOC_TYPES, QUALITIES
 
     qualities = a.quality or list(QUALITIES)
     types = a.type or list(DOC_TYPES)
-    res = run(a.count, a.engine, qualities, types, a.seed, a.cache, a.verbose, a.fails, a.jobs)
+    res = run(a.count, a.engine, qualities, types, a.seed, a.cache, a.verbose, a.fails, a.jobs, a.split)
+    command = "python bench/accuracy.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(res, qualities)
+    if a.split == "both":
+        text = split_report(res, qualities, command) + "\n" + text.replace(
+            "### Extraction accuracy", "### Extraction accuracy, both splits together", 1)
     print(text)
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)

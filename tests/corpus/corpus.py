@@ -1,6 +1,7 @@
 """write_corpus: a realistic mixed inbox with ground truth under INBOX/.truth/."""
 from __future__ import annotations
 
+import inspect
 import random
 from pathlib import Path
 
@@ -51,12 +52,24 @@ def write_stack(packet: GeneratedPacket, inbox: Path, loose: bool = False) -> Pa
     return target if loose else target.parent
 
 
+def _packet_kwargs(split: str | None) -> dict:
+    """``split`` for generate_packet; packets.py (another branch) takes it from issue 11 on, and a
+    generator without it draws the classic layouts only, as it always did."""
+    if split is None:
+        return {}
+    if "split" not in inspect.signature(generate_packet).parameters:
+        return {}
+    return {"split": split}
+
+
 def write_corpus(inbox_dir, seed: int = 0, count: int | None = None, kinds=None,
-                 quality: str | None = None, as_of=None) -> list[Path]:
+                 quality: str | None = None, as_of=None, split: str | None = None) -> list[Path]:
     """Valid packets of both kinds, defect packets, one submission scanned as a single multi-page PDF
     stack in its folder, and one loose single file (a whole packet as one PDF directly in INBOX).
     ``quality`` forces one quality level for everything (default: a realistic mix).
     ``as_of`` dates every submission (default: dates drawn from the seed).
+    ``split`` draws each document's layout family from that split (tests/corpus/families.py);
+    None keeps the classic layouts (the inbox tests and caches rely on it).
     Returns the submission paths (folders, and the loose file)."""
     inbox = Path(inbox_dir)
     inbox.mkdir(parents=True, exist_ok=True)
@@ -65,6 +78,8 @@ def write_corpus(inbox_dir, seed: int = 0, count: int | None = None, kinds=None,
     rng = random.Random(f"corpus:{seed}")
     written: list[Path] = []
     k = 0
+    extra = _packet_kwargs(split)
+    extra_series = extra if "split" in inspect.signature(generate_packet_series).parameters else {}
 
     def next_seed():
         nonlocal k
@@ -81,13 +96,13 @@ def write_corpus(inbox_dir, seed: int = 0, count: int | None = None, kinds=None,
         q = rng.choice(QUALITY_MIX)
         q = quality or q
         if step == "valid":
-            written.append(generate_packet(arg, next_seed(), None, q, as_of=as_of).write(inbox))
+            written.append(generate_packet(arg, next_seed(), None, q, as_of=as_of, **extra).write(inbox))
         elif step in ("stack", "loose"):
-            packet = generate_packet(arg, next_seed(), None, quality or "scan", stack=True, as_of=as_of)
+            packet = generate_packet(arg, next_seed(), None, quality or "scan", stack=True, as_of=as_of, **extra)
             written.append(write_stack(packet, inbox, loose=step == "loose"))
         else:
             kind = PACKET_DEFECTS[arg]
-            series = generate_packet_series(kind, next_seed(), arg, q, as_of=as_of)
+            series = generate_packet_series(kind, next_seed(), arg, q, as_of=as_of, **extra_series)
             if len(written) + len(series) > count and arg in SERIES_DEFECTS:
                 continue
             for p in series:
