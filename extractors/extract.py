@@ -195,6 +195,26 @@ def _read_blank(fs, ctx: Context) -> Candidate | None:
     return None
 
 
+def _distinct_after(dt: DocType, chosen: dict[str, Candidate]) -> None:
+    """A field read before the one it must differ from (invoice_code before invoice_number) is
+    checked once both are known: the code of a 数电票 is absent, and the first digits of its
+    20-digit number found where codes are printed are not a code."""
+    for fs in dt.fields:
+        a = chosen.get(fs.key)
+        if a is None:
+            continue
+        for other in fs.schema.get("x-distinct-from", []):
+            b = chosen.get(other)
+            if b is None or str(a.value) == str(b.value) or str(a.value) not in str(b.value):
+                continue
+            if a.strategy.split("+")[0] in ("regex",) and b.strategy.split("+")[0] in ("label", "qr"):
+                STATS["dropped_as_part_of_another_field"] += 1
+                del chosen[fs.key]
+                break
+            a.confidence = min(a.confidence, 0.8)
+            a.notes.append(f"same digits as {other} {b.value}")
+
+
 def extract_document(dt: DocType, views: list[PageView], images: list, engine_name: str) -> tuple[dict[str, FieldValue], Context]:
     from .candidates import ExplainedValue, evidence, why_text
     from .crosschecks import apply as cross_check
@@ -213,6 +233,7 @@ def extract_document(dt: DocType, views: list[PageView], images: list, engine_na
         chosen[fs.key] = cand
         ranked_of[fs.key] = ranked
         ctx.values[fs.key] = cand
+    _distinct_after(dt, chosen)
     for line in cross_check(dt.schema.get("x-cross-checks", []), chosen):
         STATS[f"crosscheck {line.split(' ')[0]}"] += 1
     out: dict[str, FieldValue] = {}

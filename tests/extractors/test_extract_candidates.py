@@ -140,3 +140,19 @@ def test_repair_by_totals_is_confirmed_by_the_words():
               "total_in_words": _cand("113230.00")}
     log = cross_check(INVOICE_CHECKS, chosen)
     assert log == ["repaired total 11323000.00 → 113230.00", "total=total_in_words holds"]
+
+
+def test_schema_check_names_a_cross_check_on_a_missing_or_non_money_field(tmp_path):
+    import json
+
+    from extractors.registry import builtin_dir, check_file
+
+    schema = json.loads((builtin_dir() / "invoice.json").read_text("utf-8"))
+    schema["x-cross-checks"] = [{"sum": ["amount", "tax"], "equals": "totl"}, {"same": ["total", "buyer_name"]}]
+    schema["properties"]["invoice_number"]["x-distinct-from"] = ["nothing"]
+    path = tmp_path / "invoice.json"
+    path.write_text(json.dumps(schema, ensure_ascii=False), "utf-8")
+    problems = {(p.path, p.message) for p in check_file(path)}
+    assert ("/x-cross-checks/0", "field 'totl' is not in properties") in problems
+    assert ("/x-cross-checks/1", "field 'buyer_name' must have format money") in problems
+    assert ("/properties/invoice_number/x-distinct-from/0", "field 'nothing' is not in properties") in problems
