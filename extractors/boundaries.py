@@ -93,8 +93,10 @@ def stop_at(keys: list[str], j: int, stops: StopKeys, own: str, gap_before: floa
         return None
     s = "".join(keys[j : j + 16])
     for sk, is_own in options:
-        if sk == own or sk in own or not s.startswith(sk):
+        if not s.startswith(sk):
             continue
+        if (sk == own or sk in own) and gap_before < 1.0 * h:
+            continue  # the label's own words inside its value; after a gap it is the next column's label
         nxt = s[len(sk) : len(sk) + 1]
         if is_own:
             if gap_before >= 0.5 * h or nxt in _COLONS or len(sk) >= 4:

@@ -128,6 +128,15 @@ def choose(fs, found: list[tuple[int, dict, Candidate]]) -> tuple[Candidate | No
     return best, ranked
 
 
+_DOUBTS = ("type check", "repaired", "close rival", "amount in words")
+
+
+def keep_doubt(c: Candidate) -> None:
+    """A re-read confirms the characters, not the choice: a value in doubt stays for review."""
+    if any(n.startswith(_DOUBTS) for n in c.notes):
+        c.confidence = min(c.confidence, TYPE_DOUBT_CONF)
+
+
 def _overlaps(a, b) -> bool:
     if a is None or b is None:
         return a is None and b is None

@@ -216,7 +216,7 @@ def _distinct_after(dt: DocType, chosen: dict[str, Candidate]) -> None:
 
 
 def extract_document(dt: DocType, views: list[PageView], images: list, engine_name: str) -> tuple[dict[str, FieldValue], Context]:
-    from .candidates import ExplainedValue, evidence, why_text
+    from .candidates import ExplainedValue, evidence, keep_doubt, why_text
     from .crosschecks import apply as cross_check
 
     ctx = Context(dt, views, images, engine_name)
@@ -230,6 +230,7 @@ def extract_document(dt: DocType, views: list[PageView], images: list, engine_na
         if cand is None:
             continue
         cand = _reread(fs, cand, ctx, threshold)
+        keep_doubt(cand)
         chosen[fs.key] = cand
         ranked_of[fs.key] = ranked
         ctx.values[fs.key] = cand
