@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .layout import LabelHit, PageView, nk
+from .layout import LabelHit, PageView, nk, union
 
 if TYPE_CHECKING:  # pragma: no cover
     from .strategies import Context
@@ -51,7 +51,7 @@ def _candidate_hits(spec: dict, ctx: Context, labels: list[str]) -> list[tuple[P
     for lab in labels:
         hs: list[tuple[int, PageView, LabelHit]] = []
         for vi, v in enumerate(ctx.views):
-            for h in v.find(lab):
+            for h in v.find(lab) or find_wrapped(v, lab):
                 if not _region_ok(v, h.bbox, spec.get("region")):
                     continue
                 pos = (vi, h.row, h.bbox[0])
@@ -95,6 +95,37 @@ def _order_by_near(anchors: list[str], hs):
         return None  # no anchor on the page: the caller falls back to reading order
     return [t for _, t in sorted(keyed, key=lambda kt: kt[0])]
 
+
+
+def find_wrapped(view: PageView, label: str) -> list[LabelHit]:
+    """A long label wrapped inside its table cell (科技人员及预计 / 使用人员): a row that ends with
+    the label's first part and a row just below, starting in the same column, with the rest.
+    The hit is the first part (its value stands right of the cell)."""
+    target = nk(label)
+    if len(target) < 5:
+        return []
+    out: list[LabelHit] = []
+    rows = view.rows
+    for ri, r in enumerate(rows):
+        keys = "".join(nk(c.text) for c in r.chars)
+        for k in range(len(target) - 2, 2, -1):
+            head, tail = target[:k], target[k:]
+            if not keys.startswith(head) or len(r.chars) < k:
+                continue
+            first = r.chars[:k]
+            h = max(1, first[0].bbox[3] - first[0].bbox[1])
+            for rj in range(ri + 1, min(len(rows), ri + 4)):
+                nxt = rows[rj]
+                if nxt.y0 - max(c.bbox[3] for c in first) > 1.6 * h:
+                    break
+                start = [i for i, c in enumerate(nxt.chars) if abs(c.bbox[0] - first[0].bbox[0]) <= 1.0 * h]
+                if start and "".join(nk(c.text) for c in nxt.chars[start[0]:]).startswith(tail):
+                    bb = union(c.bbox for c in first)
+                    out.append(LabelHit(label, ri, 0, k, bb, exact=True))
+                    break
+            if out and out[-1].row == ri:
+                break
+    return out
 
 
 def _standalone(view: PageView, hit: LabelHit) -> bool:

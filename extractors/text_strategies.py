@@ -40,12 +40,16 @@ def _value_right(view: PageView, hit: LabelHit, ctx: Context, spec: dict):
         if ri == hit.row:
             chars = r.chars[hit.end :]
         else:
+            if r.chars and r.chars[0].bbox[0] < hit.bbox[2] - 0.3 * lab_h:
+                continue  # a row of the label column: the next label, or the rest of a wrapped one
             chars = [c for c in r.chars if c.bbox[0] >= hit.bbox[2] - 0.3 * lab_h]
         chars = _strip_lead(chars)
         if not chars:
             continue
         gap = chars[0].bbox[0] - hit.bbox[2]
-        if gap > 9 * lab_h or gap < -0.5 * lab_h:
+        # a value may stand far right of its label (right-aligned receipts); whatever stands there
+        # is ranked by its distance, and a label there yields nothing (starts_with_label)
+        if gap > 0.7 * view.page.width or gap < -0.5 * lab_h:
             continue
         score = max(gap, 0) + 2 * abs(r.cy - hit.cy)
         if best is None or score < best[0]:
@@ -151,6 +155,10 @@ def label_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
         if not got:
             continue
         lines, gap, why = got
+        if gap > 9:
+            conf_far = 0.95  # far from its label: another column's text is possible
+        else:
+            conf_far = 1.0
         picked = _pattern_filter(spec, lines)
         if picked is None:
             continue
@@ -159,13 +167,15 @@ def label_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
         n = _norm(spec, raw)
         if n is None or n.value in ("", None):
             continue
-        conf = _mean_conf(chars) * n.certainty * (1.0 if hit.exact else 0.85)
+        conf = _mean_conf(chars) * n.certainty * (1.0 if hit.exact else 0.85) * conf_far
         c = Candidate(n.value, conf, view.number, union(ch.bbox for ch in chars), "label", raw, hit.label,
                       n.certainty, view, chars, rank=len(out), label_gap=gap, ended_by=why)
         if where == "below":
             c.notes.append("value below its label")
         if not hit.exact:
             c.notes.append("label read with one character different")
+        if conf_far < 1.0:
+            c.notes.append(f"value {gap:.0f} text heights right of its label")
         out.append(c)
         if len(out) >= MAX_CANDIDATES:
             break

@@ -91,6 +91,8 @@ def check(kind: str, value) -> tuple[float, str]:
     if value in (None, ""):
         return 0.0, "empty"
     s = str(value)
+    if re.fullmatch(r"[（(【\[][^（(）)]*[）)】\]]", s):
+        return 0.4, "a printed note in brackets"
     if kind == "person":
         return _person(s)
     if kind == "organization":
