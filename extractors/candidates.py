@@ -158,8 +158,16 @@ def why_text(ranked: list[Scored]) -> str:
                  + (f" ({top.type_reason})" if top.type_reason else ""))
     if top.agree:
         parts.append(f"{top.agree} other reading(s) agree")
-    if len(ranked) > 1:
-        parts.append(f"next best {ranked[1].score:.2f}")
+    rival = next((r for r in ranked[1:] if compare_key(r.cand.value) != compare_key(top.cand.value)), None)
+    if rival is not None:
+        lost = []
+        if rival.type_score < top.type_score:
+            lost.append(f"type {rival.type_score:.2f}: {rival.type_reason}")
+        if rival.spec_index > top.spec_index or rival.cand.rank > top.cand.rank:
+            lost.append("less preferred label/strategy")
+        if rival.cand.confidence < top.cand.confidence - 0.05:
+            lost.append("lower reading confidence")
+        parts.append(f"beat {rival.cand.value!r} ({rival.score:.2f}" + (f"; {', '.join(lost)}" if lost else "") + ")")
     return "; ".join(parts)
 
 
