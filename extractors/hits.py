@@ -51,7 +51,7 @@ def _candidate_hits(spec: dict, ctx: Context, labels: list[str]) -> list[tuple[P
     for lab in labels:
         hs: list[tuple[int, PageView, LabelHit]] = []
         for vi, v in enumerate(ctx.views):
-            for h in v.find(lab) or find_wrapped(v, lab):
+            for h in v.find(lab) or find_wrapped(v, lab) or find_spread_split(v, lab):
                 if not _region_ok(v, h.bbox, spec.get("region")):
                     continue
                 pos = (vi, h.row, h.bbox[0])
@@ -125,6 +125,35 @@ def find_wrapped(view: PageView, label: str) -> list[LabelHit]:
                     break
             if out and out[-1].row == ri:
                 break
+    return out
+
+
+def find_spread_split(view: PageView, label: str) -> list[LabelHit]:
+    """A short label spread across its cell (名　　称) that OCR put on two rows: its first
+    character alone on a row, the rest starting the next row at about the same height, to the right.
+    The hit is the part on the value's row."""
+    target = nk(label)
+    if not (2 <= len(target) <= 4):
+        return []
+    out: list[LabelHit] = []
+    rows = view.rows
+    for ri, r in enumerate(rows):
+        if not r.chars or nk(r.chars[0].text) != target[0] or len("".join(nk(c.text) for c in r.chars)) != 1:
+            continue
+        first = r.chars[0]
+        h = max(1, first.bbox[3] - first.bbox[1])
+        for rj in range(max(0, ri - 2), min(len(rows), ri + 3)):
+            if rj == ri or not rows[rj].chars:
+                continue
+            rest = rows[rj].chars
+            keys = "".join(nk(c.text) for c in rest[: len(target) - 1])
+            if keys != target[1:] or abs(rows[rj].cy - r.cy) > 1.0 * h:
+                continue
+            if not (0 < rest[0].bbox[0] - first.bbox[2] <= 6 * h):
+                continue
+            k = len(target) - 1
+            out.append(LabelHit(label, rj, 0, k, union([first.bbox] + [c.bbox for c in rest[:k]]), exact=True))
+            break
     return out
 
 

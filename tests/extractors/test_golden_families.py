@@ -20,7 +20,6 @@ from .conftest import generated_pages
 SEED = 1
 # Known misses, by cause (not by layout): each is a reading problem below extraction.
 KNOWN = {
-    ("business_license", "landscape"): "OCR puts the spread label 名　称 on two rows; no 名称 label is found",
     ("commitment_letter", "compact"): "the name under the seal is erased with the seal before OCR",
     ("service_contract", "entrust_form"): "classified unknown (x-classify, the normalize helper's part)",
     ("bank_receipt", "side_by_side"): "classified unknown (x-classify, the normalize helper's part)",
