@@ -16,7 +16,6 @@ from tests.corpus.families import FAMILIES, HOLDOUT_SEED, families, held_out, sp
 from tests.test_corpus import FIELDS, check_doc_truth
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPLEMENTED = {t: fs for t, fs in FAMILIES.items()}
 CASES = [(t, f) for t in DOC_TYPES for f in FAMILIES[t]]
 # Fields a layout may leave out in some documents of any family (the contract: absent, not empty).
 OPTIONAL = {"business_license": {"term_start", "registration_authority"}, "invoice": {"invoice_code"},

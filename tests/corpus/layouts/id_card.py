@@ -11,15 +11,13 @@ import math
 import random
 from datetime import date
 
-from PIL import ImageDraw
-
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from ..canvas import Page
+from ..entities import make_person
 from ..fonts import font
 from ..signatures import ink, signature
-from ..entities import make_person
 from . import d
 
 CARD_W, CARD_H = 85.6, 54.0
@@ -164,7 +162,6 @@ def _overprint(p: Page, text: str, cx: float, cy: float, dpi: int, angle: float 
     w = int(f.getlength(text)) + 8
     h = p.pt(11) * 2
     im = Image.new("L", (w, h), 0)
-    from PIL import ImageDraw
     ImageDraw.Draw(im).text((4, h // 2), text, font=f, fill=255, anchor="lm")
     alpha = np.asarray(im.rotate(angle, resample=Image.BICUBIC, expand=True), dtype=np.float32) / 255.0 * 0.55
     p.stamp(alpha, (110, 110, 110), cx, cy)
