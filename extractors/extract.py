@@ -52,28 +52,64 @@ def _run_spec(spec: dict, fs, ctx: Context) -> Candidate | None:
 
 
 def extract_field(fs, ctx: Context) -> Candidate | None:
-    """Specs in order; the first that yields a value wins, others confirm or overrule a weak one."""
-    cands: list[tuple[dict, Candidate]] = []
-    for spec in fs.extract:
-        if cands and spec["strategy"] not in ("label", "regex", "table", "qr"):
-            continue  # expensive strategies only as fallbacks
-        c = _run_spec(spec, fs, ctx)
-        if c is not None:
-            cands.append((spec, c))
-    if not cands:
-        return None
-    spec, best = cands[0]
-    others = [c for _, c in cands[1:]]
-    if any(_same(o.value, best.value) for o in others):
-        best.confidence = max(best.confidence, min(0.99, (best.confidence + 1) / 2))
-        STATS["confirmed_by_second_strategy"] += 1
-    else:
-        stronger = [o for o in others if o.confidence >= best.confidence + 0.25 and o.certainty >= best.certainty]
-        if stronger:
-            STATS["overruled_by_second_strategy"] += 1
-            best = max(stronger, key=lambda o: o.confidence)
-    best.spec = spec if best is cands[0][1] else next(s for s, c in cands if c is best)
+    """Every candidate of every spec, ranked (extractors/candidates.py); the winner carries its evidence.
+
+    Expensive strategies (seal text, checkboxes, seals, signatures) run only while no cheap
+    candidate has passed its type check."""
+    best, _ = extract_field_ranked(fs, ctx)
     return best
+
+
+def extract_field_ranked(fs, ctx: Context):
+    from .candidates import choose
+    from .text_strategies import MULTI
+
+    found: list[tuple[int, dict, Candidate]] = []
+    for i, spec in enumerate(fs.extract):
+        name = spec["strategy"]
+        if found and name not in _CHEAP and _good_enough(fs, found):
+            continue
+        if name in MULTI:
+            try:
+                cands = MULTI[name](spec, fs, ctx)
+            except Exception:  # one broken field must not lose the document
+                log.exception("strategy %s failed on field %s", name, fs.key)
+                STATS["strategy_error"] += 1
+                cands = []
+        else:
+            c = _run_spec(spec, fs, ctx)
+            cands = [c] if c is not None else []
+        _distinct_from(fs, cands, ctx)
+        found += [(i, spec, c) for c in cands]
+    if not found:
+        return None, []
+    best, ranked = choose(fs, found)
+    if best is not None and best is not found[0][2]:
+        STATS["overruled_by_ranking"] += 1
+    if best is not None and any(s.agree for s in ranked[:1]):
+        STATS["confirmed_by_second_strategy"] += 1
+    return best, ranked
+
+
+_CHEAP = {"label", "regex", "table", "qr"}
+
+
+def _good_enough(fs, found) -> bool:
+    from .value_types import check, kind_of
+
+    return any(c.certainty >= 1.0 and check(kind_of(fs, spec), c.value)[0] >= 1.0 for _, spec, c in found)
+
+
+def _distinct_from(fs, cands: list[Candidate], ctx: Context) -> None:
+    """``x-distinct-from``: a value that is (part of) another field's value is that field's digits
+    (an invoice number taken from the 发票代码 or the machine code)."""
+    others = [ctx.values[k] for k in fs.schema.get("x-distinct-from", []) if k in ctx.values]
+    for c in cands:
+        v = str(c.value)
+        for o in others:
+            ov = str(o.value)
+            if v and ov and v in ov:
+                c.notes.append(f"printed after another label “{o.label or 'another field'}”: same digits as it")
 
 
 def _same(a, b) -> bool:
@@ -123,7 +159,7 @@ def _read_blank(fs, ctx: Context) -> Candidate | None:
     read the space right of the label on its own, red removed. Never trusted without review."""
     if not _reread_enabled():
         return None
-    from .strategies import _candidate_hits
+    from .hits import _candidate_hits
 
     spec = next((s for s in fs.extract if s.get("strategy") == "label"
                  and s.get("direction", "right-or-below") in ("right", "right-or-below")), None)
@@ -159,18 +195,51 @@ def _read_blank(fs, ctx: Context) -> Candidate | None:
     return None
 
 
-def extract_document(dt: DocType, views: list[PageView], images: list, engine_name: str) -> tuple[dict[str, FieldValue], Context]:
-    ctx = Context(dt, views, images, engine_name)
-    out: dict[str, FieldValue] = {}
-    threshold = dt.confidence_threshold
+def _distinct_after(dt: DocType, chosen: dict[str, Candidate]) -> None:
+    """A field read before the one it must differ from (invoice_code before invoice_number) is
+    checked once both are known: the code of a 数电票 is absent, and the first digits of its
+    20-digit number found where codes are printed are not a code."""
     for fs in dt.fields:
-        cand = extract_field(fs, ctx)
+        a = chosen.get(fs.key)
+        if a is None:
+            continue
+        for other in fs.schema.get("x-distinct-from", []):
+            b = chosen.get(other)
+            if b is None or str(a.value) == str(b.value) or str(a.value) not in str(b.value):
+                continue
+            if a.strategy.split("+")[0] in ("regex",) and b.strategy.split("+")[0] in ("label", "qr"):
+                STATS["dropped_as_part_of_another_field"] += 1
+                del chosen[fs.key]
+                break
+            a.confidence = min(a.confidence, 0.8)
+            a.notes.append(f"same digits as {other} {b.value}")
+
+
+def extract_document(dt: DocType, views: list[PageView], images: list, engine_name: str) -> tuple[dict[str, FieldValue], Context]:
+    from .candidates import ExplainedValue, evidence, keep_doubt, why_text
+    from .crosschecks import apply as cross_check
+
+    ctx = Context(dt, views, images, engine_name)
+    threshold = dt.confidence_threshold
+    chosen: dict[str, Candidate] = {}
+    ranked_of: dict[str, list] = {}
+    for fs in dt.fields:
+        cand, ranked = extract_field_ranked(fs, ctx)
         if cand is None and fs.required and fs.type == "string":
             cand = _read_blank(fs, ctx)
         if cand is None:
             continue
         cand = _reread(fs, cand, ctx, threshold)
-        out[fs.key] = FieldValue(
+        keep_doubt(cand)
+        chosen[fs.key] = cand
+        ranked_of[fs.key] = ranked
+        ctx.values[fs.key] = cand
+    _distinct_after(dt, chosen)
+    for line in cross_check(dt.schema.get("x-cross-checks", []), chosen):
+        STATS[f"crosscheck {line.split(' ')[0]}"] += 1
+    out: dict[str, FieldValue] = {}
+    for key, cand in chosen.items():
+        out[key] = ExplainedValue(
             value=cand.value,
             confidence=round(float(max(0.0, min(1.0, cand.confidence))), 3),
             page=cand.page,
@@ -178,6 +247,9 @@ def extract_document(dt: DocType, views: list[PageView], images: list, engine_na
             strategy=cand.strategy,
             raw=cand.raw,
             label=cand.label,
+            evidence=evidence(ranked_of.get(key, [])),
+            notes=list(dict.fromkeys(cand.notes)),
+            why=why_text(ranked_of.get(key, [])),
         )
     return out, ctx
 
@@ -316,6 +388,28 @@ def explain(documents: Iterable[Document]) -> str:
                     f"via {fv.strategy}" + (f" at label “{fv.label}”" if fv.label else "")
                     + f"  raw “{fv.raw}”  {where}"
                 )
+                out += _explain_candidates(fv)
         for s in doc.seals:
             out.append(f"    seal p{s.page} {list(s.bbox)} {s.color} {s.shape} {s.confidence:.2f} {s.text}")
     return "\n".join(out)
+
+
+def _explain_candidates(fv) -> list[str]:
+    """Every candidate considered for a field, its score, and why the winner won."""
+    lines: list[str] = []
+    why = getattr(fv, "why", "")
+    if why:
+        lines.append(f"        chosen: {why}")
+    for note in getattr(fv, "notes", []):
+        lines.append(f"        note: {note}")
+    for i, e in enumerate(getattr(fv, "evidence", [])):
+        mark = "*" if i == 0 else " "
+        label = f" label “{e['label']}”" if e["label"] else ""
+        extra = f"  [{'; '.join(e['notes'])}]" if e["notes"] else ""
+        lines.append(
+            f"       {mark} {e['score']:.2f}  {e['value']!r:<28} {e['strategy']}#{e['spec']}.{e['rank']}{label}"
+            f"  conf {e['confidence']:.2f}  {e['type']} {e['type_score']:.2f}"
+            + (f" ({e['type_reason']})" if e["type_reason"] else "")
+            + (f"  agree {e['agree']}" if e["agree"] else "") + f"  raw “{e['raw']}”{extra}"
+        )
+    return lines

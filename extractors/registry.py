@@ -221,6 +221,20 @@ def _semantic_problems(name: str, schema: dict[str, Any]) -> list[tuple[str, str
                     re.compile(pat)
                 except re.error as exc:
                     problems.append((f"{base}/pattern", f"invalid regex: {exc}"))
+    for i, chk in enumerate(schema.get("x-cross-checks", []) or []):
+        if not isinstance(chk, dict):
+            continue
+        keys = list(chk.get("sum", [])) + ([chk["equals"]] if "equals" in chk else []) + list(chk.get("same", []))
+        for f in keys:
+            if f not in props:
+                problems.append((f"/x-cross-checks/{i}", f"field {f!r} is not in properties"))
+            elif props[f].get("format") != "money":
+                problems.append((f"/x-cross-checks/{i}", f"field {f!r} must have format money"))
+    for key, prop in props.items():
+        if isinstance(prop, dict):
+            for j, f in enumerate(prop.get("x-distinct-from", []) or []):
+                if f not in props:
+                    problems.append((f"/properties/{key}/x-distinct-from/{j}", f"field {f!r} is not in properties"))
     for kw in ("x-seal", "x-signature"):
         for i, f in enumerate(schema.get(kw, []) or []):
             if f not in props:

@@ -1,0 +1,171 @@
+"""Where a field's label is printed: label occurrences in preference order, anchors, regions.
+
+Shared by the text strategies (label, regex), the signature and seal-text strategies and the
+blank-value re-read. Pure functions over PageViews.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .layout import LabelHit, PageView, nk, union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .strategies import Context
+
+
+
+def _region_ok(view: PageView, bbox, region: dict | None) -> bool:
+    if not region:
+        return True
+    W, H = view.page.width or 1, view.page.height or 1
+    cx, cy = (bbox[0] + bbox[2]) / 2 / W, (bbox[1] + bbox[3]) / 2 / H
+    return region.get("x0", 0) <= cx <= region.get("x1", 1) and region.get("y0", 0) <= cy <= region.get("y1", 1)
+
+
+def _first_anchor(ctx: Context, labels: list[str]) -> tuple[int, LabelHit] | None:
+    for lab in labels:
+        for vi, v in enumerate(ctx.views):
+            hs = v.find(lab)
+            if hs:
+                return vi, hs[0]
+    return None
+
+
+def _after(pos: tuple[int, int, float], anchor: tuple[int, LabelHit]) -> bool:
+    vi, hit = anchor
+    p_vi, p_row, p_x = pos
+    if p_vi != vi:
+        return p_vi > vi
+    if p_row != hit.row:
+        return p_row > hit.row
+    return p_x >= hit.bbox[2] - 2
+
+
+def _candidate_hits(spec: dict, ctx: Context, labels: list[str]) -> list[tuple[PageView, LabelHit]]:
+    """Label occurrences in preference order: label synonyms in order; per label, the spec's ordering."""
+    after = _first_anchor(ctx, spec["after"]) if spec.get("after") else None
+    before = _first_anchor(ctx, spec["before"]) if spec.get("before") else None
+    if spec.get("after") and after is None:
+        return []
+    out: list[tuple[PageView, LabelHit]] = []
+    for lab in labels:
+        hs: list[tuple[int, PageView, LabelHit]] = []
+        for vi, v in enumerate(ctx.views):
+            for h in v.find(lab) or find_wrapped(v, lab) or find_spread_split(v, lab):
+                if not _region_ok(v, h.bbox, spec.get("region")):
+                    continue
+                pos = (vi, h.row, h.bbox[0])
+                if after and not _after(pos, after):
+                    continue
+                if before and _after((vi, h.row, h.bbox[0]), before):
+                    continue
+                hs.append((vi, v, h))
+        if not hs:
+            continue
+        hs.sort(key=lambda t: (t[0], t[2].row, t[2].bbox[0]))
+        # a label starts its line or stands after a gap; one inside running text is a last resort
+        hs = [t for t in hs if _standalone(t[1], t[2])] + [t for t in hs if not _standalone(t[1], t[2])]
+        near = _order_by_near(spec["near"], hs) if spec.get("near") else None
+        if near is not None:
+            hs = near
+        elif spec.get("occurrence") == "last":
+            hs.reverse()
+        out += [(v, h) for _, v, h in hs]
+    return out
+
+
+def _order_by_near(anchors: list[str], hs):
+    def dist(t):
+        vi, v, h = t
+        best = float("inf")
+        for lab in anchors:
+            for a in v.find(lab, fuzzy=False) + v.find_vertical(lab):
+                if a.row == h.row and a.start <= h.start < a.end:
+                    continue
+                dx = max(0.0, h.bbox[0] - a.bbox[2], a.bbox[0] - h.bbox[2]) if True else 0
+                dy = abs(a.cy - h.cy)
+                # anchors sit above or left of their block
+                penalty = 0.0 if (a.bbox[1] <= h.bbox[3] + v.median_h) else 3 * v.median_h
+                penalty += 0.0 if a.bbox[0] <= h.bbox[2] else 2 * v.median_h
+                best = min(best, (dx * dx + dy * dy) ** 0.5 + penalty)
+        return (best, vi, h.row)
+
+    keyed = [(dist(t), t) for t in hs]
+    if all(k[0] == float("inf") for k, _ in keyed):
+        return None  # no anchor on the page: the caller falls back to reading order
+    return [t for _, t in sorted(keyed, key=lambda kt: kt[0])]
+
+
+
+def find_wrapped(view: PageView, label: str) -> list[LabelHit]:
+    """A long label wrapped inside its table cell (科技人员及预计 / 使用人员): a row that ends with
+    the label's first part and a row just below, starting in the same column, with the rest.
+    The hit is the first part (its value stands right of the cell)."""
+    target = nk(label)
+    if len(target) < 5:
+        return []
+    out: list[LabelHit] = []
+    rows = view.rows
+    for ri, r in enumerate(rows):
+        keys = "".join(nk(c.text) for c in r.chars)
+        for k in range(len(target) - 2, 2, -1):
+            head, tail = target[:k], target[k:]
+            if not keys.startswith(head) or len(r.chars) < k:
+                continue
+            first = r.chars[:k]
+            h = max(1, first[0].bbox[3] - first[0].bbox[1])
+            for rj in range(ri + 1, min(len(rows), ri + 4)):
+                nxt = rows[rj]
+                if nxt.y0 - max(c.bbox[3] for c in first) > 1.6 * h:
+                    break
+                start = [i for i, c in enumerate(nxt.chars) if abs(c.bbox[0] - first[0].bbox[0]) <= 1.0 * h]
+                if start and "".join(nk(c.text) for c in nxt.chars[start[0]:]).startswith(tail):
+                    bb = union(c.bbox for c in first)
+                    out.append(LabelHit(label, ri, 0, k, bb, exact=True))
+                    break
+            if out and out[-1].row == ri:
+                break
+    return out
+
+
+def find_spread_split(view: PageView, label: str) -> list[LabelHit]:
+    """A short label spread across its cell (名　　称) that OCR put on two rows: its first
+    character alone on a row, the rest starting the next row at about the same height, to the right.
+    The hit is the part on the value's row."""
+    target = nk(label)
+    if not (2 <= len(target) <= 4):
+        return []
+    out: list[LabelHit] = []
+    rows = view.rows
+    for ri, r in enumerate(rows):
+        if not r.chars or nk(r.chars[0].text) != target[0] or len("".join(nk(c.text) for c in r.chars)) != 1:
+            continue
+        first = r.chars[0]
+        h = max(1, first.bbox[3] - first.bbox[1])
+        for rj in range(max(0, ri - 2), min(len(rows), ri + 3)):
+            if rj == ri or not rows[rj].chars:
+                continue
+            rest = rows[rj].chars
+            keys = "".join(nk(c.text) for c in rest[: len(target) - 1])
+            if keys != target[1:] or abs(rows[rj].cy - r.cy) > 1.0 * h:
+                continue
+            if not (0 < rest[0].bbox[0] - first.bbox[2] <= 6 * h):
+                continue
+            k = len(target) - 1
+            out.append(LabelHit(label, rj, 0, k, union([first.bbox] + [c.bbox for c in rest[:k]]), exact=True))
+            break
+    return out
+
+
+def _standalone(view: PageView, hit: LabelHit) -> bool:
+    """A label starts its line, is followed by a colon, or stands after a gap (not inside running text)."""
+    if hit.start <= 0:
+        return True
+    row = view.rows[hit.row]
+    if hit.end < len(row.chars) and nk(row.chars[hit.end].text) in (":", "："):
+        return True
+    prev = row.chars[hit.start - 1]
+    return row.chars[hit.start].bbox[0] - prev.bbox[2] > 0.8 * (hit.bbox[3] - hit.bbox[1])
+
+
+candidate_hits = _candidate_hits

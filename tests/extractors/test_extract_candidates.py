@@ -1,0 +1,158 @@
+"""Candidate ranking, value boundaries, typed checks and cross-checks: pure functions on plain data."""
+from __future__ import annotations
+
+from extractors.boundaries import StopKeys, take_run
+from extractors.candidates import choose
+from extractors.crosschecks import apply as cross_check
+from extractors.layout import Char
+from extractors.registry import load_registry
+from extractors.strategies import Candidate
+from extractors.value_types import check
+
+
+def _chars(text: str, x0: int = 0, w: int = 40, gaps: dict[int, int] | None = None) -> list[Char]:
+    out, x = [], x0
+    for i, ch in enumerate(text):
+        x += (gaps or {}).get(i, 0)
+        out.append(Char(ch, (x, 0, x + w, 40), 0.99))
+        x += w + 2
+    return out
+
+
+def _cand(value, strategy="label", conf=0.97, bbox=(0, 0, 10, 10), rank=0, raw="", **kw):
+    return Candidate(value, conf, 1, bbox, strategy, raw or str(value), "", 1.0, None, [], rank=rank, **kw)
+
+
+# --- boundaries ------------------------------------------------------------------------------
+
+
+def test_value_ends_at_a_common_form_label_after_a_gap():
+    stops = StopKeys(own=("身份证号码",), foreign=("性别",))
+    run, _, why = take_run(_chars("欧阳佳性别：女", gaps={3: 60}), 40, stops, "受托人", float("inf"))
+    assert "".join(c.text for c in run) == "欧阳佳" and why == "label 性别"
+
+
+def test_foreign_label_inside_running_text_does_not_cut_a_name():
+    stops = StopKeys(own=(), foreign=("中心",))
+    run, _, _ = take_run(_chars("许昌检测中心有限公司"), 40, stops, "名称", float("inf"))
+    assert "".join(c.text for c in run) == "许昌检测中心有限公司"
+
+
+def test_every_schema_contributes_stop_labels():
+    from extractors.boundaries import stop_keys
+
+    reg = load_registry()
+    keys = stop_keys(reg.get("authorization_letter"))
+    assert "性别" in keys.foreign  # x-stop-labels, schema data
+    assert "开票日期" in keys.foreign  # another type's label
+    assert "受托人" in keys.own
+
+
+# --- typed candidates -------------------------------------------------------------------------
+
+
+def test_value_types():
+    assert check("person", "欧阳佳")[0] == 1.0
+    assert check("person", "欧阳佳性别")[0] < 1.0
+    assert check("organization", "许昌科技有限公司")[0] == 1.0
+    assert check("organization", "许昌科技有限公")[0] < 1.0  # cut short
+    assert check("organization", "中国银行 241960048062")[0] < 0.5
+    assert check("invoice_number", "12345678")[0] == 1.0
+    assert check("invoice_number", "0410021002")[0] < 1.0
+
+
+class _Field:
+    key = "agent_name"
+    type = "string"
+    format = None
+    schema = {"x-value-type": "person"}
+    extract = ({"strategy": "label", "normalizer": "person_name"},)
+
+
+def test_a_typed_candidate_beats_a_preferred_one_that_fails_its_type():
+    spec = _Field.extract[0]
+    found = [(0, spec, _cand("欧阳佳性别", rank=0)), (0, spec, _cand("欧阳佳", rank=1, bbox=(0, 100, 10, 110)))]
+    best, ranked = choose(_Field, found)
+    assert best.value == "欧阳佳" and len(ranked) == 2
+
+
+def test_a_value_failing_its_type_goes_to_review():
+    spec = _Field.extract[0]
+    best, _ = choose(_Field, [(0, spec, _cand("欧阳佳性别女", conf=0.99))])
+    assert best.confidence < 0.85 and any("type check" in n for n in best.notes)
+
+
+def test_independent_readings_that_agree_raise_confidence():
+    spec = _Field.extract[0]
+    best, ranked = choose(_Field, [(0, spec, _cand("欧阳佳", conf=0.8)),
+                                   (1, spec, _cand("欧阳佳", "regex", 0.8, bbox=(0, 500, 10, 510)))])
+    assert best.confidence > 0.85 and ranked[0].agree == 1
+
+
+class _Money:
+    key = "total_amount"
+    type = "string"
+    format = "money"
+    schema: dict = {}
+    extract = ({"strategy": "label", "normalizer": "money"},)
+
+
+def test_figures_with_lost_decimal_point_repaired_from_words():
+    c = _cand("11323000.00", raw="人民币壹拾壹万叁仟贰佰叁拾元整（¥11323000）")
+    best, _ = choose(_Money, [(0, _Money.extract[0], c)])
+    assert best.value == "113230.00" and best.confidence < 0.85
+    assert any(n.startswith("repaired") for n in best.notes)
+
+
+# --- cross-checks ----------------------------------------------------------------------------
+
+
+INVOICE_CHECKS = [{"sum": ["amount", "tax"], "equals": "total"}, {"same": ["total", "total_in_words"]}]
+
+
+def test_cross_check_holds_and_raises_confidence():
+    chosen = {"amount": _cand("100.00", conf=0.8), "tax": _cand("6.00", conf=0.8), "total": _cand("106.00", conf=0.8)}
+    log = cross_check(INVOICE_CHECKS, chosen)
+    assert log == ["amount+tax=total holds"] and all(c.confidence > 0.85 for c in chosen.values())
+
+
+def test_dropped_decimal_point_repaired_by_the_totals_and_sent_to_review():
+    chosen = {"amount": _cand("106820.64"), "tax": _cand("6409.36"), "total": _cand("11323000.00"),
+              "total_in_words": _cand("113230.00")}
+    cross_check(INVOICE_CHECKS, chosen)
+    assert chosen["total"].value == "113230.00"
+    assert chosen["total"].confidence < 0.85
+    assert any("repaired 11323000.00 → 113230.00" in n for n in chosen["total"].notes)
+
+
+def test_totals_that_disagree_go_to_review():
+    chosen = {"amount": _cand("100.00"), "tax": _cand("6.00"), "total": _cand("107.00")}
+    cross_check(INVOICE_CHECKS, chosen)
+    assert all(c.confidence < 0.85 for c in chosen.values())
+
+
+def test_invoice_schema_carries_the_cross_checks():
+    assert load_registry().get("invoice").schema["x-cross-checks"] == INVOICE_CHECKS
+
+
+def test_repair_by_totals_is_confirmed_by_the_words():
+    chosen = {"amount": _cand("106820.64"), "tax": _cand("6409.36"), "total": _cand("11323000.00"),
+              "total_in_words": _cand("113230.00")}
+    log = cross_check(INVOICE_CHECKS, chosen)
+    assert log == ["repaired total 11323000.00 → 113230.00", "total=total_in_words holds"]
+
+
+def test_schema_check_names_a_cross_check_on_a_missing_or_non_money_field(tmp_path):
+    import json
+
+    from extractors.registry import builtin_dir, check_file
+
+    schema = json.loads((builtin_dir() / "invoice.json").read_text("utf-8"))
+    schema["x-cross-checks"] = [{"sum": ["amount", "tax"], "equals": "totl"}, {"same": ["total", "buyer_name"]}]
+    schema["properties"]["invoice_number"]["x-distinct-from"] = ["nothing"]
+    path = tmp_path / "invoice.json"
+    path.write_text(json.dumps(schema, ensure_ascii=False), "utf-8")
+    problems = {(p.path, p.message) for p in check_file(path)}
+    assert ("/x-cross-checks/0", "field 'totl' is not in properties") in problems
+    assert ("/x-cross-checks/1", "field 'buyer_name' must have format money") in problems
+    assert ("/properties/invoice_number/x-distinct-from/0", "field 'nothing' is not in properties") in problems
