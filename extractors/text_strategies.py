@@ -12,7 +12,7 @@ import statistics
 
 from .boundaries import starts_with_label, take_run
 from .hits import _after, _candidate_hits, _first_anchor, _region_ok, _standalone
-from .layout import Char, LabelHit, PageView, nk, union
+from .layout import Char, LabelHit, PageView, conversions, nk, union
 from .strategies import Candidate, Context, _apply_strip, _mean_conf, _norm, strategy
 
 MAX_CANDIDATES = 6  # per spec: enough for the label hits of a page, few enough to stay cheap
@@ -20,6 +20,21 @@ MAX_CANDIDATES = 6  # per spec: enough for the label hits of a page, few enough 
 # ---------------------------------------------------------------------------
 # label
 # ---------------------------------------------------------------------------
+
+
+def _record_normalization(c: Candidate, n, chars) -> Candidate:
+    """Carry what normalization changed into the candidate's evidence.
+
+    A simplified-Chinese mapping (page view or normalizer) is noted but trusted: OpenCC's tables
+    are reliable and the normalizer already lowered the certainty a little. Any other repair (a
+    mail domain, a name completed at its last character) was inferred rather than read, so it is
+    noted as "repaired", which keeps the value below the review threshold (candidates.keep_doubt).
+    """
+    for note in conversions(chars):
+        c.notes.append(f"normalized 繁→简 {note} (page view)")
+    for r in getattr(n, "repairs", ()) or ():
+        c.notes.append(f"normalized {r}" if r.startswith("繁→简") else f"repaired: {r}")
+    return c
 
 
 def _strip_lead(chars: list[Char]) -> list[Char]:
@@ -170,6 +185,7 @@ def label_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
         conf = _mean_conf(chars) * n.certainty * (1.0 if hit.exact else 0.85) * conf_far
         c = Candidate(n.value, conf, view.number, union(ch.bbox for ch in chars), "label", raw, hit.label,
                       n.certainty, view, chars, rank=len(out), label_gap=gap, ended_by=why)
+        _record_normalization(c, n, chars)
         if where == "below":
             c.notes.append("value below its label")
         if not hit.exact:
@@ -253,6 +269,7 @@ def regex_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
         conf = _mean_conf(sel) * n.certainty * 0.95
         c = Candidate(n.value, conf, view.number, union(ch.bbox for ch in sel), "regex", raw, "", n.certainty,
                       view, sel, rank=len(out))
+        _record_normalization(c, n, sel)
         if owner and owner not in own_labels:
             c.notes.append(f"printed after another label “{owner}”")
             c.label = f"≠{owner}"
@@ -348,6 +365,7 @@ def table_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
                 c = Candidate(n.value, conf, view.number, union(ch.bbox for ch in cell), "table", raw,
                               f"{hh.label}×{rh.label}", n.certainty, view, cell, rank=len(out),
                               label_gap=float(hrank))
+                _record_normalization(c, n, cell)
                 out.append(c)
                 break
             if len(out) >= MAX_CANDIDATES:
