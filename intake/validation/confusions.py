@@ -221,16 +221,24 @@ def ocr_difference(a: object, b: object, kind: str = TEXT,
     return text_difference(a, b)
 
 
-def code_variants(value: str, valid: Callable[[str], bool], alphabet: str, length: int) -> list[tuple[str, str]]:
+def code_variants(value: str, valid: Callable[[str], bool], alphabet: str, length: int,
+                  first: int = 0) -> list[tuple[str, str]]:
     """Readings one OCR step away from ``value`` that pass ``valid``: one character replaced
     by a look-alike of the other class (letter for digit or digit for letter: 8/B, 0/D …), or,
     for a code one character short of ``length``, that character missing.  ``(variant, why)``.
+
+    Only positions from ``first`` (0-based) are varied: a USCC's first eight characters are
+    digits by construction, so a letter there is already a format error, and a changed
+    registration type (position 2) is covered by the final check alone, which a random
+    character passes one time in 31.
 
     Digit-for-digit confusions (3/8) are left out on purpose: with them about one failed check
     in three has a passing neighbour by chance, so the test would tell nothing."""
     s = clean(value).upper()
     out: list[tuple[str, str]] = []
     for i, ch in enumerate(s):
+        if i < first:
+            continue
         for alt in alphabet:
             if alt != ch and ch.isdigit() != alt.isdigit() and confusable(ch, alt):
                 v = s[:i] + alt + s[i + 1:]

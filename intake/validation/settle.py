@@ -176,13 +176,13 @@ def _check_doubts(f: Finding, documents: list[Document], schemas) -> list[Doubt]
         return []
     fmt = _format(f.documents[0], key, schemas)
     if fmt == "uscc":
-        valid, alphabet = (lambda v: uscc_problem(v) is None), USCC_ALPHABET
+        valid, alphabet, first = (lambda v: uscc_problem(v) is None), USCC_ALPHABET, 8
     elif fmt == "idno":
-        valid, alphabet = (lambda v: idno_problem(v) is None), "0123456789X"
+        valid, alphabet, first = (lambda v: idno_problem(v) is None), "0123456789X", 0
     else:
         return []
     out = []
-    variants = C.code_variants(value, valid, alphabet, 18)
+    variants = C.code_variants(value, valid, alphabet, 18, first)
     if variants:
         shown = "；".join(f"{why}则为“{v}”" for v, why in variants[:3])
         out.append(Doubt("check_variant", f"读作“{compact(value)}”，{shown}，校验即可通过",

@@ -82,14 +82,32 @@ def _status(rules_with_severity: dict) -> str:
     return "needs_review" if rules_with_severity else "ready"
 
 
+# Characters an OCR engine reads one for another (letter for digit): a wrong check character
+# drawn from these could be a misreading, not a confident defect.
+_LOOKALIKE = {"0": "DQUO", "D": "0", "Q": "0", "U": "0", "1": "LI", "L": "1", "8": "B", "B": "8", "6": "G",
+              "G": "6", "2": "Z", "5": "S"}
+
+
 def _bad_check(rng: random.Random, code: str, alphabet: str) -> str:
-    return code[:-1] + rng.choice([c for c in alphabet if c != code[-1]])
+    wrong = rng.choice([c for c in alphabet if c != code[-1]])
+    if wrong in _LOOKALIKE.get(code[-1], ""):
+        # drawn again from the code's own rng, so the scenario's later draws stay as they were
+        wrong = random.Random(f"bad-check:{code}").choice(
+            [c for c in alphabet if c != code[-1] and c not in _LOOKALIKE.get(code[-1], "")])
+    return code[:-1] + wrong
 
 
 def _other_trade(rng: random.Random, name: str) -> str:
+    """Another company's name: the trade name replaced by one sharing no character with it
+    (宏达 → 瑞达 would differ by one character, which could be an OCR misreading, not a
+    confident defect; such a draw is drawn again, so other seeds keep their names)."""
     for t in sorted(names.TRADE_NAMES, key=len, reverse=True):
         if t in name:
-            return name.replace(t, rng.choice([x for x in names.TRADE_NAMES if x != t and x not in name]), 1)
+            choices = [x for x in names.TRADE_NAMES if x != t and x not in name]
+            other = rng.choice(choices)
+            if set(other) & set(t):
+                other = random.Random(f"other-trade:{name}").choice([x for x in choices if not set(x) & set(t)])
+            return name.replace(t, other, 1)
     return name.replace("有限公司", "有限责任公司")
 
 
