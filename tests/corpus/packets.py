@@ -70,6 +70,41 @@ class GeneratedPacket:
         return folder
 
 
+SPLITS = ("developed", "held_out", "all")
+
+
+def _family_for(doc_type: str, doc_seed: int, split: str | None, family) -> str | None:
+    """The layout family a packet's document is drawn in: ``family`` (one name, or a dict by
+    type), else one of ``split``'s families picked by the document's seed; ``None`` (the
+    classic layout, exactly as before families existed) when neither is given."""
+    if isinstance(family, dict):
+        family = family.get(doc_type)
+    if family is not None:
+        return family
+    if split is None:
+        return None
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}")
+    from .families import families  # the corpus's layout families (tests/corpus/families.py)
+    return random.Random(f"family:{doc_type}:{doc_seed}:{split}").choice(families(doc_type, split))
+
+
+def _render(doc_type: str, v: dict, doc_seed: int, quality: str, split, family):
+    fam = _family_for(doc_type, doc_seed, split, family)
+    if fam is None:
+        return render_values(doc_type, v, doc_seed, quality)  # byte for byte what it was
+    return render_values(doc_type, v, doc_seed, quality, family=fam)
+
+
+def _layout_truth(truth: dict, documents, split, family) -> dict:
+    if split is None and family is None:
+        return truth
+    fams = {}
+    for d in documents:
+        fams.setdefault(d.type, d.truth.get("family"))
+    return dict(truth, split=split, families=fams)
+
+
 def voucher_amount(fee, already_granted=Decimal("0")) -> str:
     wanted = money.to_decimal(money.to_decimal(fee) * VOUCHER_RATE)
     left = max(Decimal("0"), YEARLY_CAP - already_granted)
@@ -124,7 +159,7 @@ def _expired_validity(rng: random.Random, birth: date, as_of: date):
 
 
 # --- membership ----------------------------------------------------------------------------------
-def _membership(seed: int, defect: str | None, quality: str, as_of: date | None = None):
+def _membership(seed: int, defect: str | None, quality: str, as_of: date | None = None, split=None, family=None):
     rng = random.Random(f"membership:{seed}")
     alt = random.Random(f"membership-alt:{seed}")
     drawn = date(2026, rng.randint(1, 12), rng.randint(1, 28))
@@ -211,11 +246,12 @@ def _membership(seed: int, defect: str | None, quality: str, as_of: date | None 
     documents = []
     for i, t in enumerate(docs):
         v = build_values(t, seed * 10 + i, as_of, **values[t])
-        documents.append(render_values(t, v, seed * 10 + i, quality))
+        documents.append(_render(t, v, seed * 10 + i, quality, split, family))
     rules = {defect: "error"} if defect else {}
     truth = {"packet": MEMBERSHIP, "status": _status(rules), "rules": sorted(rules), "voucher_amount": None,
              "as_of": as_of.isoformat(), "defect": defect, "client_uscc": values["business_license"]["uscc"],
              "year": as_of.year, "defect_fields": touched}
+    truth = _layout_truth(truth, documents, split, family)
     name = f"{as_of.isoformat()} {values['business_license']['name']}"
     return GeneratedPacket(name=name, documents=documents, truth=truth, kind=MEMBERSHIP)
 
@@ -223,7 +259,7 @@ def _membership(seed: int, defect: str | None, quality: str, as_of: date | None 
 # --- voucher -------------------------------------------------------------------------------------
 def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = None, client=None,
              fee: str | None = None, granted: Decimal = Decimal("0"), cap_variant: str | None = None,
-             stack: bool = False):
+             stack: bool = False, split=None, family=None):
     rng = random.Random(f"voucher:{seed}")
     alt = random.Random(f"voucher-alt:{seed}")
     drawn = date(2026, rng.randint(4, 12), rng.randint(1, 28))
@@ -301,7 +337,7 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
         v = build_values(t, seed * 10 + i, as_of, **values[t])
         # a 数电票 is handed in as its PDF, unless the whole packet was printed and scanned
         q = "clean" if t == "invoice" and v["invoice_variant"] == "digital" and not stack else quality
-        documents.append(render_values(t, v, seed * 10 + i, q))
+        documents.append(_render(t, v, seed * 10 + i, q, split, family))
     amount = voucher_amount(values["service_contract"]["testing_fee"], granted)
     if defect == "voucher.cap_exceeded":
         rules[defect] = "error" if Decimal(amount) == 0 else "warning"
@@ -312,16 +348,19 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
              "defect_fields": touched}
     if cap_variant:
         truth["cap_variant"] = cap_variant
+    truth = _layout_truth(truth, documents, split, family)
     name = f"{as_of.isoformat()} {client.name}"
     return GeneratedPacket(name=name, documents=documents, truth=truth, kind=VOUCHER)
 
 
 def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, quality: str = "scan",
-                           as_of: date | None = None) -> list:
+                           as_of: date | None = None, *, split: str | None = None, family=None) -> list:
     """Packets to ingest in this order into one database; only the last carries ``defect``.
-    ``as_of`` dates the (last) submission instead of the seed's drawn date."""
+    ``as_of`` dates the (last) submission instead of the seed's drawn date; ``split`` /
+    ``family`` as in `generate_packet`."""
+    lay = {"split": split, "family": family}
     if defect not in SERIES_DEFECTS:
-        return [generate_packet(kind, seed, defect, quality, as_of=as_of)]
+        return [generate_packet(kind, seed, defect, quality, as_of=as_of, **lay)]
     if kind != VOUCHER:
         raise ValueError(f"{defect} applies to {VOUCHER}")
     rng = random.Random(f"voucher:{seed}")
@@ -329,13 +368,14 @@ def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, 
     as_of = as_of or drawn
     client = make_org(rng, as_of)  # the same draws _voucher(seed) makes for its client
     if defect == "voucher.duplicate_contract":
-        twin = _voucher(seed, None, quality, as_of=as_of)
+        twin = _voucher(seed, None, quality, as_of=as_of, **lay)
         # the very same contract, invoice and receipt handed in again a little later
         later = min(as_of + timedelta(days=random.Random(f"dup:{seed}").randint(5, 20)), date(as_of.year, 12, 31))
         granted = Decimal(twin.truth["voucher_amount"])
         truth = dict(twin.truth, as_of=later.isoformat(), defect=defect, rules=[defect], status="rejected",
                      voucher_amount=voucher_amount(twin.documents[0].truth["fields"]["testing_fee"], granted),
                      defect_fields={})
+        truth = _layout_truth(truth, twin.documents, split, family)
         last = GeneratedPacket(name=f"{later.isoformat()} {client.name}", documents=twin.documents, truth=truth,
                                kind=VOUCHER)
         return [twin, last]
@@ -344,25 +384,30 @@ def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, 
     series, granted = [], Decimal("0")
     for k, fee in enumerate(fees):
         p = _voucher(seed * 1000 + 101 + k, None, quality, as_of=as_of - timedelta(days=10 * (len(fees) - k)),
-                     client=client, fee=fee, granted=granted)
+                     client=client, fee=fee, granted=granted, **lay)
         granted += Decimal(p.truth["voucher_amount"])
         series.append(p)
     last = _voucher(seed, defect, quality, as_of=as_of, client=client,
-                    fee="31800.00" if variant == "partial" else None, granted=granted, cap_variant=variant)
+                    fee="31800.00" if variant == "partial" else None, granted=granted, cap_variant=variant, **lay)
     series.append(last)
     return series
 
 
 def generate_packet(kind: str, seed: int = 0, defect: str | None = None, quality: str = "scan", *,
-                    stack: bool = False, as_of: date | None = None) -> GeneratedPacket:
+                    stack: bool = False, as_of: date | None = None, split: str | None = None,
+                    family=None) -> GeneratedPacket:
     """``stack=True``: every page goes through ``quality`` (for a submission scanned as one PDF).
-    ``as_of``: the submission date (default: a date drawn from the seed)."""
+    ``as_of``: the submission date (default: a date drawn from the seed).
+    ``split`` (``developed`` / ``held_out`` / ``all``): each document is drawn in a layout family
+    of that split (tests/corpus/families.py), picked by the document's seed; ``family`` forces
+    one family name (or ``{doc_type: family}``).  Neither: the classic layouts, byte for byte
+    as before.  Golden tests use only ``developed``; ``held_out`` is for benchmarks."""
     if defect is not None and PACKET_DEFECTS.get(defect) != kind:
         raise ValueError(f"defect {defect!r} does not apply to {kind!r} (see PACKET_DEFECTS)")
     if kind == MEMBERSHIP:
-        return _membership(seed, defect, quality, as_of=as_of)
+        return _membership(seed, defect, quality, as_of=as_of, split=split, family=family)
     if kind == VOUCHER:
         if defect in SERIES_DEFECTS:
-            return generate_packet_series(kind, seed, defect, quality, as_of=as_of)[-1]
-        return _voucher(seed, defect, quality, as_of=as_of, stack=stack)
+            return generate_packet_series(kind, seed, defect, quality, as_of=as_of, split=split, family=family)[-1]
+        return _voucher(seed, defect, quality, as_of=as_of, stack=stack, split=split, family=family)
     raise ValueError(f"kind must be one of {KINDS}")
