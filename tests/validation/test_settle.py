@@ -207,3 +207,10 @@ def test_code_and_money_difference():
     assert money_difference("12720.00", "12000.00") is None
     assert money_difference("5380.00", "5880.00") is not None  # 3/8
     assert ocr_difference("5300.00", "5000.00", "money") is None
+
+
+def test_code_one_character_short_is_a_warning():
+    """A USCC whose last character was cut off reads 17 characters: doubt, not a format error."""
+    d = decide(membership(business_license=license_(uscc=ORG_USCC[:-1])), AS_OF)
+    f = _only(d, "schema.format")
+    assert f.severity == "warning" and ORG_USCC in f.message and d.status == "needs_review"
