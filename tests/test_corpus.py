@@ -71,7 +71,7 @@ FIELDS = {
                          "member_type": "政府机关|事业单位|科研单位|学校|企业|其他", "literature_needs": TEXT,
                          "expected_users": TEXT},
 }
-TRUTH_KEYS = {"type", "pages", "fields", "seals", "signature_present", "quality", "dpi"}
+TRUTH_KEYS = {"type", "pages", "fields", "seals", "signature_present", "quality", "dpi", "family", "split"}
 
 
 def check_doc_truth(t: dict, valid_codes: bool = True):
@@ -79,6 +79,7 @@ def check_doc_truth(t: dict, valid_codes: bool = True):
     assert t["type"] in DOC_TYPES and t["quality"] in QUALITIES and t["dpi"] in (200, 300)
     assert t["pages"] and all(isinstance(p, int) and p >= 1 for p in t["pages"])
     assert t["signature_present"] in (True, False, None)
+    assert t["split"] in ("developed", "held_out")
     spec = FIELDS[t["type"]]
     for key, value in t["fields"].items():
         rule = spec[key]  # KeyError = a key outside the contract

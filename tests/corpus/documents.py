@@ -14,6 +14,7 @@ from PIL import Image
 
 from . import money
 from .degrade import DPI, QUALITIES, degrade
+from .families import families, split_of
 from .layouts import (application_form, authorization_letter, bank_receipt, business_license, commitment_letter,
                       id_card, invoice, service_contract)
 
@@ -140,11 +141,41 @@ def default_suffix(quality: str, n_pages: int, rng: random.Random) -> str:
     return ".jpg"
 
 
-def render_values(doc_type: str, v: dict, seed: int, quality: str = "clean", container: str | None = None):
-    """Render already-built values; returns GeneratedDocument."""
+def pick_family(doc_type: str, seed: int, family: str | None = None, split: str | None = None) -> str:
+    """The layout family to draw: ``family`` if given, else one of ``split`` drawn with the
+    document's own rng (so a seed always gives the same family), else "classic"."""
+    if family is not None:
+        split_of(doc_type, family)  # raises on an unknown family
+        return family
+    if split is None:
+        return "classic"
+    return random.Random(f"family:{doc_type}:{seed}").choice(families(doc_type, split))
+
+
+def for_family(doc_type: str, v: dict, seed: int, family: str) -> dict:
+    """Values as ``family`` prints them: the family name plus that family's render options (drawn
+    with their own rng, so the values of the classic layout never change). Fields already in ``v``
+    (a packet's coherent values) win over the family's choices."""
+    layout = LAYOUTS[doc_type]
+    if family == "classic" and "family" not in v:
+        return v
+    if family not in getattr(layout, "FAMILY_RENDER", {"classic": None}):
+        raise NotImplementedError(f"layout family {family!r} of {doc_type} is not drawn yet")
+    frng = random.Random(f"family-values:{doc_type}:{seed}:{family}")
+    if hasattr(layout, "for_family"):
+        return layout.for_family(dict(v), family, frng)
+    return dict(v, family=family)
+
+
+def render_values(doc_type: str, v: dict, seed: int, quality: str = "clean", container: str | None = None,
+                  family: str | None = None, split: str | None = None):
+    """Render already-built values; returns GeneratedDocument. ``family``/``split`` choose the layout
+    family (tests/corpus/families.py); both None draws the classic layout, byte for byte as before."""
     if quality not in QUALITIES:
         raise ValueError(f"quality must be one of {QUALITIES}")
     layout = LAYOUTS[doc_type]
+    fam = pick_family(doc_type, seed, family, split)
+    v = for_family(doc_type, v, seed, fam)
     dpi = DPI[quality]
     rrng = random.Random(f"render:{doc_type}:{seed}")
     pages = layout.render(v, dpi, rrng)
@@ -158,7 +189,8 @@ def render_values(doc_type: str, v: dict, seed: int, quality: str = "clean", con
     seals.sort(key=lambda s: (s["page"], s["bbox"][1], s["bbox"][0]))
     pdf_bytes = None
     crng = random.Random(f"container:{doc_type}:{seed}:{quality}")
-    if doc_type == "invoice" and v["invoice_variant"] == "digital" and quality == "clean" and container in (None, ".pdf", "pdf"):
+    if (doc_type == "invoice" and v["invoice_variant"] == "digital" and fam == "classic" and quality == "clean"
+            and container in (None, ".pdf", "pdf")):
         pdf_bytes = invoice.render_pdf(v)
         suffix = ".pdf"
     else:
@@ -168,7 +200,8 @@ def render_values(doc_type: str, v: dict, seed: int, quality: str = "clean", con
         if suffix == ".jpg":
             images = [im if im.mode in ("RGB", "L") else im.convert("RGB") for im in images]
     truth = {"type": doc_type, "pages": list(range(1, len(images) + 1)), "fields": layout.fields(v),
-             "seals": seals, "signature_present": signature_truth(doc_type, v), "quality": quality, "dpi": dpi}
+             "seals": seals, "signature_present": signature_truth(doc_type, v), "quality": quality, "dpi": dpi,
+             "family": fam, "split": split_of(doc_type, fam)}
     if hasattr(layout, "extra"):
         truth["extra"] = layout.extra(v)
     doc = GeneratedDocument(type=doc_type, pages=images, pdf_bytes=pdf_bytes, suffix=suffix, truth=truth,
@@ -179,16 +212,19 @@ def render_values(doc_type: str, v: dict, seed: int, quality: str = "clean", con
 
 
 def generate_document(doc_type: str, seed: int = 0, quality: str = "clean", *, as_of: date | str = DEFAULT_AS_OF,
-                      container: str | None = None, **overrides) -> GeneratedDocument:
+                      container: str | None = None, family: str | None = None, split: str | None = None,
+                      **overrides) -> GeneratedDocument:
     """One document of ``doc_type``. Overrides take contract-normalized values (ISO dates, '12345.00',
     True/False) for that type's field keys, plus render options (e.g. ``seal``, ``signature``,
     ``invoice_variant``, ``date_style``); unknown keys raise TypeError. ``container`` forces the file
-    format ('png', 'jpg', 'tif', 'pdf')."""
+    format ('png', 'jpg', 'tif', 'pdf'). ``family`` draws that layout family; ``split``
+    ('developed', 'held_out', 'all') draws one family of that split with the document's rng;
+    neither draws the classic layout exactly as it always was."""
     if doc_type not in LAYOUTS:
         raise ValueError(f"doc_type must be one of {DOC_TYPES}")
     as_of = as_of if isinstance(as_of, date) else date.fromisoformat(as_of)
     v = build_values(doc_type, seed, as_of, **overrides)
-    return render_values(doc_type, v, seed, quality, container)
+    return render_values(doc_type, v, seed, quality, container, family, split)
 
 
 def truth_json(obj) -> str:

@@ -1,4 +1,10 @@
-"""许昌市科技文献资源共享平台会员申请表 (attachment 1): a ruled table, one ticked member type."""
+"""许昌市科技文献资源共享平台会员申请表 (attachment 1): a ruled table, one ticked member type.
+
+Families: classic (the attachment's table, a hand tick in a printed box); pair_grid (a full grid
+with two label/value pairs a row, the box after each option, ticked or the option circled by
+hand); open_lines (no table: labelled lines to fill in, other label wording, a tick mark by hand
+or print); printed_glyphs (horizontal rules only, the choice printed as ☑ or ■ or √ beside □).
+"""
 from __future__ import annotations
 
 import random
@@ -49,7 +55,7 @@ def _check(p: Page, x, y, size_mm, color):
     p.draw.line([(p.px(a), p.px(b)) for a, b in pts], fill=color, width=max(2, p.px(0.45)), joint="curve")
 
 
-def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+def _classic(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     p = Page(210, 297, dpi)
     fam = rng.choice(["song", "ming"])
     val_fam = "kai" if v.get("hand") else fam
@@ -125,3 +131,202 @@ def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
         bbox = p.stamp(alpha, seal_color(rng), c1 + 45 + rng.uniform(-10, 20), seal_y + rng.uniform(-3, 6))
         p.seals.append({"page": 1, "bbox": bbox, "color": "red", "shape": "round", "text": v["unit_name"]})
     return [p]
+
+
+# --- other families ---------------------------------------------------------------------------
+HAND_INK = (30, 40, 110)
+# how the chosen member type is marked, per family
+MARKS = {"pair_grid": ("hand_tick", "hand_circle", "hand_cross"), "open_lines": ("hand_tick", "print_check", "hand_circle"),
+         "printed_glyphs": ("print_boxcheck", "print_filled", "print_check")}
+
+
+def for_family(v: dict, family: str, rng: random.Random) -> dict:
+    v["family"] = family
+    v.setdefault("mark", rng.choice(MARKS[family]))
+    v.setdefault("family_font", rng.choice(["song", "ming", "hei"]))
+    v.setdefault("hand", rng.random() < 0.5)
+    return v
+
+
+def _circle(p: Page, x0, y_base, text_w, size_pt, color):
+    h = size_pt * 25.4 / 72
+    p.draw.ellipse([p.px(x0 - 2), p.px(y_base - h - 1.6), p.px(x0 + text_w + 2), p.px(y_base + 1.6)],
+                   outline=color, width=max(2, p.px(0.4)))
+
+
+def _cross(p: Page, x, y, size, color):
+    w = max(2, p.px(0.4))
+    p.draw.line([(p.px(x + 0.4), p.px(y + 0.4)), (p.px(x + size - 0.4), p.px(y + size - 0.4))], fill=color, width=w)
+    p.draw.line([(p.px(x + size - 0.4), p.px(y + 0.4)), (p.px(x + 0.4), p.px(y + size - 0.4))], fill=color, width=w)
+
+
+def _options(p: Page, v, x, y, fam, size, box_after: bool, gap: float, per_row: int = 6, row_h: float = 8):
+    """Draw the six member types with boxes and mark the chosen one as v["mark"] says."""
+    mark = v["mark"]
+    ink_c = HAND_INK if v.get("hand") else (20, 20, 20)
+    box = size * 25.4 / 72 * 0.95
+    cx, cy = x, y
+    for i, name in enumerate(MEMBER_TYPES):
+        if i and i % per_row == 0:
+            cx, cy = x, cy + row_h
+        chosen = name == v["member_type"]
+        tw = p.width(name, fam, size)
+        bx = cx + tw + 1 if box_after else cx
+        tx = cx if box_after else cx + box + 1.2
+        by = cy - box * 0.9
+        if chosen and mark == "print_filled":
+            p.rect(bx, by, bx + box, by + box, 0.3, fill=(20, 20, 20))  # ■
+        else:
+            p.rect(bx, by, bx + box, by + box, 0.3)  # □
+        p.text(tx, cy, name, fam, size)
+        if chosen:
+            if mark == "print_boxcheck":  # ☑: a printed check inside the box
+                p.text(bx + box / 2, cy - 0.2, "✓", "hei", size * 0.95, anchor="ms")
+            elif mark == "print_check":  # √ printed after the option
+                p.text(max(bx, tx + tw) + box + 1.2, cy, "√", "song", size)
+            elif mark == "hand_tick":
+                _check(p, bx, by, box, ink_c)
+            elif mark == "hand_circle":
+                _circle(p, min(bx, tx), cy, tw + box + 1.2, size, ink_c)
+            elif mark == "hand_cross":
+                _cross(p, bx, by, box, ink_c)
+        cx = max(bx + box, tx + tw) + gap
+
+
+def _seal_on(p: Page, v, dpi, rng, cx, cy):
+    if v.get("seal", True):
+        alpha = round_seal(v["unit_name"], dpi, rng, diameter_mm=rng.uniform(39, 42))
+        bbox = p.stamp(alpha, seal_color(rng), cx, cy)
+        p.seals.append({"page": 1, "bbox": bbox, "color": "red", "shape": "round", "text": v["unit_name"]})
+
+
+def _pair_grid(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 297, dpi)
+    fam = v["family_font"]
+    vf, vc = ("kai", HAND_INK) if v["hand"] else (fam, (20, 20, 20))
+    p.text(105, 30, "许昌市科技文献资源共享平台", "song_bold", 15, anchor="ms")
+    p.text(105, 39, "会 员 申 请 表", "song_bold", 17, anchor="ms", tracking=2)
+    L, R = 18, 192
+    a, b, c = L + 25, 105, 130
+    y = 48
+    rows = [[("单位名称", v["unit_name"])], [("法人代表", v["legal_representative"]), ("联系人", v["contact_person"])],
+            [("电　　话", v["phone"]), ("手　　机", v["mobile"])], [("电子信箱", v["email"])],
+            [("通信地址", v["address"])]]
+    rh = 11
+    for row in rows:
+        p.rect(L, y, R, y + rh, 0.3)
+        p.line(a, y, a, y + rh, 0.3)
+        p.text(L + 2.5, y + 7.3, row[0][0], fam, 10.5)
+        size = 10.5 if len(row[0][1]) < 30 else 9
+        p.text(a + 2.5, y + 7.3, row[0][1], vf, size, vc)
+        if len(row) > 1:
+            p.line(b, y, b, y + rh, 0.3)
+            p.line(c, y, c, y + rh, 0.3)
+            p.text(b + 2.5, y + 7.3, row[1][0], fam, 10.5)
+            p.text(c + 2.5, y + 7.3, row[1][1], vf, 10.5, vc)
+        y += rh
+    seal_y = y - rh * 4.5
+    p.rect(L, y, R, y + 20, 0.3)
+    p.line(a, y, a, y + 20, 0.3)
+    p.text(L + 2.5, y + 11.5, "会员类型", fam, 10.5)
+    _options(p, v, a + 4, y + 8.5, fam, 10.5, box_after=True, gap=7, per_row=4, row_h=8)
+    y += 20
+    for label, value in (("文献信息需求", v["literature_needs"]), ("科技人员及预计\n使用人员", v["expected_users"])):
+        p.rect(L, y, R, y + 16, 0.3)
+        p.line(a, y, a, y + 16, 0.3)
+        for i, ln in enumerate(label.split("\n")):
+            p.text(L + 2.5, y + 7 + i * 5, ln, fam, 9.5)
+        p.text(a + 2.5, y + 10, value, vf, 10.5, vc)
+        y += 16
+    p.rect(L, y, R, y + 24, 0.3)
+    p.line(a, y, a, y + 24, 0.3)
+    p.text(L + 2.5, y + 13, "备　　注", fam, 10.5)
+    p.wrap(a + 2.5, y + 7, R - a - 5, REMARK, fam, 9.5, 1.6)
+    y += 36
+    p.text(L, y, "申请单位（盖章）：", fam, 10.5)
+    p.text(R - 5, y + 14, "填表日期：" + ymd(d(v["filled_on"]), "padded"), vf, 10.5, vc, anchor="rs")
+    _seal_on(p, v, dpi, rng, a + 60 + rng.uniform(-15, 15), seal_y + rng.uniform(-4, 6))
+    return [p]
+
+
+def _open_lines(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 297, dpi)
+    fam = v["family_font"]
+    vf, vc = ("kai", HAND_INK) if v["hand"] else (fam, (20, 20, 20))
+    L, R = 24, 186
+    p.text(105, 34, "许昌市科技文献资源共享平台会员申请表", "hei_bold", 15, anchor="ms")
+    y = 52
+    p.text(L, y, "一、申请单位基本信息", "hei", 11)
+    y += 12
+    lines = [[("单位名称", v["unit_name"])], [("法定代表人", v["legal_representative"])], [("通讯地址", v["address"])],
+             [("联 系 人", v["contact_person"]), ("联系电话", v["phone"])], [("手机号码", v["mobile"]), ("电子邮箱", v["email"])]]
+    seal_y = y
+    for line in lines:
+        x = L
+        for j, (label, value) in enumerate(line):
+            x = L if j == 0 else 108
+            xe = p.text(x, y, f"{label}：", fam, 11)
+            end = R if j == len(line) - 1 else 104
+            p.line(xe, y + 1.5, end, y + 1.5, 0.25)
+            p.text(xe + 2, y - 0.5, value, vf, 11 if len(value) < 28 else 9.5, vc)
+        y += 12
+    y += 4
+    p.text(L, y, "二、会员类型（请在相应的□内打“√”）", "hei", 11)
+    y += 11
+    _options(p, v, L + 4, y, fam, 11, box_after=False, gap=6)
+    y += 15
+    p.text(L, y, "三、文献信息需求及使用人员", "hei", 11)
+    y += 12
+    for label, value in (("文献信息需求类型", v["literature_needs"]), ("科技人员及预计使用人员", v["expected_users"])):
+        xe = p.text(L, y, f"{label}：", fam, 11)
+        p.line(xe, y + 1.5, R, y + 1.5, 0.25)
+        p.text(xe + 2, y - 0.5, value, vf, 11, vc)
+        y += 12
+    y += 6
+    y = p.wrap(L, y, R - L, "说明：" + REMARK, fam, 10, 1.6) + 14
+    p.text(R - 70, y, "申请单位（公章）", fam, 11)
+    _seal_on(p, v, dpi, rng, R - 45 + rng.uniform(-8, 8), y + rng.uniform(-4, 6))
+    p.text(R - 70, y + 14, ymd(d(v["filled_on"]), rng.choice(["plain", "spaced"])), vf, 11, vc)
+    return [p]
+
+
+def _printed_glyphs(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """Filled in on a computer: values in print, the choice as a printed glyph; horizontal rules only."""
+    p = Page(210, 297, dpi)
+    fam = v["family_font"]
+    L, R = 20, 190
+    c1 = L + 34
+    p.text(105, 30, "许昌市科技文献资源共享平台会员申请表", "song_bold", 15, anchor="ms")
+    y = 42
+    p.line(L, y, R, y, 0.5)
+    rows = [("单位名称（盖章）", v["unit_name"]), ("法定代表人", v["legal_representative"]), ("单位地址", v["address"]),
+            ("联系人", v["contact_person"]), ("固定电话", v["phone"]), ("手机", v["mobile"]), ("E-mail", v["email"])]
+    seal_y = y + 6
+    for label, value in rows:
+        p.text(L + 1, y + 7, label, fam, 10.5)
+        p.text(c1, y + 7, value, fam, 10.5 if len(value) < 32 else 9)
+        y += 10.5
+        p.line(L, y, R, y, 0.25)
+    p.text(L + 1, y + 8, "会员类型", fam, 10.5)
+    _options(p, v, c1, y + 8, fam, 10.5, box_after=False, gap=5.5)
+    y += 12
+    p.line(L, y, R, y, 0.25)
+    for label, value in (("文献需求类型", v["literature_needs"]), ("科技人员及预计使用人员", v["expected_users"])):
+        p.text(L + 1, y + 7, label, fam, 10.5 if len(label) < 8 else 8.5)
+        p.text(c1 + (8 if len(label) >= 8 else 0), y + 7, value, fam, 10.5)
+        y += 10.5
+        p.line(L, y, R, y, 0.25)
+    y += 6
+    y = p.wrap(L, y, R - L, "备注：" + REMARK, fam, 9.5, 1.6) + 12
+    p.line(L, y - 6, R, y - 6, 0.5)
+    p.text(R, y + 6, ymd(d(v["filled_on"]), "dash"), fam, 10.5, anchor="rs")
+    _seal_on(p, v, dpi, rng, c1 + 50 + rng.uniform(-10, 20), seal_y + rng.uniform(-3, 5))
+    return [p]
+
+
+FAMILY_RENDER = {"classic": _classic, "pair_grid": _pair_grid, "open_lines": _open_lines,
+                 "printed_glyphs": _printed_glyphs}
+
+
+def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    return FAMILY_RENDER[v.get("family", "classic")](v, dpi, rng)

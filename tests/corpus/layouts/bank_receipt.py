@@ -1,4 +1,11 @@
-"""银行电子回单: layout and label wording vary by bank, as they do in real receipts."""
+"""银行电子回单: layout and label wording vary by bank, as they do in real receipts.
+
+Families: classic (one grid, payer and payee halves, labels per bank); line_list (a mobile or web
+banking 转账回单: one labelled line per fact, 付款人名称 / 付款账号 / 交易金额 …); side_by_side (payer
+and payee as two columns of one table ruled horizontally only, 付款方/收款方 with 全称/账号/开户行);
+voucher_grid (a counter-style 进账单/回单 slip: full grid, the amount also in digit cells under
+亿千百十万千百十元角分 headings).
+"""
 from __future__ import annotations
 
 import random
@@ -52,7 +59,7 @@ def fields(v: dict) -> dict:
             "transaction_date": v["transaction_date"], "serial_number": v["serial_number"], "bank": v["bank"]}
 
 
-def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+def _classic(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     title, L = STYLES.get(v["bank"], STYLES["中原银行"])
     p = Page(210, 120, dpi)
     fam = rng.choice(["song", "hei"])
@@ -99,3 +106,146 @@ def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
         bbox = p.stamp(alpha, seal_color(rng), 170 + rng.uniform(-6, 4), 84 + rng.uniform(-4, 4))
         p.seals.append({"page": 1, "bbox": bbox, "color": "red", "shape": "round", "text": text})
     return [p]
+
+
+# --- other families ---------------------------------------------------------------------------
+def for_family(v: dict, family: str, rng: random.Random) -> dict:
+    v["family"] = family
+    v.setdefault("family_font", rng.choice(["song", "hei", "ming"]))
+    v.setdefault("date_form", rng.choice(["dash", "padded", "slash"]))
+    v.setdefault("print_time", rng.random() < 0.5)
+    return v
+
+
+def _date(v) -> str:
+    when = d(v["transaction_date"])
+    form = v.get("date_form", "dash")
+    s = f"{when:%Y-%m-%d}" if form == "dash" else (f"{when:%Y/%m/%d}" if form == "slash" else ymd(when, "padded"))
+    return s + (f" {v['time']}" if v.get("print_time") else "")
+
+
+def _bank_seal(p: Page, v, dpi, rng, cx, cy):
+    if v.get("seal", True):
+        text = f"{v['bank']}许昌分行"
+        alpha = round_seal(text, dpi, rng, purpose=rng.choice(["电子回单专用章", "业务专用章"]), diameter_mm=rng.uniform(36, 40))
+        bbox = p.stamp(alpha, seal_color(rng), cx, cy)
+        p.seals.append({"page": 1, "bbox": bbox, "color": "red", "shape": "round", "text": text})
+
+
+def _line_list(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(148, 210, dpi)
+    fam = v["family_font"]
+    p.text(74, 20, v["bank"], "hei_bold", 15, anchor="ms")
+    p.text(74, 29, rng.choice(["转账电子回单", "网上银行转账回单", "客户回单"]), "hei", 12, anchor="ms")
+    amt = money.to_decimal(v["amount"])
+    p.text(74, 44, f"¥{money.with_commas(amt)}", "hei_bold", 18, anchor="ms")
+    p.text(74, 51, "交易成功", fam, 9, (60, 140, 60), anchor="ms")
+    y = 64
+    rows = [("交易流水号", v["serial_number"]), ("交易时间" if v.get("print_time") else "交易日期", _date(v)),
+            ("付款人名称", v["payer_name"]), ("付款账号", v["payer_account"]), ("付款银行", v["payer_bank"]),
+            ("收款人名称", v["payee_name"]), ("收款账号", v["payee_account"]), ("收款银行", v["payee_bank"]),
+            ("交易金额", f"{money.norm(amt)}元"), ("金额大写", money.daxie(amt)), ("附言", v["purpose"])]
+    for label, value in rows:
+        p.text(14, y, label, fam, 9, (90, 90, 90))
+        p.text(134, y, value, fam, 9 if len(value) < 20 else 7.5, anchor="rs")
+        y += 9.5
+        p.line(14, y - 6.3, 134, y - 6.3, 0.15, (200, 200, 200))
+    p.text(74, y + 10, "本回单仅证明转账指令已受理，不作为收款方到账凭证。", fam, 7.5, (110, 110, 110), anchor="ms")
+    _bank_seal(p, v, dpi, rng, 108 + rng.uniform(-5, 5), y - 14 + rng.uniform(-4, 4))
+    return [p]
+
+
+def _side_by_side(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 122, dpi)
+    fam = v["family_font"]
+    p.text(105, 15, f"{v['bank']}电子回单", "song_bold", 15, anchor="ms", tracking=1)
+    p.text(16, 25, f"电子回单号码：{v['serial_number']}", fam, 9)
+    p.text(194, 25, f"交易时间：{_date(v)}", fam, 9, anchor="rs")
+    L, R, M = 14, 196, 105
+    y = 29
+    p.line(L, y, R, y, 0.45)
+    for x, role in ((L, "付款方"), (M, "收款方")):
+        p.text((x + (M if x == L else R)) / 2, y + 6, role, "hei", 10, anchor="ms")
+    y += 8.5
+    p.line(L, y, R, y, 0.2)
+    for i, lab in enumerate(("全　称", "账　号", "开户行")):
+        for x, val in ((L, (v["payer_name"], v["payer_account"], v["payer_bank"])[i]),
+                       (M, (v["payee_name"], v["payee_account"], v["payee_bank"])[i])):
+            p.text(x + 2, y + 6, lab, fam, 9)
+            p.text(x + 17, y + 6, val, "mono" if i == 1 else fam, 9 if len(val) < 18 else 7.8)
+        y += 8.5
+        p.line(L, y, R, y, 0.2)
+    amt = money.to_decimal(v["amount"])
+    p.text(L + 2, y + 6.5, f"金额　人民币（大写）{money.daxie(amt)}", fam, 9.5)
+    p.text(R - 2, y + 6.5, f"（小写）¥{money.with_commas(amt)}", fam, 9.5, anchor="rs")
+    y += 9
+    p.line(L, y, R, y, 0.2)
+    p.text(L + 2, y + 6, f"用途：{v['purpose']}", fam, 9)
+    p.text(M + 2, y + 6, "业务种类：跨行转账", fam, 9)
+    y += 9
+    p.line(L, y, R, y, 0.45)
+    p.text(L, y + 8, f"验证码：{''.join(rng.choice('ABCDEFGHJKLMNPQRSTUVWXYZ23456789') for _ in range(10))}", fam, 8)
+    p.text(L + 60, y + 8, "记账柜员：EB0001", fam, 8)
+    _bank_seal(p, v, dpi, rng, 172 + rng.uniform(-5, 5), y + 17 + rng.uniform(-2, 2))
+    return [p]
+
+
+def _voucher_grid(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 112, dpi)
+    fam = v["family_font"]
+    when = d(v["transaction_date"])
+    p.text(105, 14, f"{v['bank']}  客户回单", "song_bold", 14, anchor="ms", tracking=1)
+    p.text(105, 21, ymd(when, "padded"), fam, 9.5, anchor="ms")
+    p.text(194, 21, f"凭证号：{v['serial_number']}", fam, 8.5, anchor="rs")
+    L, R, M = 12, 198, 105
+    y = 24
+    rh = 8
+    p.rect(L, y, R, y + rh * 6, 0.35)
+    p.line(M, y, M, y + rh * 3, 0.35)
+    for xo in (L, M):
+        p.line(xo + 7, y, xo + 7, y + rh * 3, 0.3)
+        p.line(xo + 22, y, xo + 22, y + rh * 3, 0.3)
+    for i in range(1, 6):
+        p.line(L, y + rh * i, R, y + rh * i, 0.3)
+    for xo, role, vals in ((L, "付款人", (v["payer_name"], v["payer_account"], v["payer_bank"])),
+                           (M, "收款人", (v["payee_name"], v["payee_account"], v["payee_bank"]))):
+        for i, ch in enumerate(role):
+            p.text(xo + 3.5, y + 6 + i * 7, ch, fam, 9, anchor="ms")
+        for i, (lab, val) in enumerate(zip(("全　称", "账　号", "开户银行"), vals)):
+            p.text(xo + 8.5, y + rh * i + 5.6, lab, fam, 8.5)
+            p.text(xo + 24, y + rh * i + 5.6, val, "mono" if i == 1 else fam, 8.5 if len(val) < 18 else 7.2)
+    yy = y + rh * 3
+    amt = money.to_decimal(v["amount"])
+    p.line(L + 22, yy, L + 22, yy + rh * 2, 0.3)
+    p.text(L + 2, yy + 5.6, "金　额", fam, 9)
+    p.text(L + 24, yy + 5.6, f"人民币（大写）{money.daxie(amt)}", fam, 9)
+    # digit cells: 亿 千 百 十 万 千 百 十 元 角 分, the amount right-aligned with ¥ before it
+    units = "亿千百十万千百十元角分"
+    cw = 5.2
+    x0 = R - cw * len(units)
+    p.line(x0, yy, x0, yy + rh * 2, 0.3)
+    for i, u in enumerate(units):
+        p.line(x0 + cw * i, yy + rh, x0 + cw * i, yy + rh * 2, 0.2)
+        p.text(x0 + cw * i + cw / 2, yy + 5.6, u, fam, 7.5, anchor="ms")
+    digits = "¥" + f"{int(amt * 100)}"
+    start = len(units) - len(digits)
+    for i, ch in enumerate(digits):
+        p.text(x0 + cw * (start + i) + cw / 2, yy + rh + 5.8, ch, "mono", 9, anchor="ms")
+    p.text(L + 24, yy + rh + 5.6, f"（小写）{money.norm(amt)}", fam, 9)
+    yy += rh * 2
+    p.line(L + 22, yy, L + 22, yy + rh, 0.3)
+    p.text(L + 2, yy + 5.6, "摘　要", fam, 9)
+    p.text(L + 24, yy + 5.6, v["purpose"], fam, 9)
+    p.text(L, y + rh * 6 + 7, "第二联  收款人回单", fam, 8)
+    p.text(L + 60, y + rh * 6 + 7, "复核：", fam, 8)
+    p.text(L + 100, y + rh * 6 + 7, "记账：", fam, 8)
+    _bank_seal(p, v, dpi, rng, 150 + rng.uniform(-4, 4), y + rh * 6 + 14 + rng.uniform(-2, 2))
+    return [p]
+
+
+FAMILY_RENDER = {"classic": _classic, "line_list": _line_list, "side_by_side": _side_by_side,
+                 "voucher_grid": _voucher_grid}
+
+
+def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    return FAMILY_RENDER[v.get("family", "classic")](v, dpi, rng)

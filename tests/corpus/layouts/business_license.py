@@ -1,4 +1,10 @@
-"""营业执照（副本）, 2019 layout: portrait, ornamented border, emblem, QR top right."""
+"""营业执照（副本）, 2019 layout: portrait, ornamented border, emblem, QR top right.
+
+Families: classic (the 2019 副本: two columns of fields, QR top right); pre2019 (the 2015-2018
+三证合一 licence: one column of fields in a bordered panel, the code under the title, QR bottom
+left, 副本编号); landscape (the 正本: a landscape sheet with the fields in two columns and the
+registration block bottom right); branch (a 分公司 licence: 负责人 and 营业场所, no 注册资本 printed).
+"""
 from __future__ import annotations
 
 import math
@@ -36,6 +42,8 @@ def fields(v: dict) -> dict:
     f = {k: v[k] for k in ("name", "uscc", "company_type", "legal_representative", "registered_capital",
                            "established_on", "term_end", "address", "business_scope", "issued_on")}
     f["registered_capital"] = money.norm(v["registered_capital"])
+    if v.get("family") == "branch":  # a branch has no capital of its own: the licence prints none
+        del f["registered_capital"]
     if not (v["term_style"] == "bare" and v["term_end"] == "长期"):
         f["term_start"] = v["term_start"]
     if v.get("seal", True):
@@ -99,7 +107,7 @@ def _term(v) -> str:
     return f"{start}至" + ("长期" if end == "长期" else ymd(d(end), "padded"))
 
 
-def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+def _classic(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     p = Page(210, 297, dpi)
     _border(p, rng)
     body = rng.choice(["song", "ming", "song"])
@@ -139,3 +147,101 @@ def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     p.text(105, 276.5, "市场主体应当于每年1月1日至6月30日通过国家企业信用信息公示系统报送公示年度报告", "song", 7.5, anchor="ms")
     p.text(105, 281.5, "国家市场监督管理总局监制", "song", 8, anchor="ms")
     return [p]
+
+
+# --- other families ---------------------------------------------------------------------------
+def for_family(v: dict, family: str, rng: random.Random) -> dict:
+    v["family"] = family
+    v.setdefault("family_font", rng.choice(["song", "ming", "kai"]))
+    v.setdefault("copy_no", f"{rng.randint(1, 2)}-{rng.randint(1, 3)}")
+    return v
+
+
+def _authority(p: Page, v, dpi, rng, x_label, y_label, cx, y_date, body, size=12):
+    p.text(x_label, y_label, "登记机关", "hei", size, tracking=2)
+    p.text(cx, y_date, ymd(d(v["issued_on"]), "padded"), body, size, anchor="ms")
+    if v.get("seal", True):
+        alpha = round_seal(v["registration_authority"], dpi, rng, diameter_mm=42)
+        bbox = p.stamp(alpha, seal_color(rng), cx + rng.uniform(-3, 3), y_date - 9 + rng.uniform(-2, 2))
+        p.seals.append({"page": 1, "bbox": bbox, "color": "red", "shape": "round", "text": v["registration_authority"]})
+
+
+def _pre2019(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 297, dpi)
+    body = v["family_font"]
+    p.rect(12, 12, 198, 285, w=1.2, outline=ORNAMENT)
+    p.rect(15, 15, 195, 282, w=0.4, outline=ORNAMENT)
+    _emblem(p, 105, 38, 12)
+    p.text(105, 72, "营业执照", "song_bold", 36, anchor="ms", tracking=8)
+    p.text(105, 82, "（副本）", "song", 13, anchor="ms")
+    p.text(172, 82, f"副本编号：{v['copy_no']}", "song", 8.5, anchor="ms")
+    p.text(40, 96, "统一社会信用代码", "hei", 10.5)
+    p.text(80, 96, v["uscc"], "hei", 12)
+    x, vx, y = 38, 68, 114
+    rows = [("名　　称", v["name"]), ("类　　型", v["company_type"]), ("住　　所", v["address"]),
+            ("法定代表人", v["legal_representative"]), ("注册资本", _capital(v)),
+            ("成立日期", ymd(d(v["established_on"]), "padded")), ("营业期限", _term(v)),
+            ("经营范围", v["business_scope"])]
+    for label, value in rows:
+        p.spread(x, x + 21, y, label, "song", 11)
+        y = p.wrap(vx, y, 110, value, body, 11 if label != "经营范围" else 10, 1.5) + 11
+    _authority(p, v, dpi, rng, 126, 240, 160, 258, body)
+    p.img.paste(qr_image(f"http://www.gsxt.gov.cn/index.html?uniscid={v['uscc']}", p.px(22)), (p.px(26), p.px(236)))
+    p.text(26, 263, "请于每年1月1日至6月30日", "song", 7)
+    p.text(26, 267, "报送上一年度年度报告", "song", 7)
+    p.text(105, 276, "企业信用信息公示系统网址：", "song", 8, anchor="ms")
+    return [p]
+
+
+def _landscape(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(297, 210, dpi)
+    _border(p, rng)
+    body = v["family_font"]
+    p.text(26, 32, "统一社会信用代码", "hei", 10)
+    p.text(26, 39, v["uscc"], "hei", 12)
+    p.img.paste(qr_image(f"http://www.gsxt.gov.cn/index.html?uniscid={v['uscc']}", p.px(24)), (p.px(250), p.px(22)))
+    _emblem(p, 148.5, 34, 12)
+    p.text(148.5, 66, "营业执照", "song_bold", 34, anchor="ms", tracking=8)
+    p.text(148.5, 75, "（正  本）" if rng.random() < 0.5 else "（副  本）", "song", 12, anchor="ms")
+    left = [("名　　称", v["name"]), ("类　　型", v["company_type"]), ("法定代表人", v["legal_representative"]),
+            ("经营范围", v["business_scope"])]
+    right = [("注册资本", _capital(v)), ("成立日期", ymd(d(v["established_on"]), "padded")),
+             ("营业期限", _term(v)), ("住　　所", v["address"])]
+    for (x, vx, width, rows) in ((28, 54, 88, left), (156, 182, 86, right)):
+        y = 92
+        for label, value in rows:
+            p.spread(x, x + 20, y, label, "hei", 10.5)
+            y = p.wrap(vx, y, width, value, body, 10.5 if label != "经营范围" else 9.5, 1.45) + 9
+    _authority(p, v, dpi, rng, 196, 168, 236, 184, body, 11)
+    p.text(148.5, 197, "国家企业信用信息公示系统网址：http://www.gsxt.gov.cn", "song", 7.5, anchor="ms")
+    return [p]
+
+
+def _branch(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """A branch licence: 负责人 and 营业场所, no registered capital; fields in one column."""
+    p = Page(210, 297, dpi)
+    _border(p, rng)
+    body = v["family_font"]
+    p.text(24, 36, "统一社会信用代码", "hei", 10)
+    p.text(24, 43.5, v["uscc"], "hei", 12.5)
+    p.img.paste(qr_image(f"http://www.gsxt.gov.cn/index.html?uniscid={v['uscc']}", p.px(26)), (p.px(161), p.px(24)))
+    _emblem(p, 105, 40, 13)
+    p.text(105, 79, "营业执照", "song_bold", 40, anchor="ms", tracking=6)
+    p.text(105, 90, "（副  本）", "song", 15, anchor="ms")
+    y = 112
+    for label, value in (("名　　称", v["name"]), ("类　　型", v["company_type"]), ("负 责 人", v["legal_representative"]),
+                         ("营业场所", v["address"]), ("成立日期", ymd(d(v["established_on"]), "padded")),
+                         ("营业期限", _term(v)), ("经营范围", v["business_scope"])):
+        p.spread(34, 55, y, label, "hei", 11)
+        y = p.wrap(66, y, 112, value, body, 11 if label != "经营范围" else 10, 1.5) + 10
+    _authority(p, v, dpi, rng, 128, 244, 170, 259, body)
+    p.text(105, 276.5, "市场主体应当于每年1月1日至6月30日通过国家企业信用信息公示系统报送公示年度报告", "song", 7.5, anchor="ms")
+    p.text(105, 281.5, "国家市场监督管理总局监制", "song", 8, anchor="ms")
+    return [p]
+
+
+FAMILY_RENDER = {"classic": _classic, "pre2019": _pre2019, "landscape": _landscape, "branch": _branch}
+
+
+def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    return FAMILY_RENDER[v.get("family", "classic")](v, dpi, rng)

@@ -1,4 +1,10 @@
-"""许昌科技文献信息共享平台机构用户使用承诺书: the attachment-2 text verbatim, signed and sealed."""
+"""许昌科技文献信息共享平台机构用户使用承诺书: the attachment-2 text verbatim, signed and sealed.
+
+Families: classic (signature, 公司名称 and date one under the other at the left); sign_right (the
+block flush right as letters end: 承诺单位（盖章）, 法定代表人（签字）, a date in Chinese numerals);
+sign_table (the block as a ruled table: 单位名称（公章） | 法定代表人或企业负责人（签字） | 日期);
+compact (small type, narrow margins, 楷体 title, name and signature on one line).
+"""
 from __future__ import annotations
 
 import random
@@ -35,7 +41,7 @@ def fields(v: dict) -> dict:
     return f
 
 
-def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+def _classic(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     family, size = v["body_font"], v["body_size"]
     left, right, top, bottom = 25, 185, 30, 272
     pages = [Page(210, 297, dpi)]
@@ -86,3 +92,125 @@ def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
         p.text(left, y, "日期：  2026年   月    日" if rng.random() < 0.5 else "日期：        年     月     日",
                family, size + 0.5)
     return pages
+
+
+# --- other families ---------------------------------------------------------------------------
+def for_family(v: dict, family: str, rng: random.Random) -> dict:
+    v["family"] = family
+    v.setdefault("family_font", rng.choice(["song", "ming", "kai", "song"]))
+    if family == "sign_right":
+        v.setdefault("sign_date_style", "chinese" if rng.random() < 0.6 else "spaced")
+    return v
+
+
+def _body(v: dict, dpi: int, rng: random.Random, size: float, left: float, right: float, top: float,
+          bottom: float, title_font: str, leading: float = 1.65):
+    """The policy text laid out page by page; returns (pages, last page, y after the text)."""
+    fam0 = v["family_font"]
+    pages = [Page(210, 297, dpi)]
+    p = pages[0]
+    p.text(105, top + 4, TITLE, title_font, 16 if size > 10 else 15, anchor="ms")
+    y = top + 16
+    lh = p.line_height(size, leading)
+    indent = p.width("　　", fam0, size)
+    for para in [s.strip() for s in BODY.split("\n") if s.strip()]:
+        heading = bool(HEADING.match(para))
+        first = para.startswith("致：")
+        fam = "hei" if heading else fam0
+        for i, line in enumerate(p.lines(para, right - left, fam, size, 0 if first else indent)):
+            if y > bottom:
+                pages.append(Page(210, 297, dpi))
+                p = pages[-1]
+                y = top
+            p.text(left + (indent if i == 0 and not first else 0), y, line, fam, size)
+            y += lh
+        y += lh * 0.25
+    return pages, p, y
+
+
+def _new_page_if(pages, p, y, need, bottom, dpi, top):
+    if y + need > bottom:
+        pages.append(Page(210, 297, dpi))
+        return pages[-1], top + 10
+    return p, y
+
+
+def _seal(p: Page, pages, v, dpi, rng, cx, cy):
+    if v["seal_present"]:
+        alpha = round_seal(v["organization_name"], dpi, rng, diameter_mm=rng.uniform(39, 42))
+        bbox = p.stamp(alpha, seal_color(rng), cx, cy)
+        p.seals.append({"page": len(pages), "bbox": bbox, "color": "red", "shape": "round",
+                        "text": v["organization_name"]})
+
+
+def _sig(p: Page, v, dpi, rng, x, y):
+    if v["signature_present"]:
+        alpha = signature(v["legal_representative"], dpi, rng, height_mm=rng.uniform(8, 10))
+        p.stamp(alpha, ink(rng), x + 4 + alpha.shape[1] * 12.7 / dpi, y - 2)
+
+
+def _date_text(v, style) -> str:
+    if v.get("signed_on"):
+        return ymd(d(v["signed_on"]), style)
+    return "        年     月     日"
+
+
+def _sign_right(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    size, top, bottom = 11, 28, 270
+    pages, p, y = _body(v, dpi, rng, size, 26, 184, top, bottom, "song_bold")
+    p, y = _new_page_if(pages, p, y, 60, bottom, dpi, top)
+    fam = v["family_font"]
+    x0 = 104
+    y += 14
+    xe = p.text(x0, y, "承诺单位（盖章）：", fam, size + 0.5)
+    p.text(x0, y + 9, v["organization_name"], fam, size)
+    _seal(p, pages, v, dpi, rng, x0 + 40 + rng.uniform(-8, 8), y + 3 + rng.uniform(-4, 4))
+    x = p.text(x0, y + 24, "法定代表人（签字）：", fam, size + 0.5)
+    _sig(p, v, dpi, rng, x, y + 24)
+    p.text(184, y + 38, _date_text(v, v.get("sign_date_style", "chinese")), fam, size + 0.5, anchor="rs")
+    return pages
+
+
+def _sign_table(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    size, top, bottom = 10.5, 30, 268
+    pages, p, y = _body(v, dpi, rng, size, 25, 185, top, bottom, "hei_bold")
+    p, y = _new_page_if(pages, p, y, 50, bottom, dpi, top)
+    fam = v["family_font"]
+    y += 8
+    L, R, c = 25, 185, 85
+    rows = (("单位名称（公章）", v["organization_name"]), ("法定代表人或企业负责人（签字）", None),
+            ("日　　期", _date_text(v, rng.choice(["padded", "plain", "dash"]))))
+    for label, value in rows:
+        p.rect(L, y, R, y + 13, 0.3)
+        p.line(c, y, c, y + 13, 0.3)
+        p.text(L + 2, y + 8.3, label, fam, size if len(label) < 10 else 9)
+        if value is None:
+            _sig(p, v, dpi, rng, c + 4, y + 8)
+        else:
+            p.text(c + 3, y + 8.3, value, fam, size)
+        if label.startswith("单位名称"):
+            _seal(p, pages, v, dpi, rng, c + 50 + rng.uniform(-10, 10), y + 6 + rng.uniform(-3, 3))
+        y += 13
+    return pages
+
+
+def _compact(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    size, top, bottom = 9.5, 20, 280
+    pages, p, y = _body(v, dpi, rng, size, 15, 195, top, bottom, "kai", leading=1.5)
+    p, y = _new_page_if(pages, p, y, 24, 287, dpi, top)
+    fam = v["family_font"]
+    y += 12
+    xe = p.text(15, y, "单位名称（加盖公章）：", fam, size + 0.5)
+    xn = p.text(xe + 1, y, v["organization_name"], fam, size + 0.5)
+    _seal(p, pages, v, dpi, rng, (xe + xn) / 2 + rng.uniform(-8, 8), y - 2 + rng.uniform(-4, 4))
+    x = p.text(128, y, "法定代表人签字：", fam, size + 0.5)
+    _sig(p, v, dpi, rng, x, y)
+    p.text(128, y + 14, "日期：" + _date_text(v, rng.choice(["plain", "chinese"])), fam, size + 0.5)
+    return pages
+
+
+FAMILY_RENDER = {"classic": _classic, "sign_right": _sign_right, "sign_table": _sign_table, "compact": _compact}
+
+
+def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    return FAMILY_RENDER[v.get("family", "classic")](v, dpi, rng)

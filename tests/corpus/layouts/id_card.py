@@ -1,4 +1,10 @@
-"""居民身份证 copy: 人像面 and 国徽面 (85.6 x 54 mm each) on one A4 sheet."""
+"""居民身份证 copy: 人像面 and 国徽面 (85.6 x 54 mm each) on one A4 sheet.
+
+Families: classic (both faces stacked or side by side at true size); enlarged (a copy enlarged
+to about 150%, as counters ask for); tilted (both faces laid crooked on the copier glass, each
+turned a few degrees its own way); certified_copy (a 身份证复印件 sheet: captioned frames, a
+"仅供…使用" overprint across the faces and a handwritten 与原件一致 with the holder's signature).
+"""
 from __future__ import annotations
 
 import math
@@ -7,7 +13,12 @@ from datetime import date
 
 from PIL import ImageDraw
 
+import numpy as np
+from PIL import Image
+
 from ..canvas import Page
+from ..fonts import font
+from ..signatures import ink, signature
 from ..entities import make_person
 from . import d
 
@@ -93,7 +104,7 @@ def _back(p: Page, x, y, v, rng):
     p.text(x + 31, y + 47, f"{vf:%Y.%m.%d}-{vt}", "hei", 8.5)
 
 
-def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+def _classic(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     p = Page(210, 297, dpi)
     if v.get("layout") == "side":
         y = 40 + rng.uniform(-5, 10)
@@ -104,3 +115,83 @@ def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
         _front(p, x, 45 + rng.uniform(-5, 5), v, rng)
         _back(p, x, 125 + rng.uniform(-5, 5), v, rng)
     return [p]
+
+
+# --- other families ---------------------------------------------------------------------------
+def for_family(v: dict, family: str, rng: random.Random) -> dict:
+    v["family"] = family
+    v.setdefault("scale", rng.uniform(1.35, 1.6))
+    v.setdefault("angles", [rng.choice([-1, 1]) * rng.uniform(2.0, 6.0), rng.choice([-1, 1]) * rng.uniform(1.5, 5.0)])
+    v.setdefault("purpose", rng.choice(["仅供办理许昌市科技文献资源共享平台会员申请使用", "仅用于会员申请 他用无效",
+                                        "此复印件仅供许昌科技大市场会员注册使用"]))
+    return v
+
+
+def _card_image(face: str, v: dict, dpi: int, rng, scale: float = 1.0) -> Image.Image:
+    """One face drawn on its own sheet at dpi*scale, to be pasted (enlarged, turned) on the page."""
+    sub = Page(CARD_W + 1, CARD_H + 1, int(round(dpi * scale)))
+    (_front if face == "front" else _back)(sub, 0.5, 0.5, v, rng)
+    return sub.img
+
+
+def _paste(p: Page, img: Image.Image, x_mm: float, y_mm: float, angle: float = 0.0):
+    if angle:
+        img = img.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=p.bg)
+    p.img.paste(img, (p.px(x_mm), p.px(y_mm)))
+
+
+def _enlarged(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 297, dpi)
+    k = v["scale"]
+    w = (CARD_W + 1) * k
+    x = (210 - w) / 2 + rng.uniform(-4, 4)
+    _paste(p, _card_image("front", v, dpi, rng, k), x, 22 + rng.uniform(-3, 3))
+    _paste(p, _card_image("back", v, dpi, rng, k), x, 32 + (CARD_H + 1) * k + rng.uniform(-3, 3))
+    return [p]
+
+
+def _tilted(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 297, dpi, bg=(250, 250, 248))
+    a, b = v["angles"]
+    _paste(p, _card_image("front", v, dpi, rng), 50 + rng.uniform(-15, 15), 40 + rng.uniform(-8, 8), a)
+    _paste(p, _card_image("back", v, dpi, rng), 50 + rng.uniform(-15, 15), 135 + rng.uniform(-8, 8), b)
+    return [p]
+
+
+def _overprint(p: Page, text: str, cx: float, cy: float, dpi: int, angle: float = 12.0):
+    """A grey line of text across a face, like the 仅供…使用 that people write over ID copies."""
+    f = font("hei", p.pt(11))
+    w = int(f.getlength(text)) + 8
+    h = p.pt(11) * 2
+    im = Image.new("L", (w, h), 0)
+    from PIL import ImageDraw
+    ImageDraw.Draw(im).text((4, h // 2), text, font=f, fill=255, anchor="lm")
+    alpha = np.asarray(im.rotate(angle, resample=Image.BICUBIC, expand=True), dtype=np.float32) / 255.0 * 0.55
+    p.stamp(alpha, (110, 110, 110), cx, cy)
+
+
+def _certified_copy(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 297, dpi)
+    p.text(105, 26, "居民身份证复印件", "hei_bold", 16, anchor="ms", tracking=2)
+    frames = (("人像面（正面）", "front", 36), ("国徽面（反面）", "back", 120))
+    for caption, face, y in frames:
+        p.rect(45, y, 165, y + 74, 0.25, outline=(120, 120, 120))
+        p.text(48, y + 6, caption, "song", 9, (100, 100, 100))
+        x0, y0 = 62 + rng.uniform(-3, 3), y + 12 + rng.uniform(-2, 2)
+        _paste(p, _card_image(face, v, dpi, rng), x0, y0)
+        # the overprint crosses the upper part of the face, clear of the 18-digit number
+        _overprint(p, v["purpose"], x0 + CARD_W / 2, y0 + 20, dpi, rng.uniform(6, 14))
+    hand, blue = "kai", (30, 40, 110)
+    p.text(40, 222, "此复印件与原件一致", hand, 14, blue)
+    x = p.text(40, 238, "本人签字：", hand, 13, blue)
+    a = signature(v["name"], dpi, rng, height_mm=9)
+    p.stamp(a, ink(rng), x + 6 + a.shape[1] * 12.7 / dpi, 236)
+    p.text(120, 238, f"{rng.randint(2025, 2026)}.{rng.randint(1, 12)}.{rng.randint(1, 28)}", hand, 13, blue)
+    return [p]
+
+
+FAMILY_RENDER = {"classic": _classic, "enlarged": _enlarged, "tilted": _tilted, "certified_copy": _certified_copy}
+
+
+def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    return FAMILY_RENDER[v.get("family", "classic")](v, dpi, rng)

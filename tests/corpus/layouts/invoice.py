@@ -2,6 +2,12 @@
 
 The QR code carries version,type,code,number,amount,date,checkcode,crc like the real ones,
 which gives readers an OCR-independent second source.
+
+Families: classic (the paper 专票/普票 image, or the 数电票 text-layer PDF); paper_multiline (an
+older paper 普票 with the big "No" number and a 机器编号 beside the real one, several item lines
+summed in a 合计 row); etax_print (a 数电票 printed and scanned: side-by-side party boxes, several
+lines, inner rules horizontal only); etax_stacked (a 数电票 专票 with each party's name and id on
+labelled lines above and below the items, no table rules, the QR code at the bottom).
 """
 from __future__ import annotations
 
@@ -85,7 +91,7 @@ def qr_payload(v: dict) -> str:
     return f"{body},{crc}"
 
 
-def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+def _classic(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     if v["invoice_variant"] == "digital":
         pdf = render_pdf(v)
         return [_raster_page(pdf, dpi)]
@@ -273,3 +279,224 @@ def _raster_page(pdf_bytes: bytes, dpi: int) -> Page:
     from PIL import ImageDraw
     p.draw = ImageDraw.Draw(p.img)
     return p
+
+
+# --- other families ---------------------------------------------------------------------------
+RED = (160, 60, 40)
+_FAMILY_VARIANTS = {"paper_multiline": ("normal",), "etax_print": ("digital",), "etax_stacked": ("digital",)}
+
+
+def for_family(v: dict, family: str, rng: random.Random) -> dict:
+    """A family prints one kind of invoice: a paper family gets a code and an 8-digit number, a 数电票
+    family a 20-digit number and no code (drawn afresh with the family's rng when the values were
+    built for the other kind)."""
+    v["family"] = family
+    wanted = _FAMILY_VARIANTS[family]
+    if v["invoice_variant"] not in wanted:
+        issued = d(v["issued_on"])
+        for k in ("invoice_code", "invoice_number", "check_code"):
+            v.pop(k, None)
+        v["invoice_variant"] = wanted[0]
+        if wanted[0] == "digital":
+            v["invoice_number"] = f"{issued:%y}" + "41" + ids.digits(rng, 16, first_nonzero=False)
+        else:
+            v["invoice_code"] = "0" + "41" + ids.digits(rng, 2) + issued.strftime("%y") + "0" + ids.digits(rng, 4)
+            v["invoice_number"] = ids.digits(rng, 8, first_nonzero=False)
+            v["check_code"] = ids.digits(rng, 20, first_nonzero=False)
+    v.setdefault("machine_number", ids.digits(rng, 12, first_nonzero=False))
+    v.setdefault("lines", rng.choice([1, 2, 2, 3]))
+    v.setdefault("line_items", list(rng.sample(ITEM_NAMES, v["lines"])))
+    return v
+
+
+def _lines(v: dict):
+    """Item lines whose amounts and taxes add up exactly to the invoice's 金额 and 税额."""
+    amount, tax = money.to_decimal(v["amount"]), money.to_decimal(v["tax"])
+    n = v.get("lines", 1)
+    weights = [5, 3, 2][:n]
+    amts = [money.to_decimal(amount * w / sum(weights)) for w in weights]
+    amts[-1] = amount - sum(amts[:-1])
+    taxes = [money.to_decimal(tax * w / sum(weights)) for w in weights]
+    taxes[-1] = tax - sum(taxes[:-1])
+    return list(zip(v.get("line_items", [v["item"]] * n), amts, taxes))
+
+
+def _paper_multiline(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(240, 140, dpi)
+    fam = "song"
+    p.img.paste(qr_image(qr_payload(v), p.px(19)), (p.px(12), p.px(8)))
+    p.text(36, 13, v["invoice_code"], "mono", 11)
+    p.text(36, 20, f"机器编号：{v['machine_number']}", fam, 8.5, BROWN)
+    p.text(120, 14, "河南增值税普通发票", "song_bold", 18, BROWN, anchor="ms", tracking=1)
+    p.line(84, 17, 156, 17, 0.35, BROWN)
+    p.text(120, 23, "发　票　联", fam, 9.5, BROWN, anchor="ms")
+    p.text(160, 13, "No", "hei", 11, BROWN)
+    p.text(168, 13.5, v["invoice_number"], "mono", 15, (40, 40, 120))
+    p.text(172, 19, "发票代码", fam, 8, BROWN)
+    p.text(186, 19, v["invoice_code"], "mono", 8.5)
+    p.text(172, 23.5, "发票号码", fam, 8, BROWN)
+    p.text(186, 23.5, v["invoice_number"], "mono", 8.5)
+    p.text(172, 28, "开票日期", fam, 8, BROWN)
+    p.text(186, 28, ymd(d(v["issued_on"]), "padded"), fam, 8.5)
+    cc = v["check_code"]
+    p.text(12, 28, "校验码", fam, 8, BROWN)
+    p.text(24, 28, " ".join(cc[i:i + 5] for i in range(0, 20, 5)), "mono", 8)
+    x0, x1, y0 = 8, 232, 31
+    p.rect(x0, y0, x1, 120, 0.4, BROWN)
+    def party(y, role, name, tax, addr, bank):
+        p.line(x0 + 7, y, x0 + 7, y + 21, 0.3, BROWN)
+        for i, ch in enumerate(role):
+            p.text(x0 + 3.5, y + 6 + i * 5, ch, fam, 8.5, BROWN, anchor="ms")
+        for i, (lab, val) in enumerate(zip(("名　　称：", "纳税人识别号：", "地址、电话：", "开户行及账号："),
+                                           (name, tax, addr, bank))):
+            p.text(x0 + 9, y + 5 + i * 5, lab, fam, 7.5, BROWN)
+            p.text(x0 + 32, y + 5 + i * 5, val, "mono" if i == 1 else fam, 9 if i < 2 else 7)
+        p.line(x0, y + 21, x1, y + 21, 0.35, BROWN)
+    party(y0, "购买方", v["buyer_name"], v["buyer_tax_id"], v["buyer_addr_tel"], v["buyer_bank"])
+    p.line(142, y0, 142, y0 + 21, 0.3, BROWN)
+    p.text(144, y0 + 11, "密码区", fam, 7.5, BROWN)
+    for i in range(4):
+        p.text(156, y0 + 5 + i * 5, "".join(rng.choice("0123456789+-*/<>") for _ in range(26)), "mono", 8)
+    y = y0 + 21
+    cols = [("项目名称", 8, 70), ("规格型号", 70, 88), ("单位", 88, 98), ("数量", 98, 110), ("单价", 110, 138),
+            ("金额", 138, 170), ("税率", 170, 184), ("税额", 184, 232)]
+    for name, a, b in cols:
+        p.text((a + b) / 2, y + 4.5, name, fam, 8, BROWN, anchor="ms")
+    for i, (item, a, t) in enumerate(_lines(v)):
+        yy = y + 10 + i * 5
+        row = [item, "", "项", "1", f"{a:.2f}", f"{a:.2f}", v["rate"], f"{t:.2f}"]
+        for (name, ca, cb), cell in zip(cols, row):
+            if name == "项目名称":
+                p.text(ca + 2, yy, cell, fam, 8)
+            elif cell:
+                p.text(cb - 2, yy, cell, "mono" if cell[0].isdigit() else fam, 8, anchor="rs")
+    amount, tax = money.to_decimal(v["amount"]), money.to_decimal(v["tax"])
+    p.text(30, y + 32, "合　　　计", fam, 8.5, BROWN, anchor="ms")
+    p.text(168, y + 32, f"¥{amount:.2f}", "mono", 9, anchor="rs")
+    p.text(230, y + 32, f"¥{tax:.2f}", "mono", 9, anchor="rs")
+    y += 35
+    p.line(x0, y, x1, y, 0.35, BROWN)
+    p.text(x0 + 3, y + 5, "价税合计(大写)", fam, 8.5, BROWN)
+    p.text(x0 + 32, y + 5, "⊗" + money.daxie(v["total"]), fam, 9.5)
+    p.text(158, y + 5, "(小写)", fam, 8.5, BROWN)
+    p.text(170, y + 5, f"¥{money.to_decimal(v['total']):.2f}", "mono", 9.5)
+    y += 7.5
+    p.line(x0, y, x1, y, 0.35, BROWN)
+    party(y, "销售方", v["seller_name"], v["seller_tax_id"], v["seller_addr_tel"], v["seller_bank"])
+    p.line(142, y, 142, y + 21, 0.3, BROWN)
+    p.text(144, y + 11, "备注", fam, 7.5, BROWN)
+    p.text(12, 127, f"收款人：{v['payee']}", fam, 8.5, BROWN)
+    p.text(62, 127, f"复核：{v['reviewer']}", fam, 8.5, BROWN)
+    p.text(112, 127, f"开票人：{v['drawer']}", fam, 8.5, BROWN)
+    p.text(165, 127, "销售方：（章）", fam, 8.5, BROWN)
+    if v.get("seal", True):
+        alpha = oval_seal(v["seller_name"], v["seller_tax_id"], dpi, rng)
+        bbox = p.stamp(alpha, seal_color(rng), 196 + rng.uniform(-6, 6), 112 + rng.uniform(-4, 4))
+        p.seals.append({"page": 1, "bbox": bbox, "color": "red", "shape": "oval", "text": v["seller_name"]})
+    return [p]
+
+
+def _etax_head(p: Page, v: dict, title: str, x_num: float, y_num: float):
+    p.text(p.w_mm / 2, 15, title, "kai", 17, RED, anchor="ms", tracking=1)
+    p.line(p.w_mm / 2 - 42, 18.5, p.w_mm / 2 + 42, 18.5, 0.3, RED)
+    p.line(p.w_mm / 2 - 42, 19.6, p.w_mm / 2 + 42, 19.6, 0.3, RED)
+    p.text(x_num, y_num, "发票号码：", "song", 9, RED)
+    p.text(x_num + 16, y_num, v["invoice_number"], "ming", 9.5)
+    p.text(x_num, y_num + 6, "开票日期：", "song", 9, RED)
+    p.text(x_num + 16, y_num + 6, ymd(d(v["issued_on"]), "padded"), "ming", 9.5)
+
+
+def _etax_print(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 140, dpi)
+    p.img.paste(qr_image(qr_payload(v), p.px(19)), (p.px(10), p.px(5)))
+    _etax_head(p, v, "电子发票（普通发票）", 146, 11)
+    fam = "ming"
+    x0, x1, y0 = 8, 202, 27
+    p.rect(x0, y0, x1, 124, 0.3, RED)
+    p.line(x0, y0 + 22, x1, y0 + 22, 0.3, RED)
+    for xa in (x0, 105):
+        p.line(xa + 6, y0, xa + 6, y0 + 22, 0.3, RED)
+    p.line(105, y0, 105, y0 + 22, 0.3, RED)
+    for xa, role, name, tax in ((x0, "购买方信息", v["buyer_name"], v["buyer_tax_id"]),
+                                (105, "销售方信息", v["seller_name"], v["seller_tax_id"])):
+        for i, ch in enumerate(role):
+            p.text(xa + 3, y0 + 4 + i * 4, ch, "song", 7.5, RED, anchor="ms")
+        p.text(xa + 8, y0 + 8, "名称：", "song", 8.5, RED)
+        p.text(xa + 18, y0 + 8, name, fam, 9 if len(name) < 18 else 8)
+        p.text(xa + 8, y0 + 17, "统一社会信用代码/纳税人识别号：", "song", 7.5, RED)
+        p.text(xa + 53, y0 + 17, tax, fam, 8.5)
+    y = y0 + 22
+    cols = [("项目名称", 10), ("规格型号", 62), ("单位", 84), ("数量", 96), ("单价", 110), ("金额", 134),
+            ("税率/征收率", 156), ("税额", 182)]
+    for name, x in cols:
+        p.text(x, y + 5, name, "song", 8, RED)
+    for i, (item, a, t) in enumerate(_lines(v)):
+        yy = y + 11 + i * 5.5
+        for (name, x), cell in zip(cols, [item, "", "次", "1", f"{a:.2f}", f"{a:.2f}", v["rate"], f"{t:.2f}"]):
+            p.text(x, yy, cell, fam, 8)
+    amount, tax = money.to_decimal(v["amount"]), money.to_decimal(v["tax"])
+    p.line(x0, y + 62, x1, y + 62, 0.2, RED)
+    p.text(18, y + 60, "合　　计", "song", 8.5, RED)
+    p.text(134, y + 60, f"¥{amount:.2f}", fam, 8.5)
+    p.text(182, y + 60, f"¥{tax:.2f}", fam, 8.5)
+    y += 62
+    p.text(10, y + 6, "价税合计（大写）", "song", 8.5, RED)
+    p.text(38, y + 6, "ⓧ" + money.daxie(v["total"]), fam, 9.5)
+    p.text(128, y + 6, "（小写）", "song", 8.5, RED)
+    p.text(142, y + 6, f"¥{money.to_decimal(v['total']):.2f}", fam, 9.5)
+    p.line(x0, y + 9, x1, y + 9, 0.3, RED)
+    p.text(10, y + 20, "备注", "song", 8, RED)
+    p.text(12, 131, "开票人：", "song", 8.5, RED)
+    p.text(26, 131, v["drawer"], fam, 8.5)
+    return [p]
+
+
+def _etax_stacked(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    p = Page(210, 148, dpi)
+    _etax_head(p, v, "电子发票（增值税专用发票）", 14, 28)
+    fam = rng.choice(["ming", "song"])
+    y = 44
+    for role, name, tax in (("购买方", v["buyer_name"], v["buyer_tax_id"]),):
+        p.text(14, y, f"{role}名称：", "song", 9, RED)
+        p.text(34, y, name, fam, 9.5)
+        p.text(14, y + 6, f"{role}统一社会信用代码/纳税人识别号：", "song", 9, RED)
+        p.text(74, y + 6, tax, fam, 9.5)
+    y += 14
+    p.line(10, y, 200, y, 0.3, RED)
+    cols = [("项目名称", 12), ("单位", 72), ("数量", 86), ("单价", 100), ("金额", 124), ("税率", 150), ("税额", 168)]
+    for name, x in cols:
+        p.text(x, y + 5, name, "song", 8.5, RED)
+    p.line(10, y + 7.5, 200, y + 7.5, 0.2, RED)
+    for i, (item, a, t) in enumerate(_lines(v)):
+        yy = y + 13 + i * 5.5
+        for (name, x), cell in zip(cols, [item, "次", "1", f"{a:.2f}", f"{a:.2f}", v["rate"], f"{t:.2f}"]):
+            p.text(x, yy, cell, fam, 8.5)
+    y += 32
+    amount, tax = money.to_decimal(v["amount"]), money.to_decimal(v["tax"])
+    p.text(12, y, "合计", "song", 9, RED)
+    p.text(124, y, f"{amount:.2f}", fam, 9)
+    p.text(168, y, f"{tax:.2f}", fam, 9)
+    p.line(10, y + 3, 200, y + 3, 0.2, RED)
+    p.text(12, y + 9, "价税合计(大写)", "song", 9, RED)
+    p.text(38, y + 9, money.daxie(v["total"]), fam, 10)
+    p.text(120, y + 9, "(小写)", "song", 9, RED)
+    p.text(132, y + 9, f"¥{money.to_decimal(v['total']):.2f}", fam, 10)
+    p.line(10, y + 12, 200, y + 12, 0.3, RED)
+    y += 20
+    p.text(14, y, "销售方名称：", "song", 9, RED)
+    p.text(34, y, v["seller_name"], fam, 9.5)
+    p.text(14, y + 6, "销售方统一社会信用代码/纳税人识别号：", "song", 9, RED)
+    p.text(74, y + 6, v["seller_tax_id"], fam, 9.5)
+    p.text(14, y + 14, "备注：", "song", 9, RED)
+    p.text(14, 140, "开票人：", "song", 9, RED)
+    p.text(28, 140, v["drawer"], fam, 9)
+    p.img.paste(qr_image(qr_payload(v), p.px(18)), (p.px(178), p.px(118)))
+    return [p]
+
+
+FAMILY_RENDER = {"classic": _classic, "paper_multiline": _paper_multiline, "etax_print": _etax_print,
+                 "etax_stacked": _etax_stacked}
+
+
+def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    return FAMILY_RENDER[v.get("family", "classic")](v, dpi, rng)

@@ -1,4 +1,11 @@
-"""检验检测技术服务合同: parties with USCC, test-item table, fee in words and figures, two seals."""
+"""检验检测技术服务合同: parties with USCC, test-item table, fee in words and figures, two seals.
+
+Families: classic (party blocks, ruled fee table, 合同总金额 line); party_table (both parties side by
+side in one table with bank lines, the total stated in a clause under another label: 合同总价 /
+总价款 / 合同金额 / 价款合计); entrust_form (a landscape 检验检测委托合同 form, full grid, no USCC,
+合计（大写…）（小写…）); cover_page (a 技术服务合同 booklet: cover page, party blocks with the
+provider's bank account, the amount only inside the payment clause, signatures on the last page).
+"""
 from __future__ import annotations
 
 import random
@@ -85,7 +92,7 @@ def _party_block(p, x, y, fam, role, name, uscc, address, rep, phone, print_uscc
     return y + lh * 1.4
 
 
-def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+def _classic(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     fam = v["body_font"]
     p1 = Page(210, 297, dpi)
     pages = [p1]
@@ -175,3 +182,239 @@ def _seam_seal(pages, name, dpi, rng):
         # each sheet carries its own slice; here half the disc sits on each page's right margin
         bbox = p.stamp(piece, color, p.w_mm - piece.shape[1] * 25.4 / dpi / 2, cy)
         p.seals.append({"page": i + 1, "bbox": bbox, "color": "red", "shape": "round", "text": name})
+
+
+# --- other families ---------------------------------------------------------------------------
+TOTAL_LABELS = ("合同总价", "总价款", "合同金额", "价款合计", "合同总额")
+FEE_LABELS = ("检测费", "检验检测费", "技术服务费（检验检测费）", "检测费用")
+
+
+def for_family(v: dict, family: str, rng: random.Random) -> dict:
+    v["family"] = family
+    v.setdefault("total_label", rng.choice(TOTAL_LABELS))
+    v.setdefault("fee_label", rng.choice(FEE_LABELS))
+    v.setdefault("number_label", rng.choice(["合同编号", "编号", "合同编号"]))
+    v.setdefault("family_font", rng.choice(["song", "ming", "kai", "song"]))
+    v.setdefault("place", rng.choice(["许昌市魏都区", "许昌市", "许昌市城乡一体化示范区", "许昌市建安区"]))
+    if family == "entrust_form":
+        v["print_uscc"] = False  # the form has no USCC row: absent from the truth
+    if family == "cover_page":
+        v["pages"] = 3
+    return v
+
+
+def _seal(p: Page, pages_n, name, dpi, rng, cx, cy, sealed, purpose=None):
+    if sealed:
+        alpha = round_seal(name, dpi, rng, purpose=purpose, diameter_mm=rng.uniform(40, 44))
+        bbox = p.stamp(alpha, seal_color(rng), cx, cy)
+        p.seals.append({"page": pages_n, "bbox": bbox, "color": "red", "shape": "round", "text": name})
+
+
+def _sign(p: Page, name, dpi, rng, x, y, h=7.0):
+    a = signature(name, dpi, rng, height_mm=h)
+    p.stamp(a, ink(rng), x + 4 + a.shape[1] * 12.7 / dpi, y - 2)
+
+
+def _items_with_shares(v):
+    fee = money.to_decimal(v["testing_fee"])
+    n = len(v["items"])
+    shares = [money.to_decimal(fee / n)] * n
+    shares[-1] = fee - sum(shares[:-1])
+    return fee, shares
+
+
+def _party_table(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    fam = v["family_font"]
+    p = Page(210, 297, dpi)
+    left, right = 20, 190
+    p.text(left, 22, f"{v['number_label']}：{v['contract_number']}", fam, 10.5)
+    p.text(105, 40, rng.choice(["技术服务合同", "检验检测服务合同", "技术服务合同书"]), "song_bold", 20, anchor="ms", tracking=2)
+    y = 50
+    mid, lab = 105, 30
+    heads = (("甲方（委托方）", v["client_name"]), ("乙方（受托方）", v["provider_name"]))
+    rows = [("单位名称", v["client_name"], v["provider_name"])]
+    if v["print_uscc"]:
+        rows.append(("统一社会信用代码", v["client_uscc"], v["provider_uscc"]))
+    rows += [("地址", v["client_address"], v["provider_address"]),
+             ("法定代表人", v["client_rep"], v["provider_rep"]),
+             ("联系电话", v["client_phone"], v["provider_phone"]),
+             ("开户银行", "", v["provider_bank"]), ("账号", "", v["provider_account"])]
+    rh = 9.5
+    p.rect(left, y, right, y + rh * (len(rows) + 1), 0.3)
+    p.line(mid, y, mid, y + rh * (len(rows) + 1), 0.3)
+    for c, (h, _) in enumerate(heads):
+        p.text((left + mid) / 2 if c == 0 else (mid + right) / 2, y + 6.5, h, "hei", 10.5, anchor="ms")
+    yy = y + rh
+    for label, a, b in rows:
+        p.line(left, yy, right, yy, 0.3)
+        for x0, val in ((left, a), (mid, b)):
+            p.line(x0 + lab, yy, x0 + lab, yy + rh, 0.2)
+            p.text(x0 + 1.5, yy + 6.3, label, fam, 8.5 if len(label) > 5 else 9.5)
+            if val:
+                size = 9.5 if len(val) < 20 else (8 if len(val) < 26 else 7)
+                p.wrap(x0 + lab + 1.5, yy + 6.3, mid - left - lab - 3, val, fam, size, 1.1, max_lines=1)
+        yy += rh
+    y = yy + 10
+    fee, shares = _items_with_shares(v)
+    body = [f"第一条 服务内容：乙方按照约定的检测方法和标准，为甲方提供下列检验检测服务：" +
+            "；".join(f"{it[0]}（{it[1]}）" for it in v["items"]) + "。",
+            f"第二条 {v['fee_label']}：" + "，".join(f"{it[0]}{money.with_commas(s)}元" for it, s in zip(v["items"], shares))
+            + f"，共计人民币{money.daxie(fee)}（¥{money.with_commas(fee)}）。",
+            f"第三条 本合同{v['total_label']}为人民币{money.daxie(v['total_amount'])}（小写：{money.norm(v['total_amount'])}元），"
+            "含税，甲方于合同签订后七个工作日内一次性支付至乙方上述账户。",
+            "第四条 乙方在收到样品及款项后十五个工作日内出具检测报告；甲方对检测结果有异议的，应在收到报告后十日内书面提出。",
+            "第五条 双方对在履行本合同中知悉的对方商业秘密负有保密义务。",
+            "第六条 本合同未尽事宜由双方协商解决；协商不成的，提交合同签订地人民法院诉讼解决。本合同一式贰份，双方各执壹份。"]
+    for para in body:
+        y = p.wrap(left, y, right - left, para, fam, 10.5, 1.7, indent=p.width("　　", fam, 10.5)) + 8
+    y += 8
+    signed = d(v["signed_on"])
+    for x, role, name, rep, sealed, purpose in ((left, "甲方（盖章）", v["client_name"], v["client_rep"], v["client_seal_present"], None),
+                                                (mid + 5, "乙方（盖章）", v["provider_name"], v["provider_rep"], v["provider_seal_present"], "合同专用章")):
+        p.text(x, y, role, fam, 10.5)
+        xs = p.text(x, y + 14, "授权代表：", fam, 10.5)
+        _sign(p, rep, dpi, rng, xs, y + 14)
+        p.text(x, y + 26, f"日期：{ymd(signed, 'padded')}", fam, 10.5)
+        _seal(p, 1, name, dpi, rng, x + 40 + rng.uniform(-6, 6), y + 8 + rng.uniform(-4, 4), sealed, purpose)
+    return [p]
+
+
+def _entrust_form(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """Landscape, everything in a full grid; the total only as 合计（大写）…（小写）…."""
+    fam = v["family_font"]
+    p = Page(297, 210, dpi)
+    L, R = 18, 279
+    p.text(148.5, 22, "检验检测委托合同", "hei_bold", 18, anchor="ms", tracking=2)
+    p.text(R, 31, f"{v['number_label']}：{v['contract_number']}", fam, 10, anchor="rs")
+    y = 34
+    rh = 9
+    c1, c2, c3 = L + 26, 148, 148 + 26
+    grid = [("委托单位", v["client_name"], "检测单位", v["provider_name"]),
+            ("地　　址", v["client_address"], "地　　址", v["provider_address"]),
+            ("法定代表人", v["client_rep"], "法定代表人", v["provider_rep"]),
+            ("电　　话", v["client_phone"], "电　　话", v["provider_phone"])]
+    for a, av, b, bv in grid:
+        p.rect(L, y, R, y + rh, 0.3)
+        for x in (c1, c2, c3):
+            p.line(x, y, x, y + rh, 0.3)
+        p.text(L + 2, y + 6.2, a, fam, 10)
+        p.text(c2 + 2, y + 6.2, b, fam, 10)
+        for x0, val in ((c1, av), (c3, bv)):
+            size = 10 if len(val) < 22 else 8.5
+            p.wrap(x0 + 2, y + 6.2, c2 - c1 - 4, val, fam, size, 1.1, max_lines=1)
+        y += rh
+    y += 4
+    cols = [L, L + 14, L + 84, L + 150, L + 175, L + 210, R]
+    heads = ["序号", "检测项目", "检测依据", "样品数量", "单价（元）", "金额（元）"]
+    fee, shares = _items_with_shares(v)
+    rows = [heads] + [[str(i + 1), it[0], it[1], "1", money.with_commas(s), money.with_commas(s)]
+                      for i, (it, s) in enumerate(zip(v["items"], shares))]
+    for r, row in enumerate(rows):
+        p.rect(L, y, R, y + rh, 0.3)
+        for x in cols[1:-1]:
+            p.line(x, y, x, y + rh, 0.3)
+        for c, cell in enumerate(row):
+            p.text((cols[c] + cols[c + 1]) / 2, y + 6.2, cell, "hei" if r == 0 else fam, 9.5 if len(cell) < 16 else 8.5,
+                   anchor="ms")
+        y += rh
+    p.rect(L, y, R, y + rh, 0.3)
+    p.line(c1, y, c1, y + rh, 0.3)
+    p.text(L + 2, y + 6.2, v["fee_label"], fam, 10)
+    p.text(c1 + 2, y + 6.2, f"¥{money.norm(fee)}", fam, 10)
+    y += rh
+    p.rect(L, y, R, y + rh, 0.3)
+    p.text(L + 2, y + 6.2, f"合计（大写）：人民币{money.daxie(v['total_amount'])}", fam, 10.5)
+    p.text(L + 160, y + 6.2, f"（小写）：¥{money.with_commas(v['total_amount'])}", fam, 10.5)
+    y += rh + 7
+    for clause in ("约定事项：1. 委托方对所提供样品和资料的真实性负责；2. 检测方在收到样品和费用后十个工作日内出具检测报告；",
+                   "3. 费用以银行转账方式支付，检测方收款后开具增值税发票；4. 本合同经双方签字盖章后生效，一式贰份，双方各执壹份。"):
+        y = p.wrap(L, y, R - L, clause, fam, 10, 1.5) + 6.5
+    y += 6
+    signed = d(v["signed_on"])
+    for x, role, name, rep, sealed in ((L + 10, "委托方（盖章）：", v["client_name"], v["client_rep"], v["client_seal_present"]),
+                                       (c2 + 10, "检测方（盖章）：", v["provider_name"], v["provider_rep"], v["provider_seal_present"])):
+        p.text(x, y, role, fam, 10.5)
+        xs = p.text(x, y + 12, "经办人：", fam, 10.5)
+        _sign(p, rep, dpi, rng, xs, y + 12)
+        p.text(x, y + 24, f"签约日期：{ymd(signed, rng.choice(['plain', 'padded', 'dash']))}", fam, 10.5)
+        _seal(p, 1, name, dpi, rng, x + 60 + rng.uniform(-8, 8), y + 8 + rng.uniform(-4, 4), sealed, "合同专用章")
+    return [p]
+
+
+def _cover_page(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    fam = v["family_font"]
+    signed = d(v["signed_on"])
+    cover = Page(210, 297, dpi)
+    cover.text(30, 40, f"{v['number_label']}：{v['contract_number']}", fam, 11)
+    cover.text(105, 95, "技术服务合同", "song_bold", 30, anchor="ms", tracking=5)
+    y = 140
+    for label, value in (("项目名称", f"{v['items'][0][0]}等检验检测技术服务"), ("委托方（甲方）", v["client_name"]),
+                         ("受托方（乙方）", v["provider_name"]), ("签订时间", ymd(signed, "padded")),
+                         ("签订地点", v["place"]), ("有效期限", f"{ymd(signed, 'padded')}至{signed.year}年12月31日")):
+        cover.text(40, y, f"{label}：", fam, 13)
+        cover.line(78, y + 1.5, 180, y + 1.5, 0.3)
+        cover.text(80, y, value, fam, 12 if len(value) < 22 else 10)
+        y += 15
+    cover.text(105, 270, "中华人民共和国科学技术部印制", fam, 12, anchor="ms")
+    body = Page(210, 297, dpi)
+    left, right = 25, 185
+    y = 30
+    for role, name, uscc, addr, rep, phone, bank in (
+            ("委托方（甲方）", v["client_name"], v["client_uscc"], v["client_address"], v["client_rep"], v["client_phone"], None),
+            ("受托方（乙方）", v["provider_name"], v["provider_uscc"], v["provider_address"], v["provider_rep"], v["provider_phone"],
+             (v["provider_bank"], v["provider_account"]))):
+        body.text(left, y, f"{role}：{name}", fam, 11)
+        y += 7.5
+        if v["print_uscc"]:
+            body.text(left + 8, y, f"统一社会信用代码：{uscc}", fam, 10.5)
+            y += 7
+        body.wrap(left + 8, y, right - left - 8, f"住 所 地：{addr}", fam, 10.5, 1.3)
+        y += 7
+        body.text(left + 8, y, f"法定代表人：{rep}", fam, 10.5)
+        body.text(left + 80, y, f"电　　话：{phone}", fam, 10.5)
+        y += 7
+        if bank:
+            body.text(left + 8, y, f"开户银行：{bank[0]}", fam, 10.5)
+            body.text(left + 80, y, f"账　　号：{bank[1]}", fam, 10.5)
+            y += 7
+        y += 5
+    fee = money.to_decimal(v["testing_fee"])
+    clauses = ["本合同甲方委托乙方就下列项目进行技术服务，并支付技术服务报酬。双方经过平等协商，在真实、充分地表达各自意愿的基础上，"
+               "根据《中华人民共和国民法典》的规定，达成如下协议，并由双方共同恪守。",
+               "第一条 技术服务的内容：" + "；".join(f"{it[0]}，依据{it[1]}" for it in v["items"]) + "。",
+               "第二条 乙方应当按照下列要求完成技术服务工作：服务地点为乙方实验室；服务期限为本合同生效后二十个工作日内。",
+               "第三条 甲方应当按照下列要求为乙方提供工作条件和协作事项：提供样品及相关技术资料。",
+               f"第四条 技术服务报酬及支付方式：{v['fee_label']}为人民币{money.daxie(fee)}（¥{money.with_commas(fee)}）。"
+               f"本合同{v['total_label']}人民币{money.daxie(v['total_amount'])}，由甲方在合同生效后十日内一次支付给乙方。",
+               "第五条 双方确定因履行本合同应遵守的保密义务：保密内容包括技术信息和经营信息，保密期限为三年。",
+               "第六条 违约责任：任何一方违反本合同约定，应当按照《中华人民共和国民法典》的有关规定承担违约责任。",
+               "第七条 双方因履行本合同而发生的争议，应协商、调解解决；协商、调解不成的，依法向人民法院起诉。"]
+    for c in clauses:
+        y = body.wrap(left, y, right - left, c, fam, 10.5, 1.75, indent=body.width("　　", fam, 10.5)) + 8
+    body.text(105, 285, "第 2 页", fam, 9, anchor="ms")
+    last = Page(210, 297, dpi)
+    last.text(left, 30, "第八条 本合同自双方签字盖章之日起生效。（以下无正文）", fam, 10.5)
+    y = 50
+    for role, name, rep, sealed in (("委托方（甲方）", v["client_name"], v["client_rep"], v["client_seal_present"]),
+                                    ("受托方（乙方）", v["provider_name"], v["provider_rep"], v["provider_seal_present"])):
+        last.text(left, y, f"{role}：（盖章）", fam, 11)
+        last.text(left + 8, y + 9, f"名称：{name}", fam, 11)
+        xs = last.text(left + 8, y + 19, "法定代表人/委托代理人：（签名）", fam, 11)
+        _sign(last, rep, dpi, rng, xs, y + 19)
+        last.text(left + 8, y + 29, ymd(signed, rng.choice(["plain", "padded"])), fam, 11)
+        _seal(last, 3, name, dpi, rng, left + 110 + rng.uniform(-8, 8), y + 14 + rng.uniform(-4, 4), sealed,
+              rng.choice(["合同专用章", None]))
+        y += 55
+    last.text(105, 285, "第 3 页", fam, 9, anchor="ms")
+    pages = [cover, body, last]
+    if v["provider_seal_present"]:
+        _seam_seal(pages, v["provider_name"], dpi, rng)
+    return pages
+
+
+FAMILY_RENDER = {"classic": _classic, "party_table": _party_table, "entrust_form": _entrust_form,
+                 "cover_page": _cover_page}
+
+
+def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    return FAMILY_RENDER[v.get("family", "classic")](v, dpi, rng)
