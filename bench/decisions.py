@@ -60,9 +60,12 @@ def run_truth(kind, defect, seed, quality, split=CLASSIC):
     from tests.corpus import packets
     from tests.corpus.documents import LAYOUTS
 
-    def truth_only(doc_type, v, seed, quality="clean", container=None, family=None):
+    def truth_only(doc_type, v, seed, quality="clean", container=None, family=None, split=None):
+        from tests.corpus.documents import for_family, pick_family
         layout = LAYOUTS[doc_type]
-        t = {"type": doc_type, "pages": [1], "fields": layout.fields(v)}
+        fam = pick_family(doc_type, seed, family, split)
+        v = for_family(doc_type, v, seed, fam)  # a family may print other values (an organization as agent)
+        t = {"type": doc_type, "pages": [1], "fields": layout.fields(v), "family": fam}
         if hasattr(layout, "extra"):
             t["extra"] = layout.extra(v)
         return type("G", (), {"type": doc_type, "truth": t, "suffix": ".png"})()

@@ -73,27 +73,17 @@ class GeneratedPacket:
 SPLITS = ("developed", "held_out", "all")
 
 
-def _family_for(doc_type: str, doc_seed: int, split: str | None, family) -> str | None:
-    """The layout family a packet's document is drawn in: ``family`` (one name, or a dict by
-    type), else one of ``split``'s families picked by the document's seed; ``None`` (the
-    classic layout, exactly as before families existed) when neither is given."""
+def _render(doc_type: str, v: dict, doc_seed: int, quality: str, split, family):
+    """Render one of the packet's documents in the layout ``family`` asks for (one family name,
+    or a dict by type), else one of ``split``'s families (picked by `documents.pick_family` with
+    the document's seed); neither: the classic layout, byte for byte as before families existed."""
     if isinstance(family, dict):
         family = family.get(doc_type)
-    if family is not None:
-        return family
-    if split is None:
-        return None
-    if split not in SPLITS:
+    if family is None and split is None:
+        return render_values(doc_type, v, doc_seed, quality)
+    if split is not None and split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
-    from .families import families  # the corpus's layout families (tests/corpus/families.py)
-    return random.Random(f"family:{doc_type}:{doc_seed}:{split}").choice(families(doc_type, split))
-
-
-def _render(doc_type: str, v: dict, doc_seed: int, quality: str, split, family):
-    fam = _family_for(doc_type, doc_seed, split, family)
-    if fam is None:
-        return render_values(doc_type, v, doc_seed, quality)  # byte for byte what it was
-    return render_values(doc_type, v, doc_seed, quality, family=fam)
+    return render_values(doc_type, v, doc_seed, quality, family=family, split=split)
 
 
 def _layout_truth(truth: dict, documents, split, family) -> dict:
@@ -337,7 +327,16 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
         v = build_values(t, seed * 10 + i, as_of, **values[t])
         # a 数电票 is handed in as its PDF, unless the whole packet was printed and scanned
         q = "clean" if t == "invoice" and v["invoice_variant"] == "digital" and not stack else quality
-        documents.append(_render(t, v, seed * 10 + i, q, split, family))
+        doc = _render(t, v, seed * 10 + i, q, split, family)
+        if defect == "consistency.uscc" and t == "service_contract" and "client_uscc" not in doc.truth["fields"]:
+            # this family prints no codes (a one-page entrust form): draw the contract in the first
+            # family of the split that does, or the mismatch could not be seen at all
+            from .families import families
+            for fam in families(t, split or "all"):
+                doc = _render(t, v, seed * 10 + i, q, None, fam)
+                if "client_uscc" in doc.truth["fields"]:
+                    break
+        documents.append(doc)
     amount = voucher_amount(values["service_contract"]["testing_fee"], granted)
     if defect == "voucher.cap_exceeded":
         rules[defect] = "error" if Decimal(amount) == 0 else "warning"

@@ -8,10 +8,12 @@ from tests.corpus import packets
 families = pytest.importorskip("tests.corpus.families")
 
 
-def _truth_only(doc_type, v, seed, quality="clean", container=None, family=None):
+def _truth_only(doc_type, v, seed, quality="clean", container=None, family=None, split=None):
     """render_values without drawing pages: what the packet asked for is what we check."""
     from types import SimpleNamespace
-    return SimpleNamespace(type=doc_type, truth={"type": doc_type, "family": family or "classic"}, suffix=".png")
+    from tests.corpus.documents import pick_family
+    return SimpleNamespace(type=doc_type, truth={"type": doc_type, "family": pick_family(doc_type, seed, family, split)},
+                           suffix=".png")
 
 
 @pytest.fixture
