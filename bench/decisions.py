@@ -238,6 +238,8 @@ def main(argv=None) -> int:
         print(text.split("## Per case")[0])
         return 0
     results, start = [], time.time()
+    if args.jsonl:
+        Path(args.jsonl).write_text("", "utf-8")
     runner = None
     tmp = tempfile.TemporaryDirectory(prefix="docintake-decisions-")
     try:
@@ -259,6 +261,9 @@ def main(argv=None) -> int:
                          seconds=round(time.time() - t0, 1),
                          findings=(line or {}).get("findings", []), review_reasons=(line or {}).get("review_reasons", []))
                 results.append(r)
+                if args.jsonl:  # one line per case as it ends, so a long run that is stopped still counts
+                    with open(args.jsonl, "a", encoding="utf-8") as fh:
+                        fh.write(json.dumps(r, ensure_ascii=False) + "\n")
                 print(f"{r['case']:<48} seed {seed} {split}/{quality}  {'ok ' if r['exact'] else 'BAD'}"
                       f"  {time.time() - t0:5.1f}s  missing={r['missing']} extra={r['extra']} status={r['got']['status']}",
                       flush=True)
@@ -270,10 +275,7 @@ def main(argv=None) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text, "utf-8")
     print(text.split("## Per case")[0])
-    if args.jsonl:
-        with open(args.jsonl, "w", encoding="utf-8") as fh:
-            for r in results:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+
     return 0
 
 
