@@ -61,8 +61,10 @@ def _t2s() -> Callable[[str], str]:
         return lambda s: s.translate(trans)
 
 
+@lru_cache(maxsize=1)
 def labels() -> tuple[str, ...]:
-    return tuple(sorted(_table()["labels"], key=len, reverse=True))
+    """Common form labels, in the comparison form (`clean`, simplified), longest first."""
+    return tuple(sorted({simplify(clean(x)) for x in _table()["labels"]}, key=len, reverse=True))
 
 
 def confusable(a: str, b: str) -> bool:
@@ -122,15 +124,22 @@ def _pairs_shown(ops) -> str:
 # --- text -----------------------------------------------------------------------------------
 
 def _tail(longer: str, shorter: str) -> str | None:
-    """Why ``longer`` may be ``shorter`` read with a tail: truncation or a label read into it."""
-    if not longer.startswith(shorter) or not shorter:
+    """Why ``longer`` may be ``shorter`` read with more around it: the last characters truncated,
+    or a neighbouring label read into the value (after it, or before it: ``（盖章）X``)."""
+    if not shorter:
         return None
-    extra = longer[len(shorter):]
-    for label in labels():
-        if extra.startswith(label):
-            return f"疑似读入了相邻栏目“{label}”"
-    if len(extra) <= 2:
-        return f"疑似末尾{len(extra)}个字被截断或多读"
+    if longer.startswith(shorter):
+        extra = longer[len(shorter):]
+        for label in labels():
+            if extra.startswith(label):
+                return f"疑似读入了相邻栏目“{label}”"
+        if len(extra) <= 2:
+            return f"疑似末尾{len(extra)}个字被截断或多读"
+    if longer.endswith(shorter):
+        extra = longer[: len(longer) - len(shorter)].rstrip(":：")
+        for label in labels():
+            if extra.endswith(label):
+                return f"疑似读入了前面的栏目“{label}”"
     return None
 
 

@@ -214,3 +214,10 @@ def test_code_one_character_short_is_a_warning():
     d = decide(membership(business_license=license_(uscc=ORG_USCC[:-1])), AS_OF)
     f = _only(d, "schema.format")
     assert f.severity == "warning" and ORG_USCC in f.message and d.status == "needs_review"
+
+
+def test_label_read_before_the_name_is_no_mismatch_or_only_a_warning():
+    """单位名称（盖章）：X read as （盖章）X: the stamp note is not part of the name."""
+    d = decide(membership(application_form=application_(unit_name="（盖章）" + ORG)), AS_OF)
+    assert "consistency.name" not in {f.rule for f in d.findings} and d.status == "ready"
+    assert text_difference("法定代表人阎德鑫", "阎德鑫") is not None
