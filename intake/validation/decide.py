@@ -85,6 +85,28 @@ def _low_confidence(documents: list[Document], schemas) -> list[dict]:
     return out
 
 
+def _peers(spec, documents: list[Document]) -> dict[tuple[str, str], list[str]]:
+    """``{(type, key): values}``: what the packet's other documents give a field its comparison
+    rules (``equal``, ``equal_person``) tie to others."""
+    roles = spec.role_types()
+    groups = []
+    for entry in spec.rules:
+        params = entry.get("equal") or []
+        if entry.get("equal_person"):
+            groups += list(entry["equal_person"].values())
+        if params:
+            groups.append(params)
+    out: dict[tuple[str, str], list[str]] = {}
+    for group in groups:
+        present = [(d.type, ref[1], d.fields[ref[1]].value) for ref in group for d in documents
+                   if d.type in roles.get(ref[0], (ref[0],)) and ref[1] in d.fields]
+        for ref in group:
+            for t in roles.get(ref[0], (ref[0],)):
+                vals = out.setdefault((t, ref[1]), [])
+                vals += [str(v) for (pt, pk, v) in present if (pt, pk) != (t, ref[1]) and str(v) not in vals]
+    return out
+
+
 def decide(documents: list[Document], as_of: date, history: History | None = None,
            page_texts: list[str] | None = None, submission_id: int | None = None, *,
            packet: str | None = None, voucher_config=None, schemas: dict[str, dict] | None = None,
@@ -123,7 +145,7 @@ def decide(documents: list[Document], as_of: date, history: History | None = Non
     else:
         reasons.append("无法判断材料属于哪类申请（会员申请或创新券兑付）")
     # Doubtful evidence → warning (contract section 4), decided once with every document in view.
-    findings = _dedupe(settle(findings, documents, schemas))
+    findings = _dedupe(settle(findings, documents, schemas, page_texts, _peers(spec, documents) if spec else None))
     unknown = [i + 1 for i, t in enumerate(types) if t == UNKNOWN]
     if unknown:
         reasons.append(f"第 {'、'.join(map(str, unknown))} 份材料无法识别类型")

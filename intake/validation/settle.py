@@ -16,7 +16,9 @@ evidence is sure enough to reject.  An error stays an error only when
   the failed one could be a misreading of.  The checked field's own confidence is not held
   against it: extractors already lower it *because* the check failed, so counting it again
   would make every failed check a warning;
-* for a missing document, no document of the submission is of unknown type.
+* for a missing document, no document of the submission is of unknown type;
+* for a missing required field, the value the packet's other documents give it is not printed
+  on the document's page (then the extractor missed it, the document has it).
 
 Otherwise the finding becomes a ``warning`` whose message names the readings and ends with
 请人工核对; ``evidence["doubt"]`` records why and ``evidence["severity_without_doubt"]`` keeps
@@ -204,8 +206,31 @@ def _check_doubts(f: Finding, documents: list[Document], schemas) -> list[Doubt]
 
 # --- settle ---------------------------------------------------------------------------------
 
-def doubts_of(f: Finding, documents: list[Document], schemas=None) -> list[Doubt]:
-    """Why the evidence of ``f`` is not sure enough to reject; empty when it is."""
+def _seen_on_page(f: Finding, documents: list[Document], page_texts, peers) -> list[Doubt]:
+    """A required field not read, while the value other documents give it is printed on this
+    document's page: the extractor missed it (an unfamiliar layout), the document has it."""
+    out = []
+    for i, d in enumerate(documents):
+        if d.type not in f.documents or page_texts is None or i >= len(page_texts) or not page_texts[i]:
+            continue
+        page = C.simplify(C.clean(page_texts[i]))
+        for key in f.fields:
+            if key in d.fields:
+                continue
+            for value in (peers or {}).get((d.type, key), []):
+                v = C.simplify(C.clean(value))
+                if len(v) >= 2 and v in page:
+                    out.append(Doubt("seen_on_page", f"页面上可见“{compact(value)}”，但未能读出{field_label(d.type, key)}",
+                                     {"document": d.type, "field": key, "value": value}))
+                    break
+    return out
+
+
+def doubts_of(f: Finding, documents: list[Document], schemas=None, page_texts=None, peers=None) -> list[Doubt]:
+    """Why the evidence of ``f`` is not sure enough to reject; empty when it is.
+    ``page_texts`` (aligned with ``documents``) and ``peers`` (``{(type, key): [values other
+    documents give that field]}``, from the packet's comparison rules) let a missing field be
+    found printed on its page."""
     readings = f.evidence.get("readings") or _derived(f, documents)
     checked = f.evidence.get("field") if f.rule in CHECK_RULES else None
     own = [d for r in readings
@@ -219,6 +244,8 @@ def doubts_of(f: Finding, documents: list[Document], schemas=None) -> list[Doubt
     out = list(own)
     if checked:
         out += _check_doubts(f, documents, schemas)
+    if f.rule == "schema.required":
+        out += _seen_on_page(f, documents, page_texts, peers)
     if f.rule == "packet.missing_document":
         unknown = [i + 1 for i, d in enumerate(documents) if d.type == UNKNOWN]
         if unknown:
@@ -228,10 +255,10 @@ def doubts_of(f: Finding, documents: list[Document], schemas=None) -> list[Doubt
     return out
 
 
-def settle_one(f: Finding, documents: list[Document], schemas=None) -> Finding:
+def settle_one(f: Finding, documents: list[Document], schemas=None, page_texts=None, peers=None) -> Finding:
     if f.severity != ERROR:
         return f
-    doubts = doubts_of(f, documents, schemas)
+    doubts = doubts_of(f, documents, schemas, page_texts, peers)
     if not doubts:
         return f
     texts = []
@@ -244,6 +271,7 @@ def settle_one(f: Finding, documents: list[Document], schemas=None) -> Finding:
     return Finding(f.rule, WARNING, message, list(f.fields), list(f.documents), f.source, evidence)
 
 
-def settle(findings: Iterable[Finding], documents: list[Document], schemas=None) -> list[Finding]:
+def settle(findings: Iterable[Finding], documents: list[Document], schemas=None, page_texts=None,
+           peers=None) -> list[Finding]:
     """Every finding with the severity its evidence supports (see the module docstring)."""
-    return [settle_one(f, documents, schemas) for f in findings]
+    return [settle_one(f, documents, schemas, page_texts, peers) for f in findings]

@@ -221,3 +221,14 @@ def test_label_read_before_the_name_is_no_mismatch_or_only_a_warning():
     d = decide(membership(application_form=application_(unit_name="（盖章）" + ORG)), AS_OF)
     assert "consistency.name" not in {f.rule for f in d.findings} and d.status == "ready"
     assert text_difference("法定代表人阎德鑫", "阎德鑫") is not None
+
+
+def test_required_name_not_read_but_printed_on_the_page_is_a_warning():
+    """An unfamiliar layout: the letter prints the company's name, the extractor did not find it."""
+    docs = membership(commitment_letter=commitment_(organization_name=None))
+    texts = ["" for _ in docs]
+    texts[[d.type for d in docs].index("commitment_letter")] = f"机构用户使用承诺书\n本单位 {ORG} 郑重承诺……\n法定代表人签字："
+    d = decide(docs, AS_OF, page_texts=texts)
+    f = _only(d, "schema.required")
+    assert f.severity == "warning" and ORG in f.message and d.status == "needs_review"
+    assert _only(decide(docs, AS_OF, page_texts=["" for _ in docs]), "schema.required").severity == "error"
