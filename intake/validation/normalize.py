@@ -24,7 +24,8 @@ def text(value: Any) -> str:
 def org_name(value: Any) -> str:
     s = text(value)
     s = _STAMP_NOTES.sub("", s)
-    return s.rstrip("。.,，;；:：")
+    # the tail of a label read into the value's front: 乙方（服务方）：X read as ）：X
+    return s.lstrip(")。.,，;；:：、").rstrip("。.,，;；:：")
 
 
 def person(value: Any) -> str:
