@@ -1,6 +1,7 @@
 """`decide`: one submission's packet, findings, status and voucher amount.
 
-Status routing (contract section 3): ``rejected`` when any finding is an error;
+Status routing (contract section 3): ``rejected`` when any finding is an error (and an error
+needs confident evidence: `settle.py` turns findings resting on doubtful readings into warnings);
 ``needs_review`` when there are only warnings, a field is below its schema's
 confidence threshold, a document is ``unknown`` or the packet is not recognised;
 ``ready`` when nothing was found.
@@ -18,6 +19,7 @@ from .kinds import KINDS
 from .labels import doc_label
 from .packets import UNKNOWN, PacketContext, load_packets, recognise, rule_kind, rule_params
 from .rules import finding
+from .settle import settle
 
 REJECTED, NEEDS_REVIEW, READY = "rejected", "needs_review", "ready"
 
@@ -59,7 +61,7 @@ def _document_findings(documents: list[Document], as_of: date, schemas) -> list[
     out: list[Finding] = []
     for i, doc in enumerate(documents):
         siblings = [d for j, d in enumerate(documents) if j != i and d.type == doc.type]
-        for f in validate_document(doc, as_of, schemas=schemas):
+        for f in validate_document(doc, as_of, schemas=schemas, settle=False):
             # A field split over two documents of one type (ID card front and back) is not missing.
             if f.rule == "schema.required" and any(k in s.fields for s in siblings for k in f.fields):
                 continue
@@ -80,6 +82,28 @@ def _low_confidence(documents: list[Document], schemas) -> list[dict]:
             if fv.confidence is not None and float(fv.confidence) < ts.confidence_threshold:
                 out.append({"document": doc.type, "field": key, "confidence": round(float(fv.confidence), 3),
                             "threshold": ts.confidence_threshold})
+    return out
+
+
+def _peers(spec, documents: list[Document]) -> dict[tuple[str, str], list[str]]:
+    """``{(type, key): values}``: what the packet's other documents give a field its comparison
+    rules (``equal``, ``equal_person``) tie to others."""
+    roles = spec.role_types()
+    groups = []
+    for entry in spec.rules:
+        params = entry.get("equal") or []
+        if entry.get("equal_person"):
+            groups += list(entry["equal_person"].values())
+        if params:
+            groups.append(params)
+    out: dict[tuple[str, str], list[str]] = {}
+    for group in groups:
+        present = [(d.type, ref[1], d.fields[ref[1]].value) for ref in group for d in documents
+                   if d.type in roles.get(ref[0], (ref[0],)) and ref[1] in d.fields]
+        for ref in group:
+            for t in roles.get(ref[0], (ref[0],)):
+                vals = out.setdefault((t, ref[1]), [])
+                vals += [str(v) for (pt, pk, v) in present if (pt, pk) != (t, ref[1]) and str(v) not in vals]
     return out
 
 
@@ -120,7 +144,8 @@ def decide(documents: list[Document], as_of: date, history: History | None = Non
         uscc = str(code.value).upper().replace(" ", "") if code else None
     else:
         reasons.append("无法判断材料属于哪类申请（会员申请或创新券兑付）")
-    findings = _dedupe(findings)
+    # Doubtful evidence → warning (contract section 4), decided once with every document in view.
+    findings = _dedupe(settle(findings, documents, schemas, page_texts, _peers(spec, documents) if spec else None))
     unknown = [i + 1 for i, t in enumerate(types) if t == UNKNOWN]
     if unknown:
         reasons.append(f"第 {'、'.join(map(str, unknown))} 份材料无法识别类型")

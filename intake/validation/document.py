@@ -35,6 +35,7 @@ from . import checks
 from .formats import date_or_long_valid, date_valid, idno_problem, money_valid, uscc_problem
 from .labels import doc_label, field_label
 from .rules import DOC_SOURCES, finding
+from .settle import settle as settle_findings
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schemas"
@@ -267,11 +268,12 @@ def _to_findings(error: ValidationError, doc: Document, schema: dict, instance: 
 
 
 def validate_document(doc: Document, as_of: date, *, schema: dict | None = None,
-                      schemas: dict[str, dict] | None = None) -> list[Finding]:
+                      schemas: dict[str, dict] | None = None, settle: bool = True) -> list[Finding]:
     """Findings for one document on its own (no packet context); ``documents`` = ``[doc.type]``.
 
     ``schema`` (one schema) or ``schemas`` (by type) replace the registry, for tests.
-    A type without a schema (``unknown``) has no document findings.
+    A type without a schema (``unknown``) has no document findings.  ``settle=False`` leaves
+    severities as the rules set them (`decide` settles them once with the whole packet in view).
     """
     if schema is None:
         ts = type_schema(doc.type, schemas)
@@ -292,6 +294,9 @@ def validate_document(doc: Document, as_of: date, *, schema: dict | None = None,
                     seen.add(k)
                     out.append(f)
         out.extend(checks.seal_name_findings(doc, schema))
+        if settle:
+            overrides = dict(schemas or {}, **({doc.type: schema} if schema is not None else {}))
+            out = settle_findings(out, [doc], overrides or None)
         return out
     finally:
         _CTX.reset(token)

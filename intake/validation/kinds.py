@@ -17,7 +17,9 @@ from .config import load_voucher_config
 from .formats import compact, parse_date
 from .normalize import NORMALIZERS, org_core, org_name, parent_name, person
 from .packets import PacketContext, Ref
+from .confusions import CODE as OCR_CODE, MONEY as OCR_MONEY, TEXT as OCR_TEXT
 from .rules import ERROR, WARNING, finding
+from .settle import reading
 
 KINDS: dict[str, Callable[..., Iterable[Finding]]] = {}
 FEN = Decimal("0.01")
@@ -61,8 +63,25 @@ def _show(refs: list[Ref], show=lambda v: v) -> str:
 
 def _emit(ctx: PacketContext, entry: dict, message: str, refs: list[Ref], evidence: dict,
           severity: str | None = None) -> Finding:
+    evidence = dict(evidence)
+    evidence.setdefault("readings", [reading(r.doc_type, r.key, r.fv) for r in refs])
     return finding(entry["rule"], message, severity=severity or entry.get("severity"), fields=_fields(refs),
                    documents=_docs(refs), source=entry.get("source"), evidence=evidence)
+
+
+_COMPARE_KIND = {"uscc": OCR_CODE, "idno": OCR_CODE, "code": OCR_CODE, "money": OCR_MONEY}
+
+
+def _group(refs: list[Ref], normalize: str, offset: int = 0) -> dict:
+    """What `settle` compares: each distinct normalized value and the readings behind it."""
+    norm = NORMALIZERS[normalize]
+    items: dict[str, dict] = {}
+    for k, r in enumerate(refs):
+        v = norm(r.value)
+        key = str(v)
+        item = items.setdefault(key, {"key": key, "value": key, "readings": []})
+        item["readings"].append(offset + k)
+    return {"kind": _COMPARE_KIND.get(normalize, OCR_TEXT), "normalize": normalize, "items": list(items.values())}
 
 
 # --- generic kinds ----------------------------------------------------------------------
@@ -73,23 +92,26 @@ def equal(ctx: PacketContext, entry: dict, params: list) -> Iterable[Finding]:
     norm = NORMALIZERS[entry.get("normalize", "text")]
     refs = [r for ref in params for r in ctx.refs(*ref)]
     if len({norm(r.value) for r in refs}) > 1:
+        normalize = entry.get("normalize", "text")
         yield _emit(ctx, entry, render(entry.get("message"), "字段值不一致：{values}", values=_show(refs)), refs,
-                    {"values": {f"{r.doc_type}.{r.key}": r.value for r in refs},
-                     "normalize": entry.get("normalize", "text")})
+                    {"values": {f"{r.doc_type}.{r.key}": r.value for r in refs}, "normalize": normalize,
+                     "compare": {"groups": [_group(refs, normalize)]}})
 
 
 @kind("equal_person")
 def equal_person(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
     """The same person: names equal (``person``) and ID numbers equal, where present."""
-    diffs, used = [], []
-    for part, norm, what in (("name", person, "姓名"), ("id_number", NORMALIZERS["idno"], "身份证号码")):
+    diffs, used, groups = [], [], []
+    for part, norm, what, normalize in (("name", person, "姓名", "person"),
+                                        ("id_number", NORMALIZERS["idno"], "身份证号码", "idno")):
         refs = [r for ref in params[part] for r in ctx.refs(*ref)]
+        groups.append(_group(refs, normalize, offset=len(used)))
         used += refs
         if len({norm(r.value) for r in refs}) > 1:
             diffs.append(f"{what}：{_show(refs)}")
     if diffs:
         yield _emit(ctx, entry, render(entry.get("message"), "人员信息不一致：{differences}", differences="；".join(diffs)),
-                    used, {"values": {f"{r.doc_type}.{r.key}": r.value for r in used}})
+                    used, {"values": {f"{r.doc_type}.{r.key}": r.value for r in used}, "compare": {"groups": groups}})
 
 
 @kind("amount_agree")
@@ -109,8 +131,15 @@ def amount_agree(ctx: PacketContext, entry: dict, params: list) -> Iterable[Find
         shown = "；".join(f"{refs_by[k][0].label()}{'（合计）' if len(refs_by[k]) > 1 else ''} {v.quantize(FEN)} 元"
                          for k, v in sums.items())
         refs = [r for k in sums for r in refs_by[k]]
+        items, at = {}, 0
+        for k, v in sums.items():
+            item = items.setdefault(str(v.quantize(FEN)), {"key": str(v.quantize(FEN)), "value": str(v.quantize(FEN)),
+                                                          "readings": []})
+            item["readings"] += list(range(at, at + len(refs_by[k])))
+            at += len(refs_by[k])
         yield _emit(ctx, entry, render(entry.get("message"), "金额不一致：{values}", values=shown), refs,
-                    {"amounts": {f"{k[0]}.{k[1]}": str(v.quantize(FEN)) for k, v in sums.items()}})
+                    {"amounts": {f"{k[0]}.{k[1]}": str(v.quantize(FEN)) for k, v in sums.items()},
+                     "compare": {"groups": [{"kind": OCR_MONEY, "normalize": "money", "items": list(items.values())}]}})
 
 
 @kind("same_year")

@@ -9,7 +9,9 @@ from typing import Any, Callable
 from .formats import compact
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")"})
-_STAMP_NOTES = re.compile(r"\((?:盖章|公章|签章|盖公章|加盖公章|签字|签名|章)\)$")
+_STAMP_NOTE = r"\((?:盖章|公章|签章|盖公章|加盖公章|签字|签名|章)\)"
+# A stamp note printed after the name, or before it (单位名称（盖章）：X read across the label).
+_STAMP_NOTES = re.compile(rf"^{_STAMP_NOTE}[:：]?|{_STAMP_NOTE}$")
 ORG_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "合伙企业", "(普通合伙)", "(有限合伙)",
              "个人独资企业", "公司")
 BRANCH_MARKERS = ("分公司", "子公司", "分厂", "分部", "分中心", "办事处", "分院", "分所", "分店")
@@ -22,7 +24,8 @@ def text(value: Any) -> str:
 def org_name(value: Any) -> str:
     s = text(value)
     s = _STAMP_NOTES.sub("", s)
-    return s.rstrip("。.,，;；:：")
+    # the tail of a label read into the value's front: 乙方（服务方）：X read as ）：X
+    return s.lstrip(")。.,，;；:：、").rstrip("。.,，;；:：")
 
 
 def person(value: Any) -> str:

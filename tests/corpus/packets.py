@@ -70,6 +70,31 @@ class GeneratedPacket:
         return folder
 
 
+SPLITS = ("developed", "held_out", "all")
+
+
+def _render(doc_type: str, v: dict, doc_seed: int, quality: str, split, family):
+    """Render one of the packet's documents in the layout ``family`` asks for (one family name,
+    or a dict by type), else one of ``split``'s families (picked by `documents.pick_family` with
+    the document's seed); neither: the classic layout, byte for byte as before families existed."""
+    if isinstance(family, dict):
+        family = family.get(doc_type)
+    if family is None and split is None:
+        return render_values(doc_type, v, doc_seed, quality)
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}")
+    return render_values(doc_type, v, doc_seed, quality, family=family, split=split)
+
+
+def _layout_truth(truth: dict, documents, split, family) -> dict:
+    if split is None and family is None:
+        return truth
+    fams = {}
+    for d in documents:
+        fams.setdefault(d.type, d.truth.get("family"))
+    return dict(truth, split=split, families=fams)
+
+
 def voucher_amount(fee, already_granted=Decimal("0")) -> str:
     wanted = money.to_decimal(money.to_decimal(fee) * VOUCHER_RATE)
     left = max(Decimal("0"), YEARLY_CAP - already_granted)
@@ -82,14 +107,32 @@ def _status(rules_with_severity: dict) -> str:
     return "needs_review" if rules_with_severity else "ready"
 
 
+# Characters an OCR engine reads one for another (letter for digit): a wrong check character
+# drawn from these could be a misreading, not a confident defect.
+_LOOKALIKE = {"0": "DQUO", "D": "0", "Q": "0", "U": "0", "1": "LI", "L": "1", "8": "B", "B": "8", "6": "G",
+              "G": "6", "2": "Z", "5": "S"}
+
+
 def _bad_check(rng: random.Random, code: str, alphabet: str) -> str:
-    return code[:-1] + rng.choice([c for c in alphabet if c != code[-1]])
+    wrong = rng.choice([c for c in alphabet if c != code[-1]])
+    if wrong in _LOOKALIKE.get(code[-1], ""):
+        # drawn again from the code's own rng, so the scenario's later draws stay as they were
+        wrong = random.Random(f"bad-check:{code}").choice(
+            [c for c in alphabet if c != code[-1] and c not in _LOOKALIKE.get(code[-1], "")])
+    return code[:-1] + wrong
 
 
 def _other_trade(rng: random.Random, name: str) -> str:
+    """Another company's name: the trade name replaced by one sharing no character with it
+    (宏达 → 瑞达 would differ by one character, which could be an OCR misreading, not a
+    confident defect; such a draw is drawn again, so other seeds keep their names)."""
     for t in sorted(names.TRADE_NAMES, key=len, reverse=True):
         if t in name:
-            return name.replace(t, rng.choice([x for x in names.TRADE_NAMES if x != t and x not in name]), 1)
+            choices = [x for x in names.TRADE_NAMES if x != t and x not in name]
+            other = rng.choice(choices)
+            if set(other) & set(t):
+                other = random.Random(f"other-trade:{name}").choice([x for x in choices if not set(x) & set(t)])
+            return name.replace(t, other, 1)
     return name.replace("有限公司", "有限责任公司")
 
 
@@ -106,7 +149,7 @@ def _expired_validity(rng: random.Random, birth: date, as_of: date):
 
 
 # --- membership ----------------------------------------------------------------------------------
-def _membership(seed: int, defect: str | None, quality: str, as_of: date | None = None):
+def _membership(seed: int, defect: str | None, quality: str, as_of: date | None = None, split=None, family=None):
     rng = random.Random(f"membership:{seed}")
     alt = random.Random(f"membership-alt:{seed}")
     drawn = date(2026, rng.randint(1, 12), rng.randint(1, 28))
@@ -193,11 +236,12 @@ def _membership(seed: int, defect: str | None, quality: str, as_of: date | None 
     documents = []
     for i, t in enumerate(docs):
         v = build_values(t, seed * 10 + i, as_of, **values[t])
-        documents.append(render_values(t, v, seed * 10 + i, quality))
+        documents.append(_render(t, v, seed * 10 + i, quality, split, family))
     rules = {defect: "error"} if defect else {}
     truth = {"packet": MEMBERSHIP, "status": _status(rules), "rules": sorted(rules), "voucher_amount": None,
              "as_of": as_of.isoformat(), "defect": defect, "client_uscc": values["business_license"]["uscc"],
              "year": as_of.year, "defect_fields": touched}
+    truth = _layout_truth(truth, documents, split, family)
     name = f"{as_of.isoformat()} {values['business_license']['name']}"
     return GeneratedPacket(name=name, documents=documents, truth=truth, kind=MEMBERSHIP)
 
@@ -205,7 +249,7 @@ def _membership(seed: int, defect: str | None, quality: str, as_of: date | None 
 # --- voucher -------------------------------------------------------------------------------------
 def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = None, client=None,
              fee: str | None = None, granted: Decimal = Decimal("0"), cap_variant: str | None = None,
-             stack: bool = False):
+             stack: bool = False, split=None, family=None):
     rng = random.Random(f"voucher:{seed}")
     alt = random.Random(f"voucher-alt:{seed}")
     drawn = date(2026, rng.randint(4, 12), rng.randint(1, 28))
@@ -283,7 +327,16 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
         v = build_values(t, seed * 10 + i, as_of, **values[t])
         # a 数电票 is handed in as its PDF, unless the whole packet was printed and scanned
         q = "clean" if t == "invoice" and v["invoice_variant"] == "digital" and not stack else quality
-        documents.append(render_values(t, v, seed * 10 + i, q))
+        doc = _render(t, v, seed * 10 + i, q, split, family)
+        if defect == "consistency.uscc" and t == "service_contract" and "client_uscc" not in doc.truth["fields"]:
+            # this family prints no codes (a one-page entrust form): draw the contract in the first
+            # family of the split that does, or the mismatch could not be seen at all
+            from .families import families
+            for fam in families(t, split or "all"):
+                doc = _render(t, v, seed * 10 + i, q, None, fam)
+                if "client_uscc" in doc.truth["fields"]:
+                    break
+        documents.append(doc)
     amount = voucher_amount(values["service_contract"]["testing_fee"], granted)
     if defect == "voucher.cap_exceeded":
         rules[defect] = "error" if Decimal(amount) == 0 else "warning"
@@ -294,16 +347,19 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
              "defect_fields": touched}
     if cap_variant:
         truth["cap_variant"] = cap_variant
+    truth = _layout_truth(truth, documents, split, family)
     name = f"{as_of.isoformat()} {client.name}"
     return GeneratedPacket(name=name, documents=documents, truth=truth, kind=VOUCHER)
 
 
 def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, quality: str = "scan",
-                           as_of: date | None = None) -> list:
+                           as_of: date | None = None, *, split: str | None = None, family=None) -> list:
     """Packets to ingest in this order into one database; only the last carries ``defect``.
-    ``as_of`` dates the (last) submission instead of the seed's drawn date."""
+    ``as_of`` dates the (last) submission instead of the seed's drawn date; ``split`` /
+    ``family`` as in `generate_packet`."""
+    lay = {"split": split, "family": family}
     if defect not in SERIES_DEFECTS:
-        return [generate_packet(kind, seed, defect, quality, as_of=as_of)]
+        return [generate_packet(kind, seed, defect, quality, as_of=as_of, **lay)]
     if kind != VOUCHER:
         raise ValueError(f"{defect} applies to {VOUCHER}")
     rng = random.Random(f"voucher:{seed}")
@@ -311,13 +367,14 @@ def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, 
     as_of = as_of or drawn
     client = make_org(rng, as_of)  # the same draws _voucher(seed) makes for its client
     if defect == "voucher.duplicate_contract":
-        twin = _voucher(seed, None, quality, as_of=as_of)
+        twin = _voucher(seed, None, quality, as_of=as_of, **lay)
         # the very same contract, invoice and receipt handed in again a little later
         later = min(as_of + timedelta(days=random.Random(f"dup:{seed}").randint(5, 20)), date(as_of.year, 12, 31))
         granted = Decimal(twin.truth["voucher_amount"])
         truth = dict(twin.truth, as_of=later.isoformat(), defect=defect, rules=[defect], status="rejected",
                      voucher_amount=voucher_amount(twin.documents[0].truth["fields"]["testing_fee"], granted),
                      defect_fields={})
+        truth = _layout_truth(truth, twin.documents, split, family)
         last = GeneratedPacket(name=f"{later.isoformat()} {client.name}", documents=twin.documents, truth=truth,
                                kind=VOUCHER)
         return [twin, last]
@@ -326,25 +383,30 @@ def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, 
     series, granted = [], Decimal("0")
     for k, fee in enumerate(fees):
         p = _voucher(seed * 1000 + 101 + k, None, quality, as_of=as_of - timedelta(days=10 * (len(fees) - k)),
-                     client=client, fee=fee, granted=granted)
+                     client=client, fee=fee, granted=granted, **lay)
         granted += Decimal(p.truth["voucher_amount"])
         series.append(p)
     last = _voucher(seed, defect, quality, as_of=as_of, client=client,
-                    fee="31800.00" if variant == "partial" else None, granted=granted, cap_variant=variant)
+                    fee="31800.00" if variant == "partial" else None, granted=granted, cap_variant=variant, **lay)
     series.append(last)
     return series
 
 
 def generate_packet(kind: str, seed: int = 0, defect: str | None = None, quality: str = "scan", *,
-                    stack: bool = False, as_of: date | None = None) -> GeneratedPacket:
+                    stack: bool = False, as_of: date | None = None, split: str | None = None,
+                    family=None) -> GeneratedPacket:
     """``stack=True``: every page goes through ``quality`` (for a submission scanned as one PDF).
-    ``as_of``: the submission date (default: a date drawn from the seed)."""
+    ``as_of``: the submission date (default: a date drawn from the seed).
+    ``split`` (``developed`` / ``held_out`` / ``all``): each document is drawn in a layout family
+    of that split (tests/corpus/families.py), picked by the document's seed; ``family`` forces
+    one family name (or ``{doc_type: family}``).  Neither: the classic layouts, byte for byte
+    as before.  Golden tests use only ``developed``; ``held_out`` is for benchmarks."""
     if defect is not None and PACKET_DEFECTS.get(defect) != kind:
         raise ValueError(f"defect {defect!r} does not apply to {kind!r} (see PACKET_DEFECTS)")
     if kind == MEMBERSHIP:
-        return _membership(seed, defect, quality, as_of=as_of)
+        return _membership(seed, defect, quality, as_of=as_of, split=split, family=family)
     if kind == VOUCHER:
         if defect in SERIES_DEFECTS:
-            return generate_packet_series(kind, seed, defect, quality, as_of=as_of)[-1]
-        return _voucher(seed, defect, quality, as_of=as_of, stack=stack)
+            return generate_packet_series(kind, seed, defect, quality, as_of=as_of, split=split, family=family)[-1]
+        return _voucher(seed, defect, quality, as_of=as_of, stack=stack, split=split, family=family)
     raise ValueError(f"kind must be one of {KINDS}")
