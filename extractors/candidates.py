@@ -53,7 +53,7 @@ def _words_vs_figures(c: Candidate, kind: str) -> None:
     must agree; a figure read with its decimal point lost is repaired from the words."""
     if kind != "money" or not c.raw:
         return
-    from .normalize import parse_money_number, parse_money_words, _words_span
+    from .money import _words_span, parse_money_number, parse_money_words
 
     raw = re.sub(r"\s+", "", c.raw)
     span = _words_span(raw)

@@ -18,7 +18,8 @@ evidence is sure enough to reject.  An error stays an error only when
   would make every failed check a warning;
 * for a missing document, no document of the submission is of unknown type;
 * for a missing required field, the value the packet's other documents give it is not printed
-  on the document's page (then the extractor missed it, the document has it).
+  on the document's page, and no value of the field's type (a date, a code, an amount) stands on
+  the page unclaimed by another field (then the extractor missed it, the document has it).
 
 Otherwise the finding becomes a ``warning`` whose message names the readings and ends with
 请人工核对; ``evidence["doubt"]`` records why and ``evidence["severity_without_doubt"]`` keeps
@@ -29,6 +30,7 @@ confidence, source}]``); without it they are derived from the finding's document
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -226,6 +228,53 @@ def _seen_on_page(f: Finding, documents: list[Document], page_texts, peers) -> l
     return out
 
 
+# Printed values of a type, as page text shows them: a required field missing while such a value
+# stands on its page, not claimed by another field of the document, was most likely missed by an
+# unfamiliar layout rather than left blank on the paper.
+_NUM = "[0-9０-９OoIl]"
+_TYPED_PATTERNS = {
+    "date": re.compile(rf"(?:19|20)\d{{2}}\s*(?:年|[-./])\s*\d{{1,2}}\s*(?:月|[-./])\s*\d{{1,2}}"
+                       r"|[二〇○O零][〇○O零一二三四五六七八九]{3}\s*年\s*[一二三四五六七八九十]{1,3}\s*月"),
+    "uscc": re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])"),
+    "idno": re.compile(rf"(?<!\d)\d{{17}}[\dXx](?!\d)"),
+    "money": re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?|\d[\d,]*(?:\.\d{1,2})?\s*元|[壹贰叁肆伍陆柒捌玖拾佰仟万]+[元圆]"),
+}
+_TYPED_FORMATS = {"date": "date", "date-or-long": "date", "uscc": "uscc", "idno": "idno", "money": "money"}
+
+
+def _claim_form(kind: str, printed: str) -> str:
+    """The printed value in the form fields hold it (ISO date, plain money), to see if a field claims it."""
+    t = compact(printed)
+    if kind == "date":
+        m = re.match(r"(\d{4})\D+(\d{1,2})\D+(\d{1,2})", t)
+        return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else t
+    if kind == "money":
+        m = re.search(r"\d[\d,]*(?:\.\d{1,2})?", t)
+        if m and not re.search(r"[壹贰叁肆伍陆柒捌玖]", t):
+            return f"{float(m.group(0).replace(',', '')):.2f}"
+        return t
+    return t.upper()
+
+
+def _typed_on_page(f: Finding, documents: list[Document], page_texts, schemas) -> list[Doubt]:
+    out = []
+    for i, d in enumerate(documents):
+        if d.type not in f.documents or page_texts is None or i >= len(page_texts) or not page_texts[i]:
+            continue
+        page = C.clean(page_texts[i])
+        claimed = {compact(getattr(v, "value", v)) for v in d.fields.values()}
+        for key in f.fields:
+            kind = _TYPED_FORMATS.get(_format(d.type, key, schemas) or "")
+            if key in d.fields or kind is None:
+                continue
+            seen = [m.group(0) for m in _TYPED_PATTERNS[kind].finditer(page)]
+            loose = [t for t in seen if _claim_form(kind, t) not in claimed]
+            if loose:
+                out.append(Doubt("typed_on_page", f"页面上有“{compact(loose[0])}”，可能就是未能读出的{field_label(d.type, key)}",
+                                 {"document": d.type, "field": key, "value": loose[0]}))
+    return out
+
+
 def doubts_of(f: Finding, documents: list[Document], schemas=None, page_texts=None, peers=None) -> list[Doubt]:
     """Why the evidence of ``f`` is not sure enough to reject; empty when it is.
     ``page_texts`` (aligned with ``documents``) and ``peers`` (``{(type, key): [values other
@@ -245,7 +294,7 @@ def doubts_of(f: Finding, documents: list[Document], schemas=None, page_texts=No
     if checked:
         out += _check_doubts(f, documents, schemas)
     if f.rule == "schema.required":
-        out += _seen_on_page(f, documents, page_texts, peers)
+        out += _seen_on_page(f, documents, page_texts, peers) or _typed_on_page(f, documents, page_texts, schemas)
     if f.rule == "packet.missing_document":
         unknown = [i + 1 for i, d in enumerate(documents) if d.type == UNKNOWN]
         if unknown:
