@@ -232,3 +232,17 @@ def test_required_name_not_read_but_printed_on_the_page_is_a_warning():
     f = _only(d, "schema.required")
     assert f.severity == "warning" and ORG in f.message and d.status == "needs_review"
     assert _only(decide(docs, AS_OF, page_texts=["" for _ in docs]), "schema.required").severity == "error"
+
+
+def test_required_date_not_read_while_an_unclaimed_date_is_printed_is_a_warning():
+    """The letter is dated, the extractor missed it (the date stands where no label said): doubt."""
+    docs = membership(commitment_letter=commitment_(signed_on=None))
+    i = [d.type for d in docs].index("commitment_letter")
+    texts = ["" for _ in docs]
+    texts[i] = "机构用户使用承诺书\n本单位郑重承诺……\n法定代表人签字：\n2026 年 3 月 5 日"
+    d = decide(docs, AS_OF, page_texts=texts)
+    f = _only(d, "schema.required")
+    assert f.severity == "warning" and "2026年3月5" in f.message and d.status == "needs_review"
+    # no date anywhere on the page: the paper really is undated, a confident defect
+    texts[i] = "机构用户使用承诺书\n本单位郑重承诺……\n法定代表人签字："
+    assert _only(decide(docs, AS_OF, page_texts=texts), "schema.required").severity == "error"
