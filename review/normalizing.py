@@ -42,6 +42,9 @@ EXPECTED_ZH = {
     "phone": "电话号码格式无法识别，应为数字（可含区号和“-”）。",
     "mobile": "手机号码应为 11 位数字。",
 }
+# The expected form shown in an empty input (placeholder) and as the input's tooltip.
+FORM_HINT_ZH = {"date": "YYYY-MM-DD", "date-or-long": "YYYY-MM-DD 或 长期", "money": "12345.00",
+                "uscc": "18 位代码", "idno": "18 位号码"}
 _USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _EMAIL_SHAPE = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")

@@ -19,7 +19,7 @@ from intake.store import _insert_field
 
 from . import audit
 from .masking import mask_field, mask_text, personal_values
-from .normalizing import NotNormalizable, normalize_input
+from .normalizing import FORM_HINT_ZH, NotNormalizable, normalize_input
 from .labels import DECISION_ZH, describe_audit, display_names, outcome
 from .schema_info import doc_type
 
@@ -336,6 +336,7 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
                 "updated_by": (STAFF_ZH if masked and row["updated_by"] else row["updated_by"]) if row else None,
                 "updated_local": local_time(row["updated_at"]) if row else "",
                 "flag": _flag(flagged.get((d["type"], key), []) + flagged.get(("", key), [])),
+                "hint": FORM_HINT_ZH.get(fi.format or "", ""),
                 "page_id": None,
             }
             if row is not None and row["x0"] is not None and row["page"] is not None:
