@@ -279,11 +279,16 @@ def handle_exception(datasette, request, exception):
     from datasette.utils.asgi import NotFound
 
     status = 404 if isinstance(exception, NotFound) else getattr(exception, "status", 500)
-    if status not in ERROR_PAGES or request is None or request.path.endswith((".json", ".csv")) \
-            or "application/json" in request.headers.get("accept", ""):
+    if status not in ERROR_PAGES or request is None:
         return None
     if status == 500:
+        # logged in full here; the client never sees the exception's text (it can quote paths)
         log.error("unhandled error on %s", request.path, exc_info=exception)
+    as_data = request.path.endswith((".json", ".csv")) or "application/json" in request.headers.get("accept", "")
+    if as_data:
+        if status != 500:
+            return None  # Datasette's JSON 404 names what was not found, which is fine
+        return Response.json({"ok": False, "error": "服务器出错。Internal server error.", "status": 500}, status=500)
 
     async def inner():
         title, message = ERROR_PAGES[status]

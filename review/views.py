@@ -204,7 +204,8 @@ async def queue(datasette, request):
     q = (request.args.get("q") or "").strip()
     data = await _run(datasette, service.queue, status, packet, q, _role(request) == "viewer")
     if _wants_json(request) or request.path.endswith(".json"):
-        return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"]})
+        return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"],
+                              "tab_counts": data["tab_counts"], "pending": data["pending"]})
     # suggestions and decisions are separate tab groups (tab css: sg- suggestion, dc- decision)
     tabs = [("pending", "待处理", data["pending"], "")] + [
         (key, label, data["tab_counts"].get(key, 0),

@@ -221,28 +221,21 @@ async def test_404_is_chinese_inside_the_frame(login):
     assert r.status_code in (403, 404) and r.headers["content-type"].startswith("application/json")
 
 
-async def test_500_is_chinese_inside_the_frame(login, ds):
-    from datasette.utils.asgi import Response  # noqa: F401
-
-    from review import plugin
-
-    class Boom(Exception):
-        pass
+async def test_500_is_chinese_inside_the_frame(login, monkeypatch):
+    from review import service
 
     s = await login("shen")
-    html = await plugin.handle_exception(ds, _FakeRequest(), Boom("kaputt"))()
-    assert html.status == 500 and "服务器出错" in html.body and "返回审核队列" in html.body
-    assert "kaputt" not in html.body
 
+    def broken(*args, **kwargs):  # an unexpected failure inside a page (fault injected)
+        raise RuntimeError("kaputt /srv/secret/path")
 
-class _FakeRequest:
-    path = "/-/review/submission/1"
-    headers: dict = {}
-    actor = None
-    scope = {"csrftoken": lambda: ""}
-    url_vars: dict = {}
-    args: dict = {}
-    cookies: dict = {}
+    monkeypatch.setattr(service, "queue", broken)
+    r = await s.get("/-/review")
+    assert r.status_code == 500
+    assert "服务器出错" in r.text and 'href="/-/review">返回审核队列' in r.text and "rv-brand" in r.text
+    assert "kaputt" not in r.text and "/srv/secret" not in r.text and "Traceback" not in r.text
+    r = await s.get("/-/review.json", headers={"accept": "application/json"})
+    assert r.status_code == 500 and "kaputt" not in r.text
 
 
 # ------------------------------------------------------------------ item 8: Chinese audit
