@@ -52,6 +52,19 @@ def actor_name(actor: str | None, names: dict) -> str:
     return names.get(actor) or ACTOR_ZH.get(actor, actor)
 
 
+ROLE_ZH = {"viewer": "查看者", "reviewer": "审核员", "admin": "管理员"}  # as auth.ROLE_ZH
+_ACCOUNT_VALUE = re.compile(r"^(?P<user>.+?)(?:: | \()(?P<what>viewer|reviewer|admin|True|False)\)?$")
+
+
+def _account_text(value: str | None) -> str | None:
+    """`shen (reviewer)` / `shen: reviewer` / `shen: False` as logged by auth.py, in Chinese."""
+    m = _ACCOUNT_VALUE.match(value or "")
+    if not m:
+        return value
+    what = ROLE_ZH.get(m["what"]) or {"True": "启用", "False": "停用"}[m["what"]]
+    return f"{m['user']}（{what}）"
+
+
 def _bool_text(value: str | None) -> str | None:
     return {"true": "有", "false": "无"}.get(value or "", value)
 
@@ -73,6 +86,8 @@ def describe_audit(h: dict, names: dict, masked: bool = False) -> dict:
     old, new = h.get("old_value"), h.get("new_value")
     if field == "status":
         old, new = status_text(old, None if masked else names), status_text(new, None if masked else names)
+    elif (field or "").startswith("user"):
+        old, new = _account_text(old), _account_text(new)
     elif kind == "bool":
         old, new = _bool_text(old), _bool_text(new)
     h["old_zh"], h["new_zh"] = old, new

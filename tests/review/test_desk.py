@@ -262,6 +262,10 @@ async def test_audit_log_is_in_chinese_and_agrees_with_the_history(login, built)
                                      "申请人补交材料")
     for raw in ("id_card", "id_number", "rejected/", "needs_review", ">shen<", ">admin<"):
         assert raw not in audit.text.split("<tbody>")[1], raw
+    # accounts made on the command line: actor, field and role in Chinese too
+    everything = (await a.get("/-/review/audit")).text
+    assert "添加用户" in everything and "（空） → shen（审核员）" in everything and "<td>命令行</td>" in everything
+    assert "(reviewer)" not in everything and "<td>cli</td>" not in everything
 
 
 async def test_viewer_audit_hides_staff_names_in_the_chinese_labels(login, built):
