@@ -85,6 +85,13 @@ def normalize_input(info: FieldInfo, text: str):
     if name is None:
         return text
     result = normalize(name, text)
-    if result is None or result.value in (None, "") or not _shape_ok(name, result.value):
-        raise NotNormalizable(EXPECTED_ZH.get(name, f"“{info.label}”的值无法识别，请按文档上的写法填写。"))
-    return result.value
+    if result is not None and result.value not in (None, "") and _shape_ok(name, result.value):
+        return result.value
+    if name in EXPECTED_ZH:
+        raise NotNormalizable(EXPECTED_ZH[name])
+    # A free-text reader found nothing of its kind (a foreign name for `person_name`, say):
+    # the reviewer read the document, so keep the text, cleaned like any other.
+    plain = normalize("text", text)
+    if plain is None:
+        raise NotNormalizable(f"“{info.label}”的值无法识别，请按文档上的写法填写。")
+    return plain.value
