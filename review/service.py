@@ -152,16 +152,22 @@ def queue(db, status: str = "", packet: str = "", q: str = "", masked: bool = Fa
     if masked and q:
         # a viewer's search runs over what the viewer sees, or it would reveal the masked digits
         rows = [r for r in rows if any(q in (r[c] or "") for c in ("name", "organization", "uscc"))]
-    by_state = db.execute("SELECT status, decision, COUNT(*) FROM submissions GROUP BY status, decision").fetchall()
-    counts: dict[str, int] = {}
-    for st, _, n in by_state:
-        counts[st] = counts.get(st, 0) + n
+    # Per status from the covering status index, then the decided ones subtracted. The decided
+    # ones are counted by a plain table scan (NOT INDEXED): walking the status index and looking
+    # up each row's decision is 3x slower at 10,000 submissions (14 ms against 4.7 ms).
+    counts = dict(db.execute("SELECT status, COUNT(*) FROM submissions GROUP BY status").fetchall())
+    decided = db.execute("SELECT status, decision, COUNT(*) FROM submissions NOT INDEXED "
+                         "WHERE decision IS NOT NULL GROUP BY status, decision").fetchall()
+
+    def undecided(st: str) -> int:
+        return counts.get(st, 0) - sum(n for s_, _, n in decided if s_ == st)
+
     tab_counts = {
-        "rejected": sum(n for st, dc, n in by_state if dc is None and st == "rejected"),
-        "needs_review": sum(n for st, dc, n in by_state if dc is None and st == "needs_review"),
-        "ready": sum(n for st, dc, n in by_state if dc is None and st == "ready"),
-        "verified": sum(n for _, dc, n in by_state if dc == "approved"),
-        "declined": sum(n for _, dc, n in by_state if dc == "rejected"),
+        "rejected": undecided("rejected"),
+        "needs_review": undecided("needs_review"),
+        "ready": undecided("ready"),
+        "verified": sum(n for _, dc, n in decided if dc == "approved"),
+        "declined": sum(n for _, dc, n in decided if dc == "rejected"),
         "quarantined": counts.get("quarantined", 0),
     }
     pending = sum(tab_counts[k] for k in ("rejected", "needs_review", "ready"))
