@@ -160,7 +160,8 @@ def _add_users(db) -> list[str]:
     db.conn.executemany(
         "INSERT OR IGNORE INTO users (username, display_name, role, password_hash, created_at, created_by) "
         "VALUES (?, ?, ?, ?, ?, 'bench')", [(n, n, "reviewer", pw_hash, now()) for n in names]
-        + [("benchview", "benchview", "viewer", pw_hash, now())])
+        + [("benchview", "benchview", "viewer", pw_hash, now()),
+           ("benchadmin", "benchadmin", "admin", pw_hash, now())])  # Datasette's pages are admin-only
     return names
 
 
@@ -234,6 +235,7 @@ def measure_pages(base: str, submission_ids: list[int], requests: int) -> dict:
     """Sequential signed-in GETs (one client): queue (pending and all) and random submission pages."""
     c = sign_in(base, "bench0")
     viewer = sign_in(base, "benchview")
+    admin = sign_in(base, "benchadmin")
     rng = random.Random(7)
     out = {}
     try:
@@ -246,7 +248,7 @@ def measure_pages(base: str, submission_ids: list[int], requests: int) -> dict:
             ("submission page (viewer, masked)", lambda: f"/-/review/submission/{rng.choice(submission_ids)}", viewer),
             ("page image", lambda: f"/-/review/page/{rng.randrange(1, len(submission_ids) * 10)}.png", c),
             ("page image (viewer, redacted)", lambda: f"/-/review/page/{rng.randrange(1, len(submission_ids) * 10)}.png", viewer),
-            ("Datasette submissions table", lambda: "/docintake/submissions?_sort_desc=received_at", c),
+            ("Datasette submissions table (admin)", lambda: "/docintake/submissions?_sort_desc=received_at", admin),
         ]:
             client.get(path_of())  # warm-up (first template compile, page cache)
             times, errors = [], 0
@@ -260,6 +262,7 @@ def measure_pages(base: str, submission_ids: list[int], requests: int) -> dict:
     finally:
         c.close()
         viewer.close()
+        admin.close()
     return out
 
 

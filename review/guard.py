@@ -8,7 +8,10 @@ It runs before Datasette's own CSRF check and routing:
   count it as same-site (so SameSite=Lax alone does not stop it);
 - request bodies are capped (413 before reading further) - the sign-in form far lower;
 - every response gets frame-ancestors 'none' / X-Frame-Options DENY, and behind HTTPS every
-  cookie the server sets (Datasette's ds_csrftoken included) is marked Secure.
+  cookie the server sets (Datasette's ds_csrftoken included) is marked Secure;
+- Datasette's own HTML pages (index, database, tables, SQL, /-/ pages) are for admins: anyone
+  else asking for "/" lands on the queue, for the others gets a Chinese page inside the
+  docintake frame (`datasette_page` decides; JSON and CSV stay governed by the permissions).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from datasette.utils.asgi import Request, Response
 OPEN_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/review/static/", "/-/review/login")
 OPEN_PATHS = ("/favicon.ico", "/robots.txt")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+ADMIN_ONLY_PATH = "/-/review/admin-only"  # what non-admins get for Datasette's own pages
 LOGIN_BODY_MAX = 8 * 1024        # user name, password (<= 256), CSRF token, next
 BODY_MAX = 256 * 1024            # the largest review form is a 2000-character correction
 SECURITY_HEADERS = [
@@ -41,6 +45,15 @@ def wants_html(scope) -> bool:
         return False
     accept = _headers(scope).get(b"accept", b"").decode("latin-1")
     return "application/json" not in accept or "text/html" in accept
+
+
+def datasette_page(path: str, databases) -> bool:
+    """True for Datasette's own pages: the index, a database and what is under it, and the
+    /-/ pages other than the review UI's. Other paths reach Datasette's router (and its 404)."""
+    if path == "/" or path.startswith("/-/"):
+        return not path.startswith(("/-/review", "/-/static", "/-/static-plugins"))
+    first = path.split("/", 2)[1]
+    return any(first == name or first.startswith(name + ".") for name in databases)
 
 
 def own_origins(scope, https: bool, extra=()) -> set[str]:
@@ -139,6 +152,15 @@ def gate_wrapper(datasette, resolve_actor, get_state):
                 return await app(scope, receive, send_secured)
             actor = await resolve_actor(datasette, Request(scope, receive))
             if actor is not None:
+                if (actor.get("role") != "admin" and wants_html(scope)
+                        and datasette_page(path, datasette.databases)):
+                    if path == "/":  # the README's address: land on the queue
+                        return await Response.redirect("/-/review").asgi_send(send_secured)
+                    # rendered by the review UI's own route, so that the frame (and its CSRF
+                    # token for signing out) is the same as on every other page
+                    inner = dict(scope, path=ADMIN_ONLY_PATH, raw_path=ADMIN_ONLY_PATH.encode(), query_string=b"",
+                                 docintake_actor=actor)
+                    return await app(inner, receive, send_secured)
                 return await app(dict(scope, docintake_actor=actor), receive, send_secured)
             if wants_html(scope):
                 target = path + (("?" + scope["query_string"].decode("latin-1")) if scope.get("query_string") else "")
@@ -151,3 +173,4 @@ def gate_wrapper(datasette, resolve_actor, get_state):
         return gate
 
     return wrap
+

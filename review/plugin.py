@@ -266,6 +266,39 @@ def forbidden(datasette, request, message):
     return inner
 
 
+ERROR_PAGES = {
+    404: ("找不到页面", "您要访问的页面不存在，或链接已失效。"),
+    500: ("服务器出错", "服务器处理请求时出错，已记录在日志中。请稍后重试；如仍出错，请联系管理员。"),
+}
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """Datasette's 404 and 500 as a Chinese page inside the docintake frame, with a way back
+    to the queue (JSON/CSV requests keep Datasette's JSON error)."""
+    from datasette.utils.asgi import NotFound
+
+    status = 404 if isinstance(exception, NotFound) else getattr(exception, "status", 500)
+    if status not in ERROR_PAGES or request is None:
+        return None
+    if status == 500:
+        # logged in full here; the client never sees the exception's text (it can quote paths)
+        log.error("unhandled error on %s", request.path, exc_info=exception)
+    as_data = request.path.endswith((".json", ".csv")) or "application/json" in request.headers.get("accept", "")
+    if as_data:
+        if status != 500:
+            return None  # Datasette's JSON 404 names what was not found, which is fine
+        return Response.json({"ok": False, "error": "服务器出错。Internal server error.", "status": 500}, status=500)
+
+    async def inner():
+        title, message = ERROR_PAGES[status]
+        html = await datasette.render_template(
+            "review_message.html", {"title": title, "message": message, "status": status}, request=request)
+        return Response.html(html, status=status)
+
+    return inner
+
+
 @hookimpl
 def menu_links(datasette, actor):
     role = role_of(actor)

@@ -84,6 +84,8 @@ class FieldInfo:
     order: float
     kind: str = "text"  # "text" | "bool"
     personal: bool = False
+    format: str | None = None  # the schema's `format` (date, date-or-long, money, uscc, idno, email)
+    normalizer: str | None = None  # the first x-extract spec's normalizer (what OCR output went through)
 
 
 @dataclass
@@ -182,12 +184,17 @@ def _merge(base: dict[str, DocTypeInfo], schemas: dict[str, dict]) -> dict[str, 
                 order = float(prop.get("x-order", 1000 + i))
             except (TypeError, ValueError):
                 order = 1000 + i
+            specs = prop.get("x-extract") or []
+            specs = specs if isinstance(specs, list) else [specs]
+            names = [s.get("normalizer") for s in specs if isinstance(s, dict) and s.get("normalizer")]
             info.fields[key] = FieldInfo(
                 key,
                 prop.get("x-label-zh") or (fallback.label if fallback else key),
                 order,
                 "bool" if is_bool else "text",
                 bool(prop.get("x-personal", fallback.personal if fallback else False)),
+                prop.get("format") if isinstance(prop.get("format"), str) else None,
+                names[0] if names else None,
             )
         base[dtype] = info
     return base

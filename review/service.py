@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
+from extractors.normalize import compare_key
 from intake.db import now, transaction
 from intake.errors import DocintakeError
 from intake.model import FieldValue
@@ -18,25 +19,28 @@ from intake.store import _insert_field
 
 from . import audit
 from .masking import mask_field, mask_text, personal_values
+from .normalizing import FORM_HINT_ZH, NotNormalizable, normalize_input
+from .labels import DECISION_ZH, describe_audit, display_names, outcome
 from .schema_info import doc_type
 
 log = logging.getLogger(__name__)
 
-STATUS_ZH = {
-    "rejected": "已驳回",
-    "needs_review": "待复核",
-    "ready": "待审批",
-    "verified": "已核验",
-    "quarantined": "已隔离",
-    "processing": "处理中",
+# Queue tabs: the machine's suggestions (undecided), the reviewers' decisions, quarantine.
+# key -> (label, SQL condition on `submissions s`).
+QUEUE_TABS = {
+    "rejected": ("建议驳回", "s.decision IS NULL AND s.status = 'rejected'"),
+    "needs_review": ("需复核", "s.decision IS NULL AND s.status = 'needs_review'"),
+    "ready": ("建议通过", "s.decision IS NULL AND s.status = 'ready'"),
+    "verified": ("已核验", "s.decision = 'approved'"),
+    "declined": ("已驳回", "s.decision = 'rejected'"),
+    "quarantined": ("已隔离", "s.status = 'quarantined'"),
 }
-STATUS_ORDER = ["rejected", "needs_review", "ready", "verified", "quarantined"]
+PENDING_SQL = "s.decision IS NULL AND s.status IN ('rejected', 'needs_review', 'ready')"
 PACKET_ZH = {
     "membership_application": "文献平台会员申请",
     "voucher_redemption": "创新券兑付",
     "unknown": "未识别",
 }
-DECISION_ZH = {"approved": "已批准", "rejected": "已驳回"}
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 FILE_STATUS_ZH = {"quarantined": "已隔离", "duplicate": "重复文件", "processed": "已处理", "ok": "已处理"}
 
@@ -66,6 +70,14 @@ class Conflict(ReviewError):
 
 class NotFound(ReviewError):
     status = 404
+
+
+class Unchanged(Exception):
+    """A save whose value equals the stored one; `version` is the (unchanged) current version."""
+
+    def __init__(self, version: int):
+        super().__init__(version)
+        self.version = version
 
 
 STAFF_ZH = "工作人员"  # what a viewer sees instead of another user's name
@@ -109,11 +121,10 @@ def _rows(cur) -> list[dict]:
 def queue(db, status: str = "", packet: str = "", q: str = "", masked: bool = False) -> dict:
     """Submissions for the queue page, oldest first, and the count per status."""
     where, params = [], []
-    if status == "pending" or not status:
-        where.append("s.decision IS NULL AND s.status IN ('rejected', 'needs_review', 'ready')")
+    if status in QUEUE_TABS:
+        where.append(QUEUE_TABS[status][1])
     elif status != "all":
-        where.append("s.status = ?")
-        params.append(status)
+        where.append(PENDING_SQL)
     if packet:
         where.append("s.packet = ?")
         params.append(packet)
@@ -129,22 +140,48 @@ def queue(db, status: str = "", packet: str = "", q: str = "", masked: bool = Fa
         + " ORDER BY s.received_at, s.id LIMIT 500"
     )
     rows = _rows(db.execute(sql, params))
+    names = display_names(db) if not masked else {}
     for r in rows:
-        r["status_zh"] = STATUS_ZH.get(r["status"], r["status"])
+        _outcome(r)
+        r["decided_by_zh"] = names.get(r["decided_by"], r["decided_by"]) if r["decided_by"] else None
         r["packet_zh"] = PACKET_ZH.get(r["packet"], r["packet"])
         r["received_local"] = local_time(r["received_at"])
-        r["decision_zh"] = DECISION_ZH.get(r["decision"] or "", "")
         if masked:
             r["name"] = mask_text(r["name"], personal_values(db, r["id"]))
-            r["decided_by"] = STAFF_ZH if r["decided_by"] else None
+            r["decided_by"] = r["decided_by_zh"] = STAFF_ZH if r["decided_by"] else None
     if masked and q:
         # a viewer's search runs over what the viewer sees, or it would reveal the masked digits
         rows = [r for r in rows if any(q in (r[c] or "") for c in ("name", "organization", "uscc"))]
+    # Per status from the covering status index, then the decided ones subtracted. The decided
+    # ones are counted by a plain table scan (NOT INDEXED): walking the status index and looking
+    # up each row's decision is 3x slower at 10,000 submissions (14 ms against 4.7 ms).
     counts = dict(db.execute("SELECT status, COUNT(*) FROM submissions GROUP BY status").fetchall())
-    pending = db.execute(
-        "SELECT COUNT(*) FROM submissions WHERE decision IS NULL AND status IN ('rejected', 'needs_review', 'ready')"
-    ).fetchone()[0]
-    return {"rows": rows, "counts": counts, "pending": pending, "total": sum(counts.values())}
+    decided = db.execute("SELECT status, decision, COUNT(*) FROM submissions NOT INDEXED "
+                         "WHERE decision IS NOT NULL GROUP BY status, decision").fetchall()
+
+    def undecided(st: str) -> int:
+        return counts.get(st, 0) - sum(n for s_, _, n in decided if s_ == st)
+
+    tab_counts = {
+        "rejected": undecided("rejected"),
+        "needs_review": undecided("needs_review"),
+        "ready": undecided("ready"),
+        "verified": sum(n for _, dc, n in decided if dc == "approved"),
+        "declined": sum(n for _, dc, n in decided if dc == "rejected"),
+        "quarantined": counts.get("quarantined", 0),
+    }
+    pending = sum(tab_counts[k] for k in ("rejected", "needs_review", "ready"))
+    return {"rows": rows, "counts": counts, "tab_counts": tab_counts, "pending": pending,
+            "total": sum(counts.values())}
+
+
+def _outcome(row: dict) -> dict:
+    """The row's machine suggestion and reviewer decision, apart (labels.outcome)."""
+    o = outcome(row.get("status"), row.get("decision"))
+    row["status_zh"], row["status_css"], row["outcome_kind"] = o["label"], o["css"], o["kind"]
+    row["decision_zh"] = DECISION_ZH.get(row.get("decision") or "", "")
+    row["suggestion_zh"] = "" if row.get("decision") else (o["label"] if o["kind"] == "suggestion" else "")
+    return row
 
 
 def next_submission(db, after_id: int | None) -> int | None:
@@ -219,9 +256,10 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
     if not rows:
         raise NotFound("找不到该申请。")
     sub = rows[0]
-    sub["status_zh"] = STATUS_ZH.get(sub["status"], sub["status"])
+    _outcome(sub)
     sub["packet_zh"] = PACKET_ZH.get(sub["packet"], sub["packet"])
-    sub["decision_zh"] = DECISION_ZH.get(sub["decision"] or "", "")
+    if sub.get("decided_by"):
+        sub["decided_by_zh"] = display_names(db).get(sub["decided_by"], sub["decided_by"])
     sub["received_local"] = local_time(sub["received_at"])
     sub["decided_local"] = local_time(sub["decided_at"])
     values = personal_values(db, submission_id) if masked else []
@@ -229,7 +267,7 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
         sub["decision_comment"] = mask_text(sub.get("decision_comment"), values)
         sub["name"] = mask_text(sub["name"], values)
         sub["source_path"] = None
-        sub["decided_by"] = STAFF_ZH if sub.get("decided_by") else None
+        sub["decided_by"] = sub["decided_by_zh"] = STAFF_ZH if sub.get("decided_by") else None
 
     files = _rows(db.execute("SELECT * FROM files WHERE submission_id = ? ORDER BY id", [submission_id]))
     for f in files:
@@ -304,6 +342,7 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
                 "updated_by": (STAFF_ZH if masked and row["updated_by"] else row["updated_by"]) if row else None,
                 "updated_local": local_time(row["updated_at"]) if row else "",
                 "flag": _flag(flagged.get((d["type"], key), []) + flagged.get(("", key), [])),
+                "hint": FORM_HINT_ZH.get(fi.format or "", ""),
                 "page_id": None,
             }
             if row is not None and row["x0"] is not None and row["page"] is not None:
@@ -335,12 +374,13 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
             [submission_id],
         )
     )
+    names = display_names(db)
     for h in history:
         h["at_local"] = local_time(h["at"])
         h["action_zh"] = audit.ACTIONS_ZH.get(h["action"], h["action"])
-        h["field_label"] = doc_type(h["document_type"]).info(h["field"]).label if h["field"] and h["document_type"] else (h["field"] or "")
         if masked:
             _mask_logged(h, values)
+        describe_audit(h, names, masked)
     quarantined = [f for f in files if f["status"] == "quarantined" or f.get("quarantine_path")]
     return {
         "submission": sub,
@@ -388,7 +428,9 @@ def _refuse_if_decided(db, submission_id: int) -> None:
         raise Conflict(DECIDED_MESSAGE.format(decision=DECISION_ZH.get(row[0], row[0]), who=row[1] or "审核员"))
 
 
-def parse_value(kind: str, raw: str):
+def parse_value(kind: str, raw: str, info=None):
+    """The value to store for a reviewer's input: booleans from 有/无, anything else through
+    the field's own normalizer (review/normalizing.py); refused with the expected form."""
     text = (raw or "").strip()
     if kind == "bool":
         if text.lower() in ("true", "1", "是", "有", "yes"):
@@ -400,7 +442,19 @@ def parse_value(kind: str, raw: str):
         raise ReviewError("值不能为空。如该字段确实不在文档上，请在审批意见中说明。")
     if len(text) > 2000:
         raise ReviewError("值过长（最多 2000 个字符）。")
-    return text
+    if info is None:
+        return text
+    try:
+        return normalize_input(info, text)
+    except NotNormalizable as exc:
+        raise ReviewError(f"“{info.label}”未保存：{exc.message}") from None
+
+
+def same_value(old, new) -> bool:
+    """Readers compare values after NFKC and without whitespace (the contract)."""
+    if old is None or new is None or isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new) and old == new
+    return compare_key(old) == compare_key(new)
 
 
 def correct_field(db, submission_id: int, version: Any, document_id: Any, key: str, raw_value: str,
@@ -423,11 +477,15 @@ def correct_field(db, submission_id: int, version: Any, document_id: Any, key: s
             "SELECT 1 FROM fields WHERE document_id = ? AND key = ?", [document_id, key]
         ).fetchone():
             raise ReviewError(f"文档类型 {info.title} 没有字段 {key}。")
-        value = parse_value(info.info(key).kind, raw_value)
+        value = parse_value(info.info(key).kind, raw_value, info.info(key))
         old = db.execute(
             "SELECT id, value_json FROM fields WHERE document_id = ? AND key = ?", [document_id, key]
         ).fetchone()
         old_value = json.loads(old[1]) if old and old[1] is not None else None
+        if old and same_value(old_value, value):
+            # re-saving what is stored (after normalization) is not a correction: no write,
+            # no audit row, no new version
+            raise Unchanged(version)
         stamp = now()
         if old:
             db.conn.execute(
@@ -503,6 +561,7 @@ def audit_log(db, submission_id: int | None = None, masked: bool = False, limit:
     sql = ("SELECT a.*, s.name AS submission_name FROM audit a LEFT JOIN submissions s ON s.id = a.submission_id"
            + (" WHERE a.submission_id = ?" if submission_id else "") + " ORDER BY a.id DESC LIMIT ?")
     rows = _rows(db.execute(sql, ([submission_id] if submission_id else []) + [limit]))
+    names = display_names(db)
     for h in rows:
         h["at_local"] = local_time(h["at"])
         h["action_zh"] = audit.ACTIONS_ZH.get(h["action"], h["action"])
@@ -510,6 +569,7 @@ def audit_log(db, submission_id: int | None = None, masked: bool = False, limit:
             values = personal_values(db, h["submission_id"])
             _mask_logged(h, values)
             h["submission_name"] = mask_text(h["submission_name"], values)
+        describe_audit(h, names, masked)
     return rows
 
 

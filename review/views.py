@@ -18,7 +18,7 @@ from intake.db import connect
 from intake.errors import UsageError
 
 from . import auth, decisions, service, sessions, throttle
-from .service import PACKET_ZH, STATUS_ORDER, STATUS_ZH, ReviewError
+from .service import PACKET_ZH, QUEUE_TABS, ReviewError
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -106,6 +106,8 @@ def safe_next(target: str | None) -> str:
     """
     if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
         return DEFAULT_NEXT
+    if target == "/":
+        return DEFAULT_NEXT  # Datasette's English index is nobody's landing page
     if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return DEFAULT_NEXT
     parts = urlsplit(target)
@@ -202,10 +204,14 @@ async def queue(datasette, request):
     q = (request.args.get("q") or "").strip()
     data = await _run(datasette, service.queue, status, packet, q, _role(request) == "viewer")
     if _wants_json(request) or request.path.endswith(".json"):
-        return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"]})
-    tabs = [("pending", "待处理", data["pending"])] + [
-        (s, STATUS_ZH[s], data["counts"].get(s, 0)) for s in STATUS_ORDER
-    ] + [("all", "全部", data["total"])]
+        return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"],
+                              "tab_counts": data["tab_counts"], "pending": data["pending"]})
+    # suggestions and decisions are separate tab groups (tab css: sg- suggestion, dc- decision)
+    tabs = [("pending", "待处理", data["pending"], "")] + [
+        (key, label, data["tab_counts"].get(key, 0),
+         "sg" if key in ("rejected", "needs_review", "ready") else "dc" if key in ("verified", "declined") else "")
+        for key, (label, _) in QUEUE_TABS.items()
+    ] + [("all", "全部", data["total"], "")]
     return await _page(datasette, request, "review_queue.html", {
         "rows": data["rows"], "tabs": tabs, "status": status, "packet": packet, "q": q,
         "packets": PACKET_ZH, "database": _state(datasette).database,
@@ -259,16 +265,21 @@ async def submission(datasette, request):
     return await _page(datasette, request, "review_submission.html", ctx)
 
 
-async def _after_write(datasette, request, submission_id: int, version: int, message: str, warning: str | None):
+async def _after_write(datasette, request, submission_id: int, version: int, message: str, warning: str | None,
+                       unchanged: bool = False):
     if _wants_json(request):
         ctx = await _submission_context(datasette, request, submission_id)
         findings_html = await datasette.render_template("_review_findings.html", ctx, request=request)
         overrides_html = await datasette.render_template("_review_overrides.html", ctx, request=request)
+        sub = ctx["submission"]
         return Response.json({
-            "ok": True, "version": version, "message": message, "warning": warning,
-            "status": ctx["submission"]["status"], "status_zh": ctx["submission"]["status_zh"],
+            "ok": True, "version": version, "message": message, "warning": warning, "unchanged": unchanged,
+            "status": sub["status"], "status_zh": sub["status_zh"], "status_css": sub["status_css"],
+            "outcome_kind": sub["outcome_kind"],
             "finding_count": len(ctx["findings"]), "findings_html": findings_html, "overrides_html": overrides_html,
             "flags": {f["uid"]: f["flag"] for d in ctx["documents"] for f in d["field_list"]},
+            # the stored (normalized) values, shown in place of what was typed
+            "values": {f["uid"]: f["value"] for d in ctx["documents"] for f in d["field_list"]},
         })
     datasette.add_message(request, message)
     if warning:
@@ -286,6 +297,9 @@ async def correct(datasette, request):
                              request.actor["id"])
     except ReviewError as exc:
         return await _error(datasette, request, exc)
+    except service.Unchanged as same:
+        return await _after_write(datasette, request, submission_id, same.version,
+                                  "值未改变，未记录为更正。", None, unchanged=True)
     warning = await _run(datasette, service.run_revalidation, submission_id, _state(datasette).revalidate)
     return await _after_write(datasette, request, submission_id, version, "已保存更正并重新校验。", warning)
 
@@ -443,6 +457,16 @@ async def users_page(datasette, request):
                        {"users": users, "roles": auth.ROLE_ZH, "error": error}, status=status)
 
 
+async def admin_only(datasette, request):
+    """Datasette's own pages for a reviewer or viewer (review/guard.py routes them here)."""
+    if _role(request) is None:
+        return Response.redirect("/-/review/login")
+    return await _page(datasette, request, "review_message.html", {
+        "title": "无权访问", "status": 403,
+        "message": "数据浏览（数据库、数据表和 SQL 查询页面）仅供管理员使用。请在审核队列中查看和处理申请。"},
+        status=403)
+
+
 # Ids match anything up to "/" or "." so that a bad one ("²", 30 digits) reaches the view and
 # gets a 404 from `plain_id` instead of falling through to Datasette's own routing.
 ROUTES = [
@@ -459,4 +483,5 @@ ROUTES = [
     (r"^/-/review/page/(?P<page_id>[^/.]+)\.png$", page_image),
     (r"^/-/review/audit$", audit_page),
     (r"^/-/review/users$", users_page),
+    (r"^/-/review/admin-only$", admin_only),
 ]

@@ -98,9 +98,17 @@
       return r.json().catch(function () { return { ok: false, error: "服务器返回了无法识别的响应（" + r.status + "）" }; });
     }).then(function (data) {
       form.classList.remove("saving");
-      if (!data.ok) { show(data.error || "保存失败", "error"); return; }
+      if (!data.ok) { form.classList.add("invalid"); show(data.error || "保存失败", "error"); return; }
+      form.classList.remove("invalid");
       setVersion(data.version);
-      form.classList.remove("dirty", "low", "absent");
+      // show what was stored (normalized: 2026年11月27日 -> 2026-11-27), not what was typed
+      var input = form.querySelector(".rv-input");
+      if (input && data.values && data.values[form.dataset.uid] !== undefined && input.tagName === "INPUT") {
+        input.value = data.values[form.dataset.uid];
+      }
+      form.classList.remove("dirty");
+      if (data.unchanged) { show(data.message); return; }
+      form.classList.remove("low", "absent");
       form.classList.add("corrected");
       boxesFor(form.dataset.uid).forEach(function (b) { b.classList.remove("low"); });
       var meta = form.querySelector(".rv-fmeta");
@@ -110,7 +118,9 @@
       if (ov && data.overrides_html !== undefined) ov.innerHTML = data.overrides_html;
       document.getElementById("rv-finding-count").textContent = data.finding_count;
       var st = document.getElementById("rv-status");
-      st.textContent = data.status_zh; st.className = "rv-badge st-" + data.status;
+      st.textContent = data.status_zh; st.className = "rv-badge " + data.status_css;
+      var kind = document.getElementById("rv-status-kind");
+      if (kind) kind.textContent = data.outcome_kind === "decision" ? "审核结论" : "机器建议";
       applyFlags(data.flags || {});
       if (data.warning) show(data.warning, "warning"); else show(data.message);
     }).catch(function (err) {

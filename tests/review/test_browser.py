@@ -138,11 +138,16 @@ def test_review_a_submission_end_to_end(page, server, built):
     expect(page.locator("#rv-reopen")).to_be_visible()
     expect(page.locator("#rv-approve")).to_have_count(0)
 
-    page.goto(server + "/docintake/audit")
-    rows = page.locator("table.rows-and-columns tbody tr")
+    # the audit log in Chinese labels (Datasette's raw audit table is for admins only)
+    page.goto(server + "/-/review/audit")
+    rows = page.locator("tr.rv-audit-row")
     expect(rows).to_have_count(6 + n_errors)  # 4 user_add + correct + an override per error + approve
-    text = page.locator("table.rows-and-columns").inner_text()
-    assert "correct" in text and "approve" in text and builder.GOOD_ID in text and "shen" in text
+    text = page.locator("table.rv-table").inner_text()
+    assert "更正字段" in text and "批准" in text and builder.GOOD_ID in text and "沈审核" in text
+    assert "居民身份证" in text and "公民身份号码" in text and "建议驳回 → 已核验" in text
+    for raw in ("id_card", "id_number", "correct", "approve", "verified/", "\tshen\t"):
+        assert raw not in text, raw
+    page.screenshot(path=str(ARTIFACTS / "audit.png"), full_page=False)
 
 
 def test_keyboard_moves_between_fields_and_saves(page, server, built):
