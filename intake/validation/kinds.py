@@ -337,3 +337,69 @@ def voucher_cap(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Findi
     else:
         yield _emit(ctx, entry, f"{who} {year} 年的创新券额度（{cap_text}）仅剩 {left} 元（已兑付 {_fen(granted)} 元），"
                                 f"本次应兑 {full} 元，核减为 {left} 元", refs, ev, severity=WARNING)
+
+
+# --- result kinds -----------------------------------------------------------------------
+
+@kind("not_before")
+def not_before(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
+    """Each ``date`` lies on or after the first present ``reference`` date (a report issued
+    before its contract was signed)."""
+    ref = ctx.first(params["reference"])
+    start = parse_date(ref.value) if ref else None
+    if start is None:
+        return
+    bad = [r for spec in params["date"] for r in ctx.refs(*spec)
+           if parse_date(r.value) is not None and parse_date(r.value) < start]
+    if bad:
+        yield _emit(ctx, entry, render(entry.get("message"), "{offending} 早于{reference}“{reference_date}”",
+                                       offending=_show(bad), reference=ref.label(), reference_date=ref.value),
+                    bad + [ref], {"reference": f"{ref.doc_type}.{ref.key}", "reference_date": ref.value,
+                                  "dates": {f"{r.doc_type}.{r.key}": r.value for r in bad}})
+
+
+_ITEM_SPLIT = r"[、，,；;/／\n\r]+|\s{2,}"
+_ITEM_END = r"[。；;]|\n\n"
+
+
+def _items(text: str, separators: str) -> list[str]:
+    return [compact(x) for x in re.split(separators, text) if len(compact(x)) >= 2]
+
+
+def _labelled_text(text: str, labels: list[str], span: int) -> str | None:
+    """What follows the first label printed in ``text`` (up to the sentence end, ``span`` chars)."""
+    for label in labels:
+        at = text.find(label)
+        if at >= 0:
+            rest = text[at + len(label):at + len(label) + span].lstrip("：: \t（(）)")
+            return re.split(_ITEM_END, rest, maxsplit=1)[0]
+    return None
+
+
+@kind("items_overlap")
+def items_overlap(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
+    """At least one of the ``items`` (split at 、，；/ and line breaks) is named in the other
+    document's items: the text after one of ``labels`` on the pages of ``text_of``, or the
+    fields in ``with``.  Nothing is said when either side lists no items."""
+    separators = params.get("separators") or _ITEM_SPLIT
+    mine = [(r, _items(str(r.value), separators)) for spec in params["items"] for r in ctx.refs(*spec)]
+    mine = [(r, items) for r, items in mine if items]
+    if not mine:
+        return
+    refs_theirs = [r for spec in params.get("with", []) for r in ctx.refs(*spec)]
+    theirs = [i for r in refs_theirs for i in _items(str(r.value), separators)]
+    for doc_type in params.get("text_of", []):
+        for text in ctx.texts_of(doc_type):
+            found = _labelled_text(text, params.get("labels", []), params.get("span", 120))
+            if found:
+                theirs += _items(found, separators)
+    if not theirs:
+        return
+    listed = [i for _, items in mine for i in items]
+    # One item named in the other (硬度 / 硬度测试) is enough: wording differs between documents.
+    if any(a in b or b in a for a in listed for b in theirs):
+        return
+    shown = "、".join(listed)
+    yield _emit(ctx, entry, render(entry.get("message"), "服务结果的项目“{items}”不在合同所列项目中（{other}）",
+                                   items=shown, other="、".join(theirs)),
+                [r for r, _ in mine] + refs_theirs, {"items": listed, "other_items": theirs})
