@@ -17,7 +17,8 @@ from .config import load_voucher_config
 from .formats import compact, parse_date
 from .normalize import NORMALIZERS, org_core, org_name, parent_name, person
 from .packets import PacketContext, Ref
-from .confusions import CODE as OCR_CODE, MONEY as OCR_MONEY, TEXT as OCR_TEXT
+from .confusions import CODE as OCR_CODE, MONEY as OCR_MONEY, TEXT as OCR_TEXT, ocr_difference
+from .lists import listed
 from .rules import ERROR, WARNING, finding
 from .settle import reading
 
@@ -403,3 +404,71 @@ def items_overlap(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Fin
     yield _emit(ctx, entry, render(entry.get("message"), "服务结果的项目“{items}”不在合同所列项目中（{other}）",
                                    items=shown, other="、".join(theirs)),
                 [r for r, _ in mine] + refs_theirs, {"items": listed, "other_items": theirs})
+
+
+# --- list and budget kinds (silent until the list is imported / the budget set) -------------
+
+@kind("listed")
+def listed_kind(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
+    """The ``party`` is (``fires: "listed"``) or is not (``"unlisted"``) on the imported list
+    ``list`` for the submission year (``years``: ``same`` or ``until``, see `lists.listed`)."""
+    get = getattr(ctx.history, "reference_list", None)
+    entries = get(params["list"]) if get else None
+    if entries is None:
+        return
+    name, uscc = _party(ctx, params["party"])
+    if name is None and uscc is None:
+        return
+    year = ctx.as_of.year
+    hit = listed(entries, uscc.value if uscc else None, name.value if name else None, year,
+                 params.get("years", "same"))
+    fires = params.get("fires", "unlisted")
+    if (hit is not None) != (fires == "listed"):
+        return
+    refs = [r for r in (name, uscc) if r is not None]
+    who = org_name(name.value) if name else compact(uscc.value).upper()
+    ev = {"list": params["list"], "year": year, "client": name.value if name else None,
+          "uscc": uscc.value if uscc else None}
+    severity = None
+    if hit is None:
+        # Not found, but an entry that could be this one misread: the reviewer decides.
+        near = [e for e in entries if (uscc and e.uscc and ocr_difference(uscc.value, e.uscc, OCR_CODE))
+                or (name and e.name and ocr_difference(org_name(name.value), org_name(e.name), OCR_TEXT))]
+        if near:
+            severity = WARNING
+            ev["near"] = [{"uscc": e.uscc, "name": e.name, "year": e.year} for e in near[:3]]
+    else:
+        ev["entry"] = {"uscc": hit.uscc, "name": hit.name, "year": hit.year}
+    message = render(entry.get("message"), "“{who}”" + ("在" if fires == "listed" else "不在") + "名单 {list} 中",
+                     who=who, list=params["list"], year=year)
+    if severity == WARNING:
+        message += "（名单中有读法相近的单位，请人工核对）"
+    yield _emit(ctx, entry, message, refs, ev, severity=severity)
+
+
+@kind("voucher_budget")
+def voucher_budget(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
+    """The year's total budget (``docintake budget set``) minus the vouchers already granted to
+    anyone that year: nothing left → error; less than this voucher → warning, the voucher reduced
+    to what is left (细则 第十五条).  Runs after `voucher_cap`, which sets the amount."""
+    get = getattr(ctx.history, "voucher_budget", None)
+    year = ctx.as_of.year
+    budget = get(year) if get else None
+    if budget is None or ctx.voucher_amount is None:
+        return
+    amount = Decimal(ctx.voucher_amount)
+    granted = ctx.history.vouchers_granted_all(year, ctx.submission_id)
+    left = max(_fen(budget - granted), Decimal("0.00"))
+    if amount <= left or amount <= 0:
+        return
+    refs = [r for r in (ctx.first(params.get("fee")),) if r is not None]
+    ev = {"budget": str(_fen(budget)), "granted": str(_fen(granted)), "left": str(left), "amount": str(amount),
+          "year": year}
+    ctx.voucher_amount = str(left)
+    ctx.notes.setdefault("voucher", {})["budget_left"] = str(left)
+    if left <= 0:
+        yield _emit(ctx, entry, f"{year} 年科技创新券总额度（{_fen(budget)} 元）已用完（已兑付 {_fen(granted)} 元），"
+                                f"本次 {amount} 元不能兑付", refs, ev, severity=ERROR)
+    else:
+        yield _emit(ctx, entry, f"{year} 年科技创新券总额度（{_fen(budget)} 元）仅剩 {left} 元（已兑付 {_fen(granted)} 元），"
+                                f"本次应兑 {amount} 元，核减为 {left} 元", refs, ev, severity=WARNING)
