@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from .formats import compact
+from .lists import ListEntry, read_budget, read_list
 from .normalize import money
 
 VOUCHER_PACKET = "voucher_redemption"
@@ -37,6 +38,16 @@ class History(Protocol):
     def contracts_used(self, contract_number: str, exclude_submission: int | None = None) -> list[PriorContract]:
         """Other counted voucher submissions whose service contract has this number."""
 
+    # Optional (a History without them has no lists and no budget: those rules stay silent).
+    def vouchers_granted_all(self, year: int, exclude_submission: int | None = None) -> Decimal:
+        """Sum of voucher amounts of all other counted voucher submissions of the year."""
+
+    def reference_list(self, kind: str) -> list[ListEntry] | None:
+        """The imported list of ``kind`` (`lists.LIST_KINDS`), None when never imported."""
+
+    def voucher_budget(self, year: int) -> Decimal | None:
+        """The year's total voucher budget, None when not set."""
+
 
 class NoHistory:
     def vouchers_granted(self, uscc: str, year: int, exclude_submission: int | None = None) -> Decimal:
@@ -44,6 +55,15 @@ class NoHistory:
 
     def contracts_used(self, contract_number: str, exclude_submission: int | None = None) -> list[PriorContract]:
         return []
+
+    def vouchers_granted_all(self, year: int, exclude_submission: int | None = None) -> Decimal:
+        return Decimal("0.00")
+
+    def reference_list(self, kind: str) -> list[ListEntry] | None:
+        return None
+
+    def voucher_budget(self, year: int) -> Decimal | None:
+        return None
 
 
 def contract_key(number: str) -> str:
@@ -85,6 +105,23 @@ class SqliteHistory:
                 total += value
         return total
 
+    def vouchers_granted_all(self, year: int, exclude_submission: int | None = None) -> Decimal:
+        placeholders = ",".join("?" * len(NOT_COUNTED))
+        rows = self._conn().execute(
+            f"SELECT voucher_amount FROM submissions WHERE packet = ? AND status NOT IN ({placeholders}) "
+            "AND year = ? AND id IS NOT ?", (VOUCHER_PACKET, *NOT_COUNTED, int(year), exclude_submission)).fetchall()
+        return sum((money(a) or Decimal("0") for (a,) in rows if a is not None), Decimal("0.00"))
+
+    def _has(self, table: str) -> bool:
+        return bool(self._conn().execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                          (table,)).fetchone())
+
+    def reference_list(self, kind: str) -> list[ListEntry] | None:
+        return read_list(self._conn(), kind) if self._has("reference_list_imports") else None
+
+    def voucher_budget(self, year: int) -> Decimal | None:
+        return read_budget(self._conn(), year) if self._has("voucher_budgets") else None
+
     def contracts_used(self, contract_number: str, exclude_submission: int | None = None) -> list[PriorContract]:
         if not contract_number:
             return []
@@ -112,8 +149,20 @@ class SqliteHistory:
 class MemoryHistory:
     """An in-memory history: `record` each decided voucher submission (tests, benchmarks)."""
 
-    def __init__(self):
+    def __init__(self, lists: dict[str, list[ListEntry]] | None = None, budgets: dict[int, Decimal] | None = None):
         self._rows: list[dict] = []
+        self.lists = dict(lists or {})
+        self.budgets = dict(budgets or {})
+
+    def reference_list(self, kind: str) -> list[ListEntry] | None:
+        return self.lists.get(kind)
+
+    def voucher_budget(self, year: int) -> Decimal | None:
+        return self.budgets.get(year)
+
+    def vouchers_granted_all(self, year: int, exclude_submission: int | None = None) -> Decimal:
+        return sum((money(r["voucher_amount"]) or Decimal("0") for r in self._counted(exclude_submission)
+                    if r["year"] == year and r["voucher_amount"] is not None), Decimal("0.00"))
 
     def record(self, submission_id: int, decision, documents, name: str = "") -> None:
         contract = next((d for d in documents if d.type == "service_contract"), None)

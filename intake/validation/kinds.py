@@ -17,7 +17,8 @@ from .config import load_voucher_config
 from .formats import compact, parse_date
 from .normalize import NORMALIZERS, org_core, org_name, parent_name, person
 from .packets import PacketContext, Ref
-from .confusions import CODE as OCR_CODE, MONEY as OCR_MONEY, TEXT as OCR_TEXT
+from .confusions import CODE as OCR_CODE, MONEY as OCR_MONEY, TEXT as OCR_TEXT, ocr_difference
+from .lists import listed
 from .rules import ERROR, WARNING, finding
 from .settle import reading
 
@@ -337,3 +338,137 @@ def voucher_cap(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Findi
     else:
         yield _emit(ctx, entry, f"{who} {year} 年的创新券额度（{cap_text}）仅剩 {left} 元（已兑付 {_fen(granted)} 元），"
                                 f"本次应兑 {full} 元，核减为 {left} 元", refs, ev, severity=WARNING)
+
+
+# --- result kinds -----------------------------------------------------------------------
+
+@kind("not_before")
+def not_before(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
+    """Each ``date`` lies on or after the first present ``reference`` date (a report issued
+    before its contract was signed)."""
+    ref = ctx.first(params["reference"])
+    start = parse_date(ref.value) if ref else None
+    if start is None:
+        return
+    bad = [r for spec in params["date"] for r in ctx.refs(*spec)
+           if parse_date(r.value) is not None and parse_date(r.value) < start]
+    if bad:
+        yield _emit(ctx, entry, render(entry.get("message"), "{offending} 早于{reference}“{reference_date}”",
+                                       offending=_show(bad), reference=ref.label(), reference_date=ref.value),
+                    bad + [ref], {"reference": f"{ref.doc_type}.{ref.key}", "reference_date": ref.value,
+                                  "dates": {f"{r.doc_type}.{r.key}": r.value for r in bad}})
+
+
+_ITEM_SPLIT = r"[、，,；;/／\n\r]+|\s{2,}"
+_ITEM_END = r"[。；;]|\n\n"
+
+
+def _items(text: str, separators: str) -> list[str]:
+    return [compact(x) for x in re.split(separators, text) if len(compact(x)) >= 2]
+
+
+def _labelled_text(text: str, labels: list[str], span: int) -> str | None:
+    """What follows the first label printed in ``text`` (up to the sentence end, ``span`` chars)."""
+    for label in labels:
+        at = text.find(label)
+        if at >= 0:
+            rest = text[at + len(label):at + len(label) + span].lstrip("：: \t（(）)")
+            return re.split(_ITEM_END, rest, maxsplit=1)[0]
+    return None
+
+
+@kind("items_overlap")
+def items_overlap(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
+    """At least one of the ``items`` (split at 、，；/ and line breaks) is named in the other
+    document's items: the text after one of ``labels`` on the pages of ``text_of``, or the
+    fields in ``with``.  Nothing is said when either side lists no items."""
+    separators = params.get("separators") or _ITEM_SPLIT
+    mine = [(r, _items(str(r.value), separators)) for spec in params["items"] for r in ctx.refs(*spec)]
+    mine = [(r, items) for r, items in mine if items]
+    if not mine:
+        return
+    refs_theirs = [r for spec in params.get("with", []) for r in ctx.refs(*spec)]
+    theirs = [i for r in refs_theirs for i in _items(str(r.value), separators)]
+    for doc_type in params.get("text_of", []):
+        for text in ctx.texts_of(doc_type):
+            found = _labelled_text(text, params.get("labels", []), params.get("span", 120))
+            if found:
+                theirs += _items(found, separators)
+    if not theirs:
+        return
+    listed = [i for _, items in mine for i in items]
+    # One item named in the other (硬度 / 硬度测试) is enough: wording differs between documents.
+    if any(a in b or b in a for a in listed for b in theirs):
+        return
+    shown = "、".join(listed)
+    yield _emit(ctx, entry, render(entry.get("message"), "服务结果的项目“{items}”不在合同所列项目中（{other}）",
+                                   items=shown, other="、".join(theirs)),
+                [r for r, _ in mine] + refs_theirs, {"items": listed, "other_items": theirs})
+
+
+# --- list and budget kinds (silent until the list is imported / the budget set) -------------
+
+@kind("listed")
+def listed_kind(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
+    """The ``party`` is (``fires: "listed"``) or is not (``"unlisted"``) on the imported list
+    ``list`` for the submission year (``years``: ``same`` or ``until``, see `lists.listed`)."""
+    get = getattr(ctx.history, "reference_list", None)
+    entries = get(params["list"]) if get else None
+    if entries is None:
+        return
+    name, uscc = _party(ctx, params["party"])
+    if name is None and uscc is None:
+        return
+    year = ctx.as_of.year
+    hit = listed(entries, uscc.value if uscc else None, name.value if name else None, year,
+                 params.get("years", "same"))
+    fires = params.get("fires", "unlisted")
+    if (hit is not None) != (fires == "listed"):
+        return
+    refs = [r for r in (name, uscc) if r is not None]
+    who = org_name(name.value) if name else compact(uscc.value).upper()
+    ev = {"list": params["list"], "year": year, "client": name.value if name else None,
+          "uscc": uscc.value if uscc else None}
+    severity = None
+    if hit is None:
+        # Not found, but an entry that could be this one misread: the reviewer decides.
+        near = [e for e in entries if (uscc and e.uscc and ocr_difference(uscc.value, e.uscc, OCR_CODE))
+                or (name and e.name and ocr_difference(org_name(name.value), org_name(e.name), OCR_TEXT))]
+        if near:
+            severity = WARNING
+            ev["near"] = [{"uscc": e.uscc, "name": e.name, "year": e.year} for e in near[:3]]
+    else:
+        ev["entry"] = {"uscc": hit.uscc, "name": hit.name, "year": hit.year}
+    message = render(entry.get("message"), "“{who}”" + ("在" if fires == "listed" else "不在") + "名单 {list} 中",
+                     who=who, list=params["list"], year=year)
+    if severity == WARNING:
+        message += "（名单中有读法相近的单位，请人工核对）"
+    yield _emit(ctx, entry, message, refs, ev, severity=severity)
+
+
+@kind("voucher_budget")
+def voucher_budget(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
+    """The year's total budget (``docintake budget set``) minus the vouchers already granted to
+    anyone that year: nothing left → error; less than this voucher → warning, the voucher reduced
+    to what is left (细则 第十五条).  Runs after `voucher_cap`, which sets the amount."""
+    get = getattr(ctx.history, "voucher_budget", None)
+    year = ctx.as_of.year
+    budget = get(year) if get else None
+    if budget is None or ctx.voucher_amount is None:
+        return
+    amount = Decimal(ctx.voucher_amount)
+    granted = ctx.history.vouchers_granted_all(year, ctx.submission_id)
+    left = max(_fen(budget - granted), Decimal("0.00"))
+    if amount <= left or amount <= 0:
+        return
+    refs = [r for r in (ctx.first(params.get("fee")),) if r is not None]
+    ev = {"budget": str(_fen(budget)), "granted": str(_fen(granted)), "left": str(left), "amount": str(amount),
+          "year": year}
+    ctx.voucher_amount = str(left)
+    ctx.notes.setdefault("voucher", {})["budget_left"] = str(left)
+    if left <= 0:
+        yield _emit(ctx, entry, f"{year} 年科技创新券总额度（{_fen(budget)} 元）已用完（已兑付 {_fen(granted)} 元），"
+                                f"本次 {amount} 元不能兑付", refs, ev, severity=ERROR)
+    else:
+        yield _emit(ctx, entry, f"{year} 年科技创新券总额度（{_fen(budget)} 元）仅剩 {left} 元（已兑付 {_fen(granted)} 元），"
+                                f"本次应兑 {amount} 元，核减为 {left} 元", refs, ev, severity=WARNING)

@@ -66,6 +66,10 @@ def rule_params(entry: dict) -> Any:
     return entry.get(rule_kind(entry)) if "kind" not in entry else entry.get("params", entry.get(entry["kind"]))
 
 
+# Parameters that hold plain text lists, never references (two labels are no [role, field]).
+_TEXT_PARAMS = frozenset({"labels", "keywords", "negations", "separators"})
+
+
 def _refs_in(obj: Any) -> Iterable[list]:
     if isinstance(obj, list) and len(obj) == 2 and all(isinstance(x, str) for x in obj):
         yield obj
@@ -73,8 +77,9 @@ def _refs_in(obj: Any) -> Iterable[list]:
         for x in obj:
             yield from _refs_in(x)
     elif isinstance(obj, dict):
-        for v in obj.values():
-            yield from _refs_in(v)
+        for k, v in obj.items():
+            if k not in _TEXT_PARAMS:
+                yield from _refs_in(v)
 
 
 def parse_packet(data: dict, path: str = "<dict>") -> PacketSpec:

@@ -39,6 +39,12 @@ RULES: dict[str, RuleInfo] = {r.id: r for r in (
     RuleInfo("voucher.cap_exceeded", WARNING, "细则 第十六条", "超出年度创新券限额"),
     RuleInfo("voucher.year", ERROR, "细则 第十六条, 第二十一条", "合同、发票、付款不在创新券所属自然年度"),
     RuleInfo("voucher.statutory_testing", WARNING, "细则 第五条", "疑似强制性检测或法定检测"),
+    # Severity is the default when nothing is left; the rule itself downgrades the partial case.
+    RuleInfo("voucher.budget_exhausted", ERROR, "细则 第十五条", "科技创新券年度总额度已用完"),
+    RuleInfo("voucher.provincial_subsidy", ERROR, "细则 第六条", "用户已享受省级奖补"),
+    RuleInfo("voucher.provider_not_member", ERROR, "细则 第十八条", "管理单位不是共享服务平台注册会员"),
+    RuleInfo("voucher.user_category", WARNING, "细则 第四条", "用户不在创新券支持对象名单内"),
+    RuleInfo("service_result.mismatch", ERROR, "细则 第二十条", "服务结果与合同不符"),
 )}
 
 # Where a document type's requirements come from (used as the source of its schema findings).
@@ -52,6 +58,7 @@ DOC_SOURCES: dict[str, str] = {
     "service_contract": "细则 第十九条, 第二十二条",
     "invoice": "细则 第二十条",
     "bank_receipt": "细则 第二十条",
+    "service_result": "细则 第二十条",
 }
 
 

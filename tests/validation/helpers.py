@@ -121,3 +121,10 @@ def voucher(**replace) -> list[Document]:
 
 def rules_of(findings) -> list[str]:
     return sorted({f.rule for f in findings})
+
+
+def result_(**kw) -> Document:
+    v = dict(report_number="HTJC-2026-0311", client_name=CLIENT, provider_name=PROVIDER, items="拉伸强度、布氏硬度",
+             issued_on="2026-05-04", seal_present=True)
+    v.update(kw)
+    return doc("service_result", **v)
