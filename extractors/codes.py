@@ -160,13 +160,18 @@ def _candidates(c: str, allowed: str) -> list[str]:
     return out
 
 
-def _repair(s: str, allowed_at, valid, unforced_ok=lambda i: True, max_unforced: int = 1) -> str | None:
+def _repair(s: str, allowed_at, valid, unforced_ok=lambda i: True, max_unforced: int = 1,
+            probe=lambda i: False) -> str | None:
     """Change confusable characters until `valid` passes; None unless exactly one answer.
 
     Characters illegal at their position must change ("forced"). Legal characters
     that OCR may have confused (1/L, 8/B, 0/D) change only where `unforced_ok`,
     at most `max_unforced` of them: a printed code whose check fails must stay
-    failing, not be "repaired" into some other valid code.
+    failing, not be "repaired" into some other valid code. Positions where
+    `probe` holds (the check characters) are never changed in the answer, but a
+    valid code reachable by changing them makes the repair ambiguous: a misread
+    check character (8 read as B) must not let a change elsewhere "repair" the
+    code into another organization's valid code.
     """
     options = []
     for i, c in enumerate(s):
@@ -177,23 +182,25 @@ def _repair(s: str, allowed_at, valid, unforced_ok=lambda i: True, max_unforced:
     forced = [i for i, o in enumerate(options) if s[i] not in o]
     if len(forced) > _MAX_REPAIRS:
         return None
-    optional = [i for i, o in enumerate(options) if s[i] in o and len(o) > 1 and unforced_ok(i)]
+    optional = [i for i, o in enumerate(options) if s[i] in o and len(o) > 1 and (unforced_ok(i) or probe(i))]
     found: set[str] = set()
+    shadow: set[str] = set()
     forced_pools = [options[i] for i in forced]
     for k in range(0, min(max_unforced, len(optional)) + 1):
         for subset in itertools.combinations(optional, k):
             pools = forced_pools + [[x for x in options[i] if x != s[i]] for i in subset]
             positions = forced + list(subset)
+            probing = any(probe(i) and not unforced_ok(i) for i in subset)
             for combo in itertools.product(*pools):
                 t = list(s)
                 for i, x in zip(positions, combo):
                     t[i] = x
                 cand = "".join(t)
                 if valid(cand):
-                    found.add(cand)
-        if found:
+                    (shadow if probing else found).add(cand)
+        if found or shadow:
             break
-    if len(found) == 1:
+    if len(found) == 1 and not shadow:
         return found.pop()
     return None
 
@@ -219,7 +226,7 @@ def repair_uscc(s: str) -> str | None:
         return t
     # legal-but-confusable characters may change only inside the organization code
     # (positions 9-16), never the check characters themselves
-    return _repair(t, _uscc_allowed, uscc_valid, unforced_ok=lambda i: 8 <= i <= 15)
+    return _repair(t, _uscc_allowed, uscc_valid, unforced_ok=lambda i: 8 <= i <= 15, probe=lambda i: i in (16, 17))
 
 
 def _id_allowed(i: int) -> str:
