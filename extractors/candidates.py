@@ -53,7 +53,7 @@ def _words_vs_figures(c: Candidate, kind: str) -> None:
     must agree; a figure read with its decimal point lost is repaired from the words."""
     if kind != "money" or not c.raw:
         return
-    from .money import _words_span, parse_money_number, parse_money_words
+    from .money import _words_span, parse_money_number, parse_money_words, reconcile_figures
 
     raw = re.sub(r"\s+", "", c.raw)
     span = _words_span(raw)
@@ -68,12 +68,12 @@ def _words_vs_figures(c: Candidate, kind: str) -> None:
         c.notes.append("amount in words = amount in figures")
         c.confidence = min(0.99, max(c.confidence, (c.confidence + 1) / 2))
         return
-    for f in (100, 10):
-        if figures == words * f or figures * f == words:
-            c.notes.append(f"repaired: figures {figures} read with decimal places off, words say {words}")
-            c.value = f"{words:.2f}"
-            c.confidence = min(c.confidence, 0.8)
-            return
+    value, repair = reconcile_figures(f"{figures:.2f}", f"{words:.2f}")
+    if repair:
+        c.notes.append(f"repaired: figures {figures} read with decimal places off, words say {words}")
+        c.value = value
+        c.confidence = min(c.confidence, 0.8)
+        return
     c.notes.append(f"amount in words {words} ≠ figures {figures}")
     c.confidence = min(c.confidence, 0.6)
 

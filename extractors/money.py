@@ -219,15 +219,16 @@ def _money_words(raw: str) -> Normalized | None:
 # ---------------------------------------------------------------------------
 
 
-def _digit_core(v: Decimal) -> str:
-    return f"{v:.2f}".replace(".", "").lstrip("0").rstrip("0")
+# A dropped or moved decimal point shifts the figures by one or two places (113230.00 read as
+# 11323000.00); larger shifts are other misreadings, not decided here.
+_DECIMAL_SLIPS = (Decimal(100), Decimal(10))
 
 
 def reconcile_figures(figures: str | None, words: str | None) -> tuple[str | None, str | None]:
     """Amount in figures checked against the amount in words (both normalized ``"12345.00"``).
 
-    OCR drops or moves a decimal point (``113230.00`` read as ``11323000.00``): when the two
-    carry the same digits but differ in magnitude, the words (which spell every unit) win.
+    OCR drops or moves a decimal point: when the figures are the words shifted by one or two
+    decimal places, the words (which spell every unit) win.
     Returns (value, repair note or None); other disagreements are not decided here."""
     if not figures or not words or figures == words:
         return figures, None
@@ -235,6 +236,6 @@ def reconcile_figures(figures: str | None, words: str | None) -> tuple[str | Non
         f, w = Decimal(figures), Decimal(words)
     except InvalidOperation:
         return figures, None
-    if f != w and f > 0 and w > 0 and _digit_core(f) == _digit_core(w):
+    if f > 0 and w > 0 and any(f == w * k or f * k == w for k in _DECIMAL_SLIPS):
         return words, f"decimal point: figures {figures}→{words} (amount in words)"
     return figures, None
