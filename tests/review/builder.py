@@ -1,6 +1,7 @@
 """Build a small, realistic docintake database for the review tests (no OCR involved)."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -135,3 +136,12 @@ def build(tmp: Path, users: bool = True) -> dict:
                                                                   "li": "李审核", "zhou": "周查看"}[name])
     db.conn.close()
     return ids
+
+
+def query(built, sql, params=()):
+    """Rows of ``sql`` on the built review database (tests read the store directly)."""
+    conn = sqlite3.connect(built["db"])
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

@@ -108,3 +108,14 @@ def session(ds):
         return Session(ds)
 
     return make
+
+
+@pytest.fixture
+def login(session):
+    async def make(name):
+        s = session()
+        r = await s.login(name)
+        assert r.status_code == 302, r.text
+        return s
+
+    return make

@@ -3,34 +3,15 @@ Datasette's pages (item 4), normalized reviewer input (item 6), Chinese audit la
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 
 from . import builder
+from .builder import query
 
 pytestmark = pytest.mark.anyio
 
 DB = "docintake"
-
-
-@pytest.fixture
-def login(session):
-    async def make(name):
-        s = session()
-        r = await s.login(name)
-        assert r.status_code == 302, r.text
-        return s
-
-    return make
-
-
-def query(built, sql, params=()):
-    conn = sqlite3.connect(built["db"])
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def _doc(built, dtype="business_license"):

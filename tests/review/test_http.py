@@ -11,6 +11,7 @@ from intake.model import Document, FieldValue
 from intake.store import save_documents
 
 from . import builder
+from .builder import query
 from .conftest import Session
 
 pytestmark = pytest.mark.anyio
@@ -19,29 +20,10 @@ DB = "docintake"
 BAD = builder.BAD_ID
 
 
-@pytest.fixture
-def login(session):
-    async def make(name):
-        s = session()
-        r = await s.login(name)
-        assert r.status_code == 302, r.text
-        return s
-
-    return make
-
-
 def version_of(built, sid=None):
     conn = sqlite3.connect(built["db"])
     try:
         return conn.execute("SELECT version FROM submissions WHERE id = ?", [sid or built["sid"]]).fetchone()[0]
-    finally:
-        conn.close()
-
-
-def query(built, sql, params=()):
-    conn = sqlite3.connect(built["db"])
-    try:
-        return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
 
