@@ -6,6 +6,7 @@ import sys
 import click
 
 from intake.errors import ExitCode
+from intake.ocr import base as _ocr_base  # noqa: F401 - adds the x-ocr-engine check to the registry
 
 from .registry import check_schemas, load_registry, schema_files
 

@@ -103,3 +103,20 @@ def words_from_chars(text: str, bbox, confidence: float) -> tuple[Word, ...]:
         for i, c in enumerate(chars)
         if not c.isspace()
     )
+
+
+def _engine_problems(name: str, schema: dict) -> list[tuple[str, str]]:
+    """A schema's ``x-ocr-engine`` names an available engine (checked by the schema registry)."""
+    engine = schema.get("x-ocr-engine")
+    if engine and engine not in available_engines():
+        return [("/x-ocr-engine", f"unknown OCR engine {engine!r}; available: {', '.join(available_engines())}")]
+    return []
+
+
+def _register_schema_check() -> None:
+    from schemas.registry import add_checker
+
+    add_checker("ocr_engine", _engine_problems)
+
+
+_register_schema_check()

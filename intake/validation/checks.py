@@ -12,7 +12,9 @@ from typing import Any, Iterable
 from ..model import Document, FieldValue, Finding
 from . import jurisdiction as J
 from .formats import LONG_TERM, compact, parse_date, uscc_region
-from .labels import doc_label, field_label
+from schemas.registry import doc_title as doc_label
+from schemas.registry import expired_message, field_label, seal_name_fields
+
 from .normalize import org_core, org_name
 from .rules import ERROR, WARNING, finding
 
@@ -75,12 +77,7 @@ def expiry_finding(*, rule: str, doc_type: str, field: str, value: Any, as_of: d
     end = parse_date(value)
     if end is None or end >= as_of:
         return None  # a malformed date is schema.format's business
-    if rule == "license.expired" and doc_type == "business_license":
-        what = "营业执照已过营业期限"
-    elif rule == "id.expired":
-        what = f"{doc_label(doc_type) if doc_type == 'id_card' else '身份证'}已过有效期"
-    else:
-        what = f"{doc_label(doc_type)}已过有效期"
+    what = expired_message(doc_type, schema)  # the schema's x-expired-message
     return finding(rule, f"{what}（{end.isoformat()}，提交日期 {as_of.isoformat()}）", fields=[field],
                    documents=[doc_type], source=source,
                    evidence={"field": field, "value": value, "as_of": as_of.isoformat()})
@@ -106,15 +103,6 @@ def flag_finding(*, rule: str, doc_type: str, field: str, fv: FieldValue | None,
                    documents=[doc_type], source=source, evidence=ev)
 
 
-# Which name fields a document's own seals carry (a business license's seal is the
-# registration authority's, a bank receipt's the bank's: not checked).
-SEAL_NAME_FIELDS: dict[str, list[str]] = {
-    "commitment_letter": ["organization_name"],
-    "authorization_letter": ["principal_name"],
-    "application_form": ["unit_name"],
-    "service_contract": ["client_name", "provider_name"],
-    "invoice": ["seller_name"],
-}
 _SEAL_PURPOSES = ("检验检测专用章", "合同专用章", "发票专用章", "财务专用章", "业务专用章", "专用章", "公章", "印章")
 SEAL_MATCH_THRESHOLD = 0.6
 
@@ -138,7 +126,9 @@ def seal_name_score(seal_text: str, name: str) -> float:
 
 
 def seal_name_findings(doc: Document, schema: dict | None = None) -> Iterable[Finding]:
-    keys = (schema or {}).get("x-seal-name") or SEAL_NAME_FIELDS.get(doc.type) or []
+    # x-seal-name: the name fields a document's own seals carry (a business license's seal is
+    # the registration authority's, a bank receipt's the bank's: they name none).
+    keys = seal_name_fields(doc.type, schema)
     names = {k: doc.fields[k].value for k in keys if k in doc.fields and doc.fields[k].value}
     if not names:
         return

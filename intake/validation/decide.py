@@ -13,11 +13,14 @@ from datetime import date
 from typing import Any
 
 from ..model import Document, Finding
-from .document import type_schema, validate_document
+from schemas.registry import doc_title as doc_label
+from schemas.registry import packet_title, type_schema
+
+from .context import PacketContext
+from .document import validate_document
 from .history import History, NoHistory
 from .kinds import KINDS
-from .labels import doc_label
-from .packets import UNKNOWN, PacketContext, load_packets, recognise, rule_kind, rule_params
+from .packets import UNKNOWN, load_packets, recognise, rule_kind, rule_params
 from .rules import finding
 from .settle import settle
 
@@ -143,7 +146,8 @@ def decide(documents: list[Document], as_of: date, history: History | None = Non
         organization = str(org.value) if org else None
         uscc = str(code.value).upper().replace(" ", "") if code else None
     else:
-        reasons.append("无法判断材料属于哪类申请（会员申请或创新券兑付）")
+        known = "、".join(packet_title(p) for p in packets) or "无"
+        reasons.append(f"无法判断材料属于哪类申请（{known}）")
     # Doubtful evidence → warning (contract section 4), decided once with every document in view.
     findings = _dedupe(settle(findings, documents, schemas, page_texts, _peers(spec, documents) if spec else None))
     unknown = [i + 1 for i, t in enumerate(types) if t == UNKNOWN]
@@ -161,6 +165,4 @@ def decide(documents: list[Document], as_of: date, history: History | None = Non
         status = NEEDS_REVIEW
     else:
         status = READY
-    if name != "voucher_redemption":
-        amount = None
     return Decision(name, status, findings, amount, organization, uscc, as_of.year, reasons, low, voucher)

@@ -24,22 +24,21 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterator
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from ..errors import SchemaError
 from ..model import Document, Finding
+from schemas.registry import clear_cache, doc_source, field_label, type_schema
+from schemas.registry import doc_title as doc_label
+
 from . import checks
 from .formats import date_or_long_valid, date_valid, idno_problem, money_valid, uscc_problem
-from .labels import doc_label, field_label
-from .rules import DOC_SOURCES, finding
+from .rules import finding
 from .settle import settle as settle_findings
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schemas"
-DEFAULT_CONFIDENCE_THRESHOLD = 0.85
 
 
 @dataclass
@@ -147,7 +146,7 @@ def _flag_keyword(rule: str):
         for key in spec if isinstance(spec, list) else [spec]:
             yield from _carry(checks.flag_finding(
                 rule=rule, doc_type=ctx.doc.type, field=key, fv=ctx.doc.fields.get(key), schema=schema,
-                source=DOC_SOURCES.get(ctx.doc.type) if rule == "seal.missing" else None))
+                source=doc_source(ctx.doc.type, schema) if rule == "seal.missing" else None))
     return keyword
 
 
@@ -168,59 +167,12 @@ DocintakeValidator = validators.extend(Draft202012Validator, KEYWORDS)
 
 
 # --- schemas ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TypeSchema:
-    type: str
-    schema: dict
-    confidence_threshold: float
-
-
-@lru_cache(maxsize=1)
-def _registry():
-    try:
-        from extractors.registry import load_registry  # written by the extraction side
-    except ImportError:
-        return None
-    return load_registry()
-
-
-@lru_cache(maxsize=64)
-def _file_schema(doc_type: str) -> dict | None:
-    path = SCHEMA_DIR / f"{doc_type}.json"
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"模式文件 {path} 不是有效的 JSON：{exc}。Schema file {path} is not valid JSON: {exc}") from exc
-
-
-def _threshold(schema: dict, default: float = DEFAULT_CONFIDENCE_THRESHOLD) -> float:
-    review = schema.get("x-review") if isinstance(schema, dict) else None
-    if isinstance(review, dict) and isinstance(review.get("confidence_threshold"), (int, float)):
-        return float(review["confidence_threshold"])
-    return default
-
-
-def type_schema(doc_type: str, overrides: dict[str, dict] | None = None) -> TypeSchema | None:
-    """The schema of a document type: ``overrides`` (tests), the extractors' registry, or the file."""
-    if overrides is not None and doc_type in overrides:
-        s = overrides[doc_type]
-        return TypeSchema(doc_type, s, _threshold(s))
-    reg = _registry()
-    if reg is not None:
-        entry = reg.get(doc_type) if doc_type in reg else None
-        if entry is not None and getattr(entry, "schema", None) is not None:
-            th = getattr(entry, "confidence_threshold", None)
-            return TypeSchema(doc_type, entry.schema, float(th) if th is not None else _threshold(entry.schema))
-    s = _file_schema(doc_type)
-    return TypeSchema(doc_type, s, _threshold(s)) if s is not None else None
+# `type_schema` is the schema registry's (schemas/registry.py): one reader, one cache.
 
 
 def reset_schema_cache() -> None:
-    _registry.cache_clear()
-    _file_schema.cache_clear()
+    clear_cache()
+    _validator_for.cache_clear()
 
 
 @lru_cache(maxsize=64)
@@ -241,7 +193,7 @@ def _field_of(error: ValidationError) -> str | None:
 
 
 def _to_findings(error: ValidationError, doc: Document, schema: dict, instance: dict) -> list[Finding]:
-    source = DOC_SOURCES.get(doc.type)
+    source = doc_source(doc.type, schema)
     dl = doc_label(doc.type)
     if isinstance(error.cause, _Carrier) and error.cause.finding is not None:
         return [error.cause.finding]

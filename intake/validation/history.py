@@ -15,9 +15,18 @@ from .formats import compact
 from .lists import ListEntry, read_budget, read_list
 from .normalize import money
 
-VOUCHER_PACKET = "voucher_redemption"
 NOT_COUNTED = ("rejected", "quarantined", "processing")
-CONTRACT_PARTY_FIELDS = ("client_name", "client_uscc", "provider_name", "provider_uscc")
+
+
+@dataclass(frozen=True)
+class ContractQuery:
+    """Where a packet keeps its contract, from the ``duplicate_contract`` rule's parameters
+    (``schemas/packets/*.json``): the packet whose submissions count, the document types that
+    hold the contract, the field with its number and the party fields to compare."""
+    packet: str
+    doc_types: tuple[str, ...]
+    number_key: str
+    party_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -26,21 +35,23 @@ class PriorContract:
     submission: str
     status: str
     contract_number: str
-    fields: dict[str, str] = field(default_factory=dict)  # the prior contract's party fields
+    fields: dict[str, str] = field(default_factory=dict)  # the prior contract's party fields (query.party_keys)
     uscc: str | None = None  # the prior submission's applicant
 
 
 @runtime_checkable
 class History(Protocol):
     def vouchers_granted(self, uscc: str, year: int, exclude_submission: int | None = None) -> Decimal:
-        """Sum of voucher amounts of other counted voucher submissions of this client and year."""
+        """Sum of voucher amounts of other counted submissions of this client and year (a
+        submission has an amount only when its packet computes one: ``voucher_cap``)."""
 
-    def contracts_used(self, contract_number: str, exclude_submission: int | None = None) -> list[PriorContract]:
-        """Other counted voucher submissions whose service contract has this number."""
+    def contracts_used(self, contract_number: str, exclude_submission: int | None = None, *,
+                       query: ContractQuery | None = None) -> list[PriorContract]:
+        """Other counted submissions of ``query.packet`` whose contract has this number."""
 
     # Optional (a History without them has no lists and no budget: those rules stay silent).
     def vouchers_granted_all(self, year: int, exclude_submission: int | None = None) -> Decimal:
-        """Sum of voucher amounts of all other counted voucher submissions of the year."""
+        """Sum of voucher amounts of all other counted submissions of the year."""
 
     def reference_list(self, kind: str) -> list[ListEntry] | None:
         """The imported list of ``kind`` (`lists.LIST_KINDS`), None when never imported."""
@@ -53,7 +64,8 @@ class NoHistory:
     def vouchers_granted(self, uscc: str, year: int, exclude_submission: int | None = None) -> Decimal:
         return Decimal("0.00")
 
-    def contracts_used(self, contract_number: str, exclude_submission: int | None = None) -> list[PriorContract]:
+    def contracts_used(self, contract_number: str, exclude_submission: int | None = None, *,
+                       query: ContractQuery | None = None) -> list[PriorContract]:
         return []
 
     def vouchers_granted_all(self, year: int, exclude_submission: int | None = None) -> Decimal:
@@ -79,8 +91,8 @@ def _same_number(a: str | None, b: str | None) -> bool:
 class SqliteHistory:
     """Reads ``submissions``/``documents``/``fields``.
 
-    Counted submissions: packet ``voucher_redemption`` with a status not in
-    rejected/quarantined/processing, other than the one being decided.
+    Counted submissions: a status not in rejected/quarantined/processing, other than the one
+    being decided; for vouchers, those with an amount; for contracts, those of the query's packet.
     """
 
     def __init__(self, db):
@@ -94,9 +106,9 @@ class SqliteHistory:
             return Decimal("0.00")
         placeholders = ",".join("?" * len(NOT_COUNTED))
         rows = self._conn().execute(
-            f"SELECT voucher_amount FROM submissions WHERE packet = ? AND status NOT IN ({placeholders}) "
+            f"SELECT voucher_amount FROM submissions WHERE voucher_amount IS NOT NULL AND status NOT IN ({placeholders}) "
             "AND UPPER(uscc) = ? AND year = ? AND id IS NOT ?",
-            (VOUCHER_PACKET, *NOT_COUNTED, compact(uscc).upper(), int(year), exclude_submission),
+            (*NOT_COUNTED, compact(uscc).upper(), int(year), exclude_submission),
         ).fetchall()
         total = Decimal("0.00")
         for (amount,) in rows:
@@ -108,8 +120,8 @@ class SqliteHistory:
     def vouchers_granted_all(self, year: int, exclude_submission: int | None = None) -> Decimal:
         placeholders = ",".join("?" * len(NOT_COUNTED))
         rows = self._conn().execute(
-            f"SELECT voucher_amount FROM submissions WHERE packet = ? AND status NOT IN ({placeholders}) "
-            "AND year = ? AND id IS NOT ?", (VOUCHER_PACKET, *NOT_COUNTED, int(year), exclude_submission)).fetchall()
+            f"SELECT voucher_amount FROM submissions WHERE voucher_amount IS NOT NULL AND status NOT IN ({placeholders}) "
+            "AND year = ? AND id IS NOT ?", (*NOT_COUNTED, int(year), exclude_submission)).fetchall()
         return sum((money(a) or Decimal("0") for (a,) in rows if a is not None), Decimal("0.00"))
 
     def _has(self, table: str) -> bool:
@@ -122,26 +134,28 @@ class SqliteHistory:
     def voucher_budget(self, year: int) -> Decimal | None:
         return read_budget(self._conn(), year) if self._has("voucher_budgets") else None
 
-    def contracts_used(self, contract_number: str, exclude_submission: int | None = None) -> list[PriorContract]:
-        if not contract_number:
+    def contracts_used(self, contract_number: str, exclude_submission: int | None = None, *,
+                       query: ContractQuery | None = None) -> list[PriorContract]:
+        if not contract_number or query is None:
             return []
         placeholders = ",".join("?" * len(NOT_COUNTED))
+        types = ",".join("?" * len(query.doc_types))
         conn = self._conn()
         rows = conn.execute(
             "SELECT s.id, s.name, s.status, s.uscc, d.id, f.value FROM submissions s "
             "JOIN documents d ON d.submission_id = s.id JOIN fields f ON f.document_id = d.id "
-            f"WHERE s.packet = ? AND s.status NOT IN ({placeholders}) AND d.type = 'service_contract' "
-            "AND f.key = 'contract_number' AND s.id IS NOT ? ORDER BY s.id",
-            (VOUCHER_PACKET, *NOT_COUNTED, exclude_submission),
+            f"WHERE s.packet = ? AND s.status NOT IN ({placeholders}) AND d.type IN ({types}) "
+            "AND f.key = ? AND s.id IS NOT ? ORDER BY s.id",
+            (query.packet, *NOT_COUNTED, *query.doc_types, query.number_key, exclude_submission),
         ).fetchall()
         out = []
         for sid, name, status, uscc, doc_id, number in rows:
             if not _same_number(number, contract_number):
                 continue
-            marks = ",".join("?" * len(CONTRACT_PARTY_FIELDS))
+            marks = ",".join("?" * len(query.party_keys))
             fields = dict(conn.execute(
                 f"SELECT key, value FROM fields WHERE document_id = ? AND key IN ({marks})",
-                (doc_id, *CONTRACT_PARTY_FIELDS)).fetchall())
+                (doc_id, *query.party_keys)).fetchall()) if query.party_keys else {}
             out.append(PriorContract(sid, name, status, number, {k: v for k, v in fields.items() if v}, uscc))
         return out
 
@@ -165,30 +179,34 @@ class MemoryHistory:
                     if r["year"] == year and r["voucher_amount"] is not None), Decimal("0.00"))
 
     def record(self, submission_id: int, decision, documents, name: str = "") -> None:
-        contract = next((d for d in documents if d.type == "service_contract"), None)
-        fields = {k: str(contract.fields[k].value) for k in CONTRACT_PARTY_FIELDS + ("contract_number",)
-                  if contract is not None and k in contract.fields} if contract else {}
+        docs = [(d.type, {k: str(fv.value) for k, fv in d.fields.items() if fv.value not in (None, "")})
+                for d in documents]
         self._rows = [r for r in self._rows if r["id"] != submission_id]
         self._rows.append({"id": submission_id, "name": name or str(submission_id), "packet": decision.packet,
                            "status": decision.status, "voucher_amount": decision.voucher_amount,
-                           "uscc": decision.uscc, "year": decision.year, "contract": fields})
+                           "uscc": decision.uscc, "year": decision.year, "documents": docs})
 
     def _counted(self, exclude):
-        return [r for r in self._rows if r["packet"] == VOUCHER_PACKET and r["status"] not in NOT_COUNTED
-                and r["id"] != exclude]
+        return [r for r in self._rows if r["status"] not in NOT_COUNTED and r["id"] != exclude]
 
     def vouchers_granted(self, uscc: str, year: int, exclude_submission: int | None = None) -> Decimal:
         total = Decimal("0.00")
         for r in self._counted(exclude_submission):
-            if r["uscc"] and uscc and compact(r["uscc"]).upper() == compact(uscc).upper() and r["year"] == year:
+            if r["voucher_amount"] is not None and r["uscc"] and uscc and compact(r["uscc"]).upper() == compact(uscc).upper() and r["year"] == year:
                 total += money(r["voucher_amount"]) or Decimal("0")
         return total
 
-    def contracts_used(self, contract_number: str, exclude_submission: int | None = None) -> list[PriorContract]:
+    def contracts_used(self, contract_number: str, exclude_submission: int | None = None, *,
+                       query: ContractQuery | None = None) -> list[PriorContract]:
+        if query is None:
+            return []
         out = []
         for r in self._counted(exclude_submission):
-            if _same_number(r["contract"].get("contract_number"), contract_number):
-                out.append(PriorContract(r["id"], r["name"], r["status"], r["contract"]["contract_number"],
-                                         {k: v for k, v in r["contract"].items() if k in CONTRACT_PARTY_FIELDS},
-                                         r["uscc"]))
+            if r["packet"] != query.packet:
+                continue
+            for doc_type, fields in r["documents"]:
+                if doc_type in query.doc_types and _same_number(fields.get(query.number_key), contract_number):
+                    out.append(PriorContract(r["id"], r["name"], r["status"], fields[query.number_key],
+                                             {k: v for k, v in fields.items() if k in query.party_keys}, r["uscc"]))
+                    break
         return out

@@ -14,9 +14,10 @@ from typing import Any, Callable, Iterable
 from ..model import Finding
 from . import checks
 from .config import load_voucher_config
+from .context import PacketContext, Ref
+from .history import ContractQuery
 from .formats import compact, parse_date
 from .normalize import NORMALIZERS, org_core, org_name, parent_name, person
-from .packets import PacketContext, Ref
 from .confusions import CODE as OCR_CODE, MONEY as OCR_MONEY, TEXT as OCR_TEXT, ocr_difference
 from .lists import listed
 from .rules import ERROR, WARNING, finding
@@ -281,6 +282,15 @@ def _same_party(name_a, uscc_a, name_b, uscc_b) -> bool:
     return True
 
 
+def _key_on(ctx: PacketContext, refs: list | None, types) -> str | None:
+    """The field key of the first reference (role or type, key) that lies on one of ``types``."""
+    roles = ctx.spec.role_types()
+    for name, key in refs or []:
+        if set(roles.get(name, (name,))) & set(types):
+            return key
+    return None
+
+
 @kind("duplicate_contract")
 def duplicate_contract(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Finding]:
     """The same contract (number and parties) in another counted voucher submission."""
@@ -290,10 +300,18 @@ def duplicate_contract(ctx: PacketContext, entry: dict, params: dict) -> Iterabl
     cn, cu = _party(ctx, params["client"])
     pn, pu = _party(ctx, params["provider"])
     v = lambda r: r.value if r else None  # noqa: E731
-    for prior in ctx.history.contracts_used(str(num.value), ctx.submission_id):
+    # Which fields of a prior contract to compare: the keys the parameters name on the
+    # documents that hold the number (the prior submission has only its stored fields).
+    types = ctx.spec.role_types().get(num.role, (num.role,))
+    keys = {side: {what: _key_on(ctx, params[side].get(what), types) for what in ("name", "uscc")}
+            for side in ("client", "provider")}
+    query = ContractQuery(ctx.spec.packet, tuple(types), num.key,
+                          tuple(k for side in keys.values() for k in side.values() if k))
+    for prior in ctx.history.contracts_used(str(num.value), ctx.submission_id, query=query):
         f = prior.fields
-        if _same_party(v(cn), v(cu), f.get("client_name"), f.get("client_uscc") or prior.uscc) and \
-                _same_party(v(pn), v(pu), f.get("provider_name"), f.get("provider_uscc")):
+        got = lambda side, what: f.get(keys[side][what]) if keys[side][what] else None  # noqa: E731
+        if _same_party(v(cn), v(cu), got("client", "name"), got("client", "uscc") or prior.uscc) and \
+                _same_party(v(pn), v(pu), got("provider", "name"), got("provider", "uscc")):
             yield _emit(ctx, entry, render(entry.get("message"), "合同 {contract_number} 已申请过创新券",
                                            contract_number=num.value, other=prior.submission or prior.submission_id,
                                            other_status=prior.status),

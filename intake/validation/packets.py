@@ -8,51 +8,23 @@ existing kind is only data.  References are ``[role or document type, field]``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterable
 
 from jsonschema import Draft202012Validator
 
-from ..errors import SchemaError
-from ..model import Document, FieldValue
-from .labels import doc_label, field_label
+from schemas.registry import PACKET_META_NAME as META_SCHEMA
+from schemas.registry import builtin_dir, load_registry, packet_meta_schema, read_packet_dir
 
-PACKET_DIR = Path(__file__).resolve().parent.parent.parent / "schemas" / "packets"
-META_SCHEMA = "_packet.schema.json"
+from ..errors import SchemaError
+from .context import DocRequirement, PacketContext, PacketSpec, Ref  # noqa: F401 - re-exported
+from .kinds import KINDS
+from .rules import RULES
+
+PACKET_DIR = builtin_dir() / "packets"
 UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class DocRequirement:
-    role: str
-    types: tuple[str, ...]
-    label: str
-    required: bool
-    source: str
-
-
-@dataclass(frozen=True)
-class PacketSpec:
-    packet: str
-    title: str
-    source: str
-    documents: tuple[DocRequirement, ...]
-    rules: tuple[dict, ...]
-    applicant: dict
-    path: str = ""
-
-    def role_types(self) -> dict[str, tuple[str, ...]]:
-        return {d.role: d.types for d in self.documents}
-
-    def all_types(self) -> set[str]:
-        return {t for d in self.documents for t in d.types}
-
-
 def rule_kind(entry: dict) -> str:
-    from .kinds import KINDS
     if "kind" in entry:
         return entry["kind"]
     names = [k for k in entry if k in KINDS]
@@ -83,9 +55,7 @@ def _refs_in(obj: Any) -> Iterable[list]:
 
 
 def parse_packet(data: dict, path: str = "<dict>") -> PacketSpec:
-    from .kinds import KINDS
-    from .rules import RULES
-    meta = json.loads((PACKET_DIR / META_SCHEMA).read_text(encoding="utf-8"))
+    meta = packet_meta_schema()
     errors = sorted(Draft202012Validator(meta).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         e = errors[0]
@@ -111,22 +81,21 @@ def parse_packet(data: dict, path: str = "<dict>") -> PacketSpec:
                       data.get("applicant", {}), path)
 
 
-@lru_cache(maxsize=4)
 def load_packets(directory: str | None = None) -> dict[str, PacketSpec]:
-    d = Path(directory) if directory else PACKET_DIR
-    out: dict[str, PacketSpec] = {}
-    for path in sorted(d.glob("*.json")):
-        if path.name.startswith("_"):
-            continue
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"数据包定义 {path} 不是有效的 JSON：{exc}。Packet file {path} is not valid JSON.") from exc
-        spec = parse_packet(data, str(path))
-        if spec.packet in out:
-            raise SchemaError(f"数据包 {spec.packet} 定义了两次（{path}）。Packet {spec.packet} is defined twice.")
-        out[spec.packet] = spec
-    return out
+    """Every packet of the schema registry (built-in ``schemas/packets`` and ``packets/`` of
+    each ``DOCINTAKE_SCHEMA_DIRS`` folder), or only those of ``directory`` (tests)."""
+    data = read_packet_dir(directory) if directory else load_registry().packet_data
+    return _parsed(json.dumps(data, sort_keys=True, ensure_ascii=False), data)
+
+
+_PARSED: dict[str, dict[str, PacketSpec]] = {}
+
+
+def _parsed(key: str, data: dict[str, tuple[dict, str]]) -> dict[str, PacketSpec]:
+    # Parsed once per set of files (the registry caches the reading, this the checking).
+    if key not in _PARSED:
+        _PARSED[key] = {name: parse_packet(d, path) for name, (d, path) in data.items()}
+    return _PARSED[key]
 
 
 def recognise(types: Iterable[str], packets: dict[str, PacketSpec]) -> str:
@@ -141,72 +110,3 @@ def recognise(types: Iterable[str], packets: dict[str, PacketSpec]) -> str:
     return winners[0] if best > 0 and len(winners) == 1 else UNKNOWN
 
 
-# --- evaluation context -----------------------------------------------------------------
-
-@dataclass
-class Ref:
-    role: str
-    key: str
-    doc_type: str
-    value: Any
-    fv: FieldValue
-    doc: Document
-
-    def label(self) -> str:
-        return f"{doc_label(self.doc_type)}{field_label(self.doc_type, self.key)}"
-
-
-@dataclass
-class PacketContext:
-    spec: PacketSpec
-    documents: list[Document]
-    as_of: date
-    history: Any
-    page_texts: list[str] | None = None
-    submission_id: int | None = None
-    voucher_config: Any = None
-    voucher_amount: str | None = None
-    notes: dict = field(default_factory=dict)
-
-    def docs(self, name: str) -> list[Document]:
-        """Documents for a role (its first alternative type present) or a document type."""
-        types = self.spec.role_types().get(name, (name,))
-        for t in types:
-            found = [d for d in self.documents if d.type == t]
-            if found:
-                return found
-        return []
-
-    def refs(self, name: str, key: str) -> list[Ref]:
-        """Every present value of ``key`` over the documents of ``name`` (all invoices, …)."""
-        out = []
-        for d in self.docs(name):
-            fv = d.fields.get(key)
-            if fv is not None and fv.value not in (None, ""):
-                out.append(Ref(name, key, d.type, fv.value, fv, d))
-        return out
-
-    def ref(self, ref: list) -> Ref | None:
-        found = self.refs(ref[0], ref[1])
-        return found[0] if found else None
-
-    def first(self, refs: list[list] | None) -> Ref | None:
-        for r in refs or []:
-            found = self.ref(r)
-            if found is not None:
-                return found
-        return None
-
-    def texts_of(self, doc_type: str) -> list[str]:
-        """Page text of the documents of a type (``page_texts`` aligned with ``documents``),
-        else their fields' raw OCR text and values."""
-        out = []
-        for i, d in enumerate(self.documents):
-            if d.type != doc_type:
-                continue
-            if self.page_texts is not None and i < len(self.page_texts) and self.page_texts[i]:
-                out.append(self.page_texts[i])
-            else:
-                out.append("\n".join(f"{fv.raw}\n{fv.value}" if fv.raw and fv.raw != str(fv.value) else str(fv.value)
-                                     for fv in d.fields.values()))
-        return out

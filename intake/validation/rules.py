@@ -47,21 +47,6 @@ RULES: dict[str, RuleInfo] = {r.id: r for r in (
     RuleInfo("service_result.mismatch", ERROR, "细则 第二十条", "服务结果与合同不符"),
 )}
 
-# Where a document type's requirements come from (used as the source of its schema findings).
-DOC_SOURCES: dict[str, str] = {
-    "business_license": "guide 三(二) ①",
-    "public_institution_certificate": "guide 三(二) ①",
-    "commitment_letter": "guide 三(二) ②",
-    "id_card": "guide 三(二) ③",
-    "authorization_letter": "guide 三(二) ③",
-    "application_form": "guide 三(二) 步骤1; 附件1",
-    "service_contract": "细则 第十九条, 第二十二条",
-    "invoice": "细则 第二十条",
-    "bank_receipt": "细则 第二十条",
-    "service_result": "细则 第二十条",
-}
-
-
 def finding(rule: str, message: str, *, severity: str | None = None, fields: list[str] | None = None,
             documents: list[str] | None = None, source: str | None = None,
             evidence: dict | None = None) -> Finding:

@@ -38,14 +38,15 @@ from ..model import Document, Finding
 from . import confusions as C
 from .formats import (USCC_ALPHABET, compact, date_or_long_valid, date_valid, idno_problem, money_valid,
                       uscc_problem)
-from .labels import doc_label, field_label
+from schemas.registry import DEFAULT_CONFIDENCE_THRESHOLD as DEFAULT_THRESHOLD
+from schemas.registry import doc_title as doc_label
+from schemas.registry import field_label, type_schema
 from .rules import ERROR, WARNING
 
 CHECK_RULES = ("schema.format", "uscc.checksum", "id.checksum")
 REVIEWER = "reviewer"
 REVIEW = "请人工核对"
 UNKNOWN = "unknown"
-DEFAULT_THRESHOLD = 0.85
 
 
 @dataclass
@@ -80,7 +81,6 @@ def _derived(f: Finding, documents: list[Document]) -> list[dict]:
 
 
 def _schema(doc_type: str, schemas) -> dict | None:
-    from .document import type_schema  # late: document imports this module
     ts = type_schema(doc_type, schemas)
     return ts
 
