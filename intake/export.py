@@ -17,12 +17,12 @@ import json
 import re
 import sys
 from datetime import date, datetime
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 import click
+
+from schemas.registry import load_registry, type_order
 
 from .errors import UsageError
 
@@ -52,39 +52,12 @@ BASE_COLUMNS = [
 ]
 LIST_COLUMNS = {"document_types", "finding_rules"}
 
-# Contract order of the document types; types not listed follow alphabetically.
-TYPE_ORDER = [
-    "business_license",
-    "commitment_letter",
-    "id_card",
-    "authorization_letter",
-    "service_contract",
-    "invoice",
-    "bank_receipt",
-    "application_form",
-]
-
 _FIELD_COLUMN = re.compile(r"^(?P<type>[a-z][a-z0-9_]*?)(?:_(?P<n>[0-9]+))?\.(?P<key>[a-z][a-z0-9_]*)$")
 
 
-@lru_cache(maxsize=1)
 def schema_fields() -> dict[str, list[tuple[str, str | None, str | None]]]:
-    """`{type: [(key, format, label_zh), ...]}` in the schemas' `x-order`."""
-    out: dict[str, list[tuple[str, str | None, str | None]]] = {}
-    try:
-        folder = resources.files("schemas")
-        entries = [e for e in folder.iterdir() if e.name.endswith(".json") and not e.name.endswith(".schema.json")]
-    except (ModuleNotFoundError, OSError):
-        return out
-    for entry in entries:
-        try:
-            schema = json.loads(entry.read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
-        props = schema.get("properties") or {}
-        keys = sorted(props, key=lambda k: (props[k].get("x-order", 999), k))
-        out[entry.name[:-5]] = [(k, props[k].get("format"), props[k].get("x-label-zh")) for k in keys]
-    return out
+    """`{type: [(key, format, label_zh), ...]}` in the schemas' `x-order` (from the registry)."""
+    return {t.name: [(f.key, f.format, f.label_zh) for f in t.fields] for t in load_registry()}
 
 
 def _where(status: str, since: str | None, ids: Iterable[int] | None) -> tuple[str, list[Any]]:
@@ -114,9 +87,10 @@ def field_columns(db, status: str = "verified", since: str | None = None, ids: I
         params,
     ).fetchall()
     schemas = schema_fields()
+    order = type_order()  # the schemas' x-display order
 
     def type_rank(t: str) -> tuple[int, str]:
-        return (TYPE_ORDER.index(t), t) if t in TYPE_ORDER else (len(TYPE_ORDER), t)
+        return (order.index(t), t) if t in order else (len(order), t)
 
     def key_rank(t: str, k: str) -> tuple[int, str]:
         keys = [key for key, _, _ in schemas.get(t, [])]
@@ -172,7 +146,7 @@ def _record(row) -> dict[str, Any]:
         "comment": comment,
         "received_at": received_at,
         "as_of": as_of,
-        "voucher_amount": amount if packet == "voucher_redemption" else None,
+        "voucher_amount": amount,  # stored only for a packet whose rules compute one
         "organization": organization,
         "uscc": uscc,
         "year": year,

@@ -84,17 +84,15 @@ def _has_docintake_tables(path: str) -> bool:
 
 
 def _prepare(path: str) -> None:
-    """Apply pending migrations (users, audit ...) and register the schemas' personal keys."""
+    """Apply pending migrations (users, audit ...) and write the schemas' packet titles and personal keys."""
     from intake.db import connect
 
-    from .schema_info import personal_keys
+    from intake.migrations.m0010_registry_titles import sync_registry
 
     db = connect(path)
     try:
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO personal_keys (doc_type, key, keep_head, keep_tail) VALUES (?,?,?,?)",
-            personal_keys(),
-        )
+        with db.conn:
+            sync_registry(db.conn)  # packet titles and personal keys as the loaded schemas say
     finally:
         db.conn.close()
 

@@ -16,6 +16,7 @@ from intake.db import now, transaction
 from intake.errors import DocintakeError
 from intake.model import FieldValue
 from intake.store import _insert_field
+from schemas.registry import UNKNOWN, packet_title, packet_titles
 
 from . import audit
 from .masking import mask_field, mask_text, personal_values
@@ -36,11 +37,13 @@ QUEUE_TABS = {
     "quarantined": ("已隔离", "s.status = 'quarantined'"),
 }
 PENDING_SQL = "s.decision IS NULL AND s.status IN ('rejected', 'needs_review', 'ready')"
-PACKET_ZH = {
-    "membership_application": "文献平台会员申请",
-    "voucher_redemption": "创新券兑付",
-    "unknown": "未识别",
-}
+
+
+def packets_zh() -> dict[str, str]:
+    """``{packet: Chinese title}`` of every packet the registry knows, plus 未识别 (the queue's filter)."""
+    return {**packet_titles(), UNKNOWN: packet_title(UNKNOWN)}
+
+
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 FILE_STATUS_ZH = {"quarantined": "已隔离", "duplicate": "重复文件", "processed": "已处理", "ok": "已处理"}
 
@@ -144,7 +147,7 @@ def queue(db, status: str = "", packet: str = "", q: str = "", masked: bool = Fa
     for r in rows:
         _outcome(r)
         r["decided_by_zh"] = names.get(r["decided_by"], r["decided_by"]) if r["decided_by"] else None
-        r["packet_zh"] = PACKET_ZH.get(r["packet"], r["packet"])
+        r["packet_zh"] = packet_title(r["packet"])
         r["received_local"] = local_time(r["received_at"])
         if masked:
             r["name"] = mask_text(r["name"], personal_values(db, r["id"]))
@@ -257,7 +260,7 @@ def submission(db, submission_id: int, masked: bool = False) -> dict:
         raise NotFound("找不到该申请。")
     sub = rows[0]
     _outcome(sub)
-    sub["packet_zh"] = PACKET_ZH.get(sub["packet"], sub["packet"])
+    sub["packet_zh"] = packet_title(sub["packet"])
     if sub.get("decided_by"):
         sub["decided_by_zh"] = display_names(db).get(sub["decided_by"], sub["decided_by"])
     sub["received_local"] = local_time(sub["received_at"])

@@ -18,7 +18,7 @@ from intake.db import connect
 from intake.errors import UsageError
 
 from . import auth, decisions, service, sessions, throttle
-from .service import PACKET_ZH, QUEUE_TABS, ReviewError
+from .service import QUEUE_TABS, ReviewError, packets_zh
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -214,7 +214,7 @@ async def queue(datasette, request):
     ] + [("all", "全部", data["total"], "")]
     return await _page(datasette, request, "review_queue.html", {
         "rows": data["rows"], "tabs": tabs, "status": status, "packet": packet, "q": q,
-        "packets": PACKET_ZH, "database": _state(datasette).database,
+        "packets": packets_zh(), "database": _state(datasette).database,
         "qs": lambda **kw: "?" + urlencode({k: v for k, v in {"status": status, "packet": packet, "q": q, **kw}.items() if v}),
     })
 

@@ -498,6 +498,24 @@ def is_personal(name: str, key: str) -> bool:
     return bool(isinstance(prop, dict) and prop.get("x-personal", False))
 
 
+DEFAULT_MASK_KEEP = (3, 4)
+
+
+def mask_keep(name: str, key: str) -> tuple[int, int]:
+    """Characters kept at the start and end of a masked value: the field's ``x-mask``."""
+    t = doc_type(name)
+    prop = t.schema.get("properties", {}).get(key) if t is not None else None
+    m = prop.get("x-mask") if isinstance(prop, dict) else None
+    if not isinstance(m, dict):
+        return DEFAULT_MASK_KEEP
+    return int(m.get("keep_head", DEFAULT_MASK_KEEP[0])), int(m.get("keep_tail", DEFAULT_MASK_KEEP[1]))
+
+
+def personal_fields() -> list[tuple[str, str, int, int]]:
+    """``(type, key, keep_head, keep_tail)`` of every field marked ``x-personal``."""
+    return sorted((t.name, key, *mask_keep(t.name, key)) for t in load_registry() for key in t.personal_keys())
+
+
 def type_order() -> list[str]:
     """Document types in display/export order: ``x-display.order`` then name."""
     reg = load_registry()
