@@ -60,7 +60,7 @@ def _form_labels_of(schema: dict) -> set[str]:
 
 @lru_cache(maxsize=64)
 def _foreign(own_name: str) -> frozenset[str]:
-    from .registry import load_registry
+    from schemas.registry import load_registry
 
     out: set[str] = set()
     for dt in load_registry():

@@ -20,7 +20,6 @@ import asyncio
 import logging
 import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,6 +27,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from . import auth, sessions, views
+from .context import State, role_of, session_token, state  # noqa: F401 - re-exported (the views use .context)
 from .guard import OPEN_PATHS, OPEN_PREFIXES, gate_wrapper  # noqa: F401  (re-exported)
 from .metadata import metadata_for
 from intake.masking import PERSONAL_VALUES_SQL
@@ -51,24 +51,6 @@ ALWAYS_DENIED = {"users", "sessions", "login_attempts", "outbox", "deliveries"}
 # username/role/active through Datasette).
 DENIED_COLUMNS = {"users": {"password_hash"}}  # session ids are SHA-256 of tokens: not replayable
 DENIED_TABLES = {"outbox", "deliveries", "login_attempts"}
-
-
-@dataclass
-class State:
-    database: str | None = None
-    path: str | None = None
-    revalidate: str | None = None
-    https: bool = False  # behind an HTTPS reverse proxy: __Host- and Secure cookies
-    origins: tuple = ()  # extra origins allowed to POST (e.g. the proxy's public address)
-    trusted_proxies: tuple = ()  # peers whose X-Forwarded-For names the real client
-
-
-def state(datasette) -> State:
-    st = getattr(datasette, "_docintake_review", None)
-    if st is None:
-        st = State()
-        datasette._docintake_review = st
-    return st
 
 
 def _has_docintake_tables(path: str) -> bool:
@@ -137,11 +119,6 @@ def get_metadata(datasette, key, database, table):
 
 # ---------------------------------------------------------------- authentication
 
-def session_token(request_or_cookies) -> str | None:
-    cookies = getattr(request_or_cookies, "cookies", request_or_cookies)
-    return cookies.get(sessions.SECURE_COOKIE) or cookies.get(sessions.COOKIE)
-
-
 async def resolve_actor(datasette, request) -> dict | None:
     st = state(datasette)
     params = sessions.lookup_params(session_token(request))
@@ -171,12 +148,6 @@ def asgi_wrapper(datasette):
 
 
 # ---------------------------------------------------------------- authorization
-
-def role_of(actor) -> str | None:
-    if isinstance(actor, dict) and actor.get("docintake") and actor.get("role") in auth.ROLES:
-        return actor["role"]
-    return None
-
 
 @hookimpl(trylast=True)
 def permission_allowed(datasette, actor, action, resource):

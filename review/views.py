@@ -18,6 +18,7 @@ from intake.db import connect
 from intake.errors import UsageError
 
 from . import auth, decisions, service, sessions, throttle
+from .context import role_of, session_token, state
 from .service import QUEUE_TABS, ReviewError, packets_zh
 
 log = logging.getLogger(__name__)
@@ -29,14 +30,10 @@ _ID = re.compile(r"^[0-9]{1,12}$")
 
 
 def _state(datasette):
-    from .plugin import state
-
     return state(datasette)
 
 
 def _role(request) -> str | None:
-    from .plugin import role_of
-
     return role_of(request.actor)
 
 
@@ -181,8 +178,6 @@ async def login(datasette, request):
 async def logout(datasette, request):
     if request.method != "POST":
         return Response.redirect("/-/review")
-    from .plugin import session_token
-
     await _run(datasette, auth.end_session, session_token(request))
     response = Response.redirect("/-/review/login")
     for name in (sessions.COOKIE, sessions.SECURE_COOKIE):
