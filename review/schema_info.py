@@ -7,7 +7,6 @@ file shows up here with no Python change.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from schemas.registry import (
     DEFAULT_CONFIDENCE_THRESHOLD,
@@ -35,9 +34,18 @@ class _Keep(dict):
         return _keep_by_key()[key]
 
 
-@lru_cache(maxsize=1)
 def _keep_by_key() -> dict[str, tuple[int, int]]:
-    return {key: (h, t) for _, key, h, t in personal_fields() if (h, t) != DEFAULT_MASK_KEEP}
+    return _per_registry("keep", lambda: {key: (h, t) for _, key, h, t in personal_fields()
+                                          if (h, t) != DEFAULT_MASK_KEEP})
+
+
+def _per_registry(name: str, build):
+    """Computed once per loaded registry (a new DOCINTAKE_SCHEMA_DIRS gives a new one)."""
+    reg = load_registry()
+    cache = reg.__dict__.setdefault("_review_cache", {})
+    if name not in cache:
+        cache[name] = build()
+    return cache[name]
 
 
 KEEP = _Keep()
@@ -71,8 +79,11 @@ class DocTypeInfo:
         return FieldInfo(key, key, 10_000, "text", False)
 
 
-@lru_cache(maxsize=1)
 def doc_types() -> dict[str, DocTypeInfo]:
+    return _per_registry("types", _doc_types)
+
+
+def _doc_types() -> dict[str, DocTypeInfo]:
     out: dict[str, DocTypeInfo] = {}
     for t in load_registry():
         info = DocTypeInfo(t.name, t.title_zh, t.confidence_threshold)

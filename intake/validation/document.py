@@ -135,7 +135,7 @@ def _x_not_expired(validator, spec, instance, schema):
         if key in instance:
             yield from _carry(checks.expiry_finding(
                 rule=item.get("rule", "license.expired"), doc_type=ctx.doc.type, field=key,
-                value=instance[key], as_of=ctx.as_of, schema=schema))
+                value=instance[key], as_of=ctx.as_of, schema=schema, source=doc_source(ctx.doc.type, schema)))
 
 
 def _flag_keyword(rule: str):
