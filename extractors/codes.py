@@ -18,12 +18,9 @@ import re
 import unicodedata
 from datetime import date
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
+from intake.checkdigits import ORG_CHARS as _ORG_CHARS
+from intake.checkdigits import USCC_ALPHABET, id_birth_date, org_code_check_char, uscc_check_char
+from intake.checkdigits import id_check_char as idno_check_char
 
 # What an OCR engine may have read instead of the printed character.
 # Keys: the character read; values: printed characters it may stand for
@@ -79,19 +76,6 @@ def _clean(s: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def uscc_check_char(first17: str) -> str:
-    """The GB 32100 check character (position 18) for 17 characters."""
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
-
-
-def org_code_check_char(body8: str) -> str:
-    """The GB 11714 check character for the 8-character organization code body."""
-    total = sum(_ORG_CHARS.index(c) * w for c, w in zip(body8, _ORG_WEIGHTS))
-    v = 11 - total % 11
-    return "X" if v == 10 else "0" if v == 11 else str(v)
-
-
 def uscc_inner_valid(s: str) -> bool:
     """Positions 9-17 form a valid GB 11714 organization code."""
     s = (s or "").upper()
@@ -120,19 +104,12 @@ def uscc_valid(s: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def idno_check_char(first17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
-
-
 def idno_birth_date(s: str) -> date | None:
     s = (s or "").upper()
     if len(s) != 18 or not s[:17].isdigit():
         return None
-    try:
-        d = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-    except ValueError:
-        return None
-    if d.year < 1880 or d > date.today():
+    d = id_birth_date(s)
+    if d is None or d.year < 1880 or d > date.today():
         return None
     return d
 

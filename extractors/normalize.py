@@ -20,6 +20,8 @@ import re
 import unicodedata
 from typing import Any, Callable
 
+from intake.model import parse_bool
+
 from . import codes
 from .chinese import changes as _t2s_changes, to_simplified
 from .repairs import complete_org_name, looks_like_org, repair_mail_domain
@@ -313,9 +315,5 @@ def _tax_id(raw: str) -> Normalized | None:
 
 @normalizer("bool")
 def _bool(raw: str) -> Normalized | None:
-    s = (raw or "").strip().lower()
-    if s in ("true", "1", "yes", "是", "有"):
-        return Normalized(True)
-    if s in ("false", "0", "no", "否", "无"):
-        return Normalized(False)
-    return None
+    value = parse_bool(raw) if (raw or "").strip() else None
+    return Normalized(value) if value is not None else None

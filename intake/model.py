@@ -159,3 +159,25 @@ class Document:
                 for f in self.findings
             ],
         }
+
+
+TRUE_WORDS = ("true", "1", "yes", "是", "有")
+FALSE_WORDS = ("false", "0", "no", "否", "无")
+
+
+def parse_bool(value: Any) -> bool | None:
+    """A yes/no as documents, reviewers and stored JSON write it (是/有/true/1 …); None when it is
+    neither. The one boolean parser: extraction's ``bool`` normalizer, validation's seal and
+    signature checks and the review form all use it."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return bool(value)
+    s = str(value).strip().lower()
+    if s in TRUE_WORDS:
+        return True
+    if s in FALSE_WORDS:
+        return False
+    return None

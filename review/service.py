@@ -14,7 +14,7 @@ from typing import Any, Callable
 from extractors.normalize import compare_key
 from intake.db import now, transaction
 from intake.errors import DocintakeError
-from intake.model import FieldValue
+from intake.model import FieldValue, parse_bool
 from intake.store import _insert_field
 from schemas.registry import UNKNOWN, packet_title, packet_titles
 
@@ -436,11 +436,10 @@ def parse_value(kind: str, raw: str, info=None):
     the field's own normalizer (review/normalizing.py); refused with the expected form."""
     text = (raw or "").strip()
     if kind == "bool":
-        if text.lower() in ("true", "1", "是", "有", "yes"):
-            return True
-        if text.lower() in ("false", "0", "否", "无", "no"):
-            return False
-        raise ReviewError("请选择“有”或“无”。")
+        value = parse_bool(text) if text else None
+        if value is None:
+            raise ReviewError("请选择“有”或“无”。")
+        return value
     if not text:
         raise ReviewError("值不能为空。如该字段确实不在文档上，请在审批意见中说明。")
     if len(text) > 2000:

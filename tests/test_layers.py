@@ -1,7 +1,7 @@
 """The import layers (docs/architecture.md, "Layers"): every product import points down or
 sideways, never up, and no modules import each other in a circle.
 
-    0  intake.model, intake.errors                    plain data and the one exception tree
+    0  intake.model, intake.errors, intake.checkdigits plain data, the one exception tree, check digits
     1  schemas                                        the registry of type and packet files
     2  extractors, intake.validation                  pure leaves: no pipeline, store, OCR, review
     3  intake.ocr, intake.db/store/pipeline, …        the machinery that runs them
@@ -40,7 +40,7 @@ KNOWN_CYCLES: list[list[str]] = [
 
 def layer(module: str) -> int:
     parts = module.split(".")
-    if module in ("intake.model", "intake.errors"):
+    if module in ("intake.model", "intake.errors", "intake.checkdigits"):
         return 0
     if parts[0] == "schemas":
         return 1

@@ -9,7 +9,7 @@ from datetime import date
 from difflib import SequenceMatcher
 from typing import Any, Iterable
 
-from ..model import Document, FieldValue, Finding
+from ..model import Document, FieldValue, Finding, parse_bool
 from . import jurisdiction as J
 from .formats import LONG_TERM, compact, parse_date, uscc_region
 from schemas.registry import doc_title as doc_label
@@ -22,18 +22,10 @@ NOT_VERIFIABLE = "not_verifiable"
 
 
 def truthy(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return bool(value)
-    s = str(value).strip().lower()
-    if s in ("true", "1", "yes", "是", "有"):
-        return True
-    if s in ("false", "0", "no", "否", "无", ""):
+    """`intake.model.parse_bool`, with an empty reading counting as absent (a seal not found)."""
+    if isinstance(value, str) and not value.strip():
         return False
-    return None
+    return parse_bool(value)
 
 
 # --- jurisdiction -----------------------------------------------------------------------

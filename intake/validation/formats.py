@@ -17,16 +17,13 @@ import re
 import unicodedata
 from datetime import date
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I O Z S V
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+from ..checkdigits import USCC_ALPHABET, id_birth_date, id_check_char, org_code_check_char, uscc_check_char  # noqa: F401
+
 # Registration authorities (GB 32100 table 1): 1 机构编制 2 外交 3 司法行政 4 文化 5 民政 6 旅游
 # 7 宗教 8 工会 9 工商/市场监管 A 中央军委改革和编制办公室 N 农业 Y 其他.
 USCC_AUTHORITIES = "123456789ANY"
 _USCC_SHAPE = re.compile(r"^[" + USCC_ALPHABET + r"]{18}$")
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONEY_SHAPE = re.compile(r"^-?\d+\.\d{2}$")
@@ -39,17 +36,6 @@ def compact(value: object) -> str:
 
 
 # --- USCC -------------------------------------------------------------------------------
-
-def uscc_check_char(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
-
-
-def org_code_check_char(body8: str) -> str:
-    total = sum(_ORG_CHARS.index(c) * w for c, w in zip(body8, _ORG_WEIGHTS))
-    v = 11 - total % 11
-    return "X" if v == 10 else "0" if v == 11 else str(v)
-
 
 def uscc_problem(value: object) -> tuple[str, str] | None:
     if not isinstance(value, str):
@@ -88,17 +74,6 @@ def uscc_region(value: object) -> str | None:
 
 
 # --- resident ID ------------------------------------------------------------------------
-
-def id_check_char(first17: str) -> str:
-    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
-
-
-def id_birth_date(value: str) -> date | None:
-    try:
-        return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except (ValueError, IndexError):
-        return None
-
 
 def idno_problem(value: object, as_of: date | None = None) -> tuple[str, str] | None:
     if not isinstance(value, str):
