@@ -81,6 +81,7 @@ def _setup_logging(verbose: bool) -> None:
 def cli(verbose: bool) -> None:
     """docintake: intake, extraction, validation and review of scanned submissions."""
     _setup_logging(verbose)
+    importlib.import_module("intake.plugins").install()  # a site's engines, strategies, rules, formats
 
 
 @cli.command()

@@ -26,7 +26,7 @@ from schemas.registry import load_registry, type_order
 
 from .errors import UsageError
 
-FORMATS = ("csv", "jsonl", "json", "xlsx")
+FORMATS = ("csv", "jsonl", "json", "xlsx")  # built in; plugins add to WRITERS (intake/plugins.py)
 STATUSES = ("verified", "rejected", "needs_review", "ready", "quarantined", "processing", "all")
 
 # The submission-level columns, in output order (see schemas/export/record.schema.json).
@@ -351,19 +351,22 @@ def write_xlsx(records: Iterable[dict], columns: list[str], out: IO[bytes]) -> i
 
 def export(db, out: IO[bytes], fmt: str = "csv", status: str = "verified", since: str | None = None) -> int:
     """Write the records in `fmt` to a binary stream; returns how many."""
-    if fmt not in FORMATS:
-        raise UsageError(f"未知的导出格式 {fmt}。Unknown format {fmt}: use one of {', '.join(FORMATS)}.")
+    if fmt not in WRITERS:
+        raise UsageError(f"未知的导出格式 {fmt}。Unknown format {fmt}: use one of {', '.join(WRITERS)}.")
     if status not in STATUSES:
         raise UsageError(f"未知的状态 {status}。Unknown status {status}: use one of {', '.join(STATUSES)}.")
     records = iter_records(db, status, since)
-    if fmt == "jsonl":
-        return write_jsonl(records, out)
-    if fmt == "json":
-        return write_json(records, out)
     columns = BASE_COLUMNS + field_columns(db, status, since)
-    if fmt == "csv":
-        return write_csv(records, columns, out)
-    return write_xlsx(records, columns, out)
+    return WRITERS[fmt](records, columns, out)
+
+
+# Export formats by name: fn(records, columns, out) -> count. Plugins add theirs.
+WRITERS = {
+    "csv": write_csv,
+    "jsonl": lambda records, columns, out: write_jsonl(records, out),
+    "json": lambda records, columns, out: write_json(records, out),
+    "xlsx": lambda records, columns, out: write_xlsx(records, columns, out),
+}
 
 
 def parse_since(value: str | None) -> str | None:
@@ -383,8 +386,8 @@ def parse_since(value: str | None) -> str | None:
               type=click.Path(dir_okay=False, path_type=Path), help="SQLite database to read.")
 @click.option("--status", default="verified", show_default=True, type=click.Choice(STATUSES),
               help="Which submissions: by status, or all.")
-@click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(FORMATS),
-              help="csv (UTF-8 with BOM, for Excel), jsonl, json (one array) or xlsx.")
+@click.option("--format", "fmt", default="csv", show_default=True, metavar="FORMAT",
+              help="csv (UTF-8 with BOM, for Excel), jsonl, json (one array), xlsx, or a plugin's format.")
 @click.option("--since", default=None, metavar="DATE",
               help="Only submissions decided (or, undecided, received) on or after DATE (YYYY-MM-DD).")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
