@@ -124,3 +124,19 @@ def test_the_review_queue_view_titles_packets_from_the_registry(site, tmp_path):
         db.conn.execute("UPDATE packet_titles SET title = 'x'")
         sync_registry(db.conn)  # the review UI's start writes the registry's titles again
     assert dict(db.execute("SELECT packet, 材料类型 FROM review_queue").fetchall())["site_claim"] == "发票报销"
+
+
+def test_higher_layers_add_their_checks_to_the_registry(tmp_path):
+    """Extraction (strategy and normalizer names) and OCR (engine names) check schema files through
+    `schemas.registry.add_checker`: the registry itself imports neither."""
+    import extractors.registry  # noqa: F401
+    import intake.ocr.base  # noqa: F401
+    from schemas.registry import check_file
+
+    s = _builtin("invoice")
+    s["x-ocr-engine"] = "nosuch"
+    s["properties"]["amount"]["x-extract"] = {"strategy": "lable", "labels": ["金额"]}
+    path = tmp_path / "invoice.json"
+    path.write_text(json.dumps(s, ensure_ascii=False), "utf-8")
+    where = {p.path for p in check_file(path)}
+    assert {"/x-ocr-engine", "/properties/amount/x-extract/strategy"} <= where
