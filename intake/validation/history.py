@@ -16,7 +16,7 @@ from .lists import ListEntry, read_budget, read_list
 from .normalize import money
 
 VOUCHER_PACKET = "voucher_redemption"
-NOT_COUNTED = ("rejected", "quarantined", "processing")
+NOT_COUNTED = ("rejected", "quarantined", "processing", "returned")  # a returned one waits for its supplement
 CONTRACT_PARTY_FIELDS = ("client_name", "client_uscc", "provider_name", "provider_uscc")
 
 
