@@ -3,7 +3,8 @@
 Environment: DOCINTAKE_SMTP_HOST (required to send), DOCINTAKE_SMTP_PORT (default 587 for
 starttls, 465 for ssl, 25 for none), DOCINTAKE_SMTP_SECURITY (starttls | ssl | none, default
 starttls), DOCINTAKE_SMTP_USER / DOCINTAKE_SMTP_PASSWORD (optional), DOCINTAKE_NOTICE_FROM
-(the sender address), DOCINTAKE_SMTP_TIMEOUT (seconds, default 30).
+(the sender address), DOCINTAKE_SMTP_TIMEOUT (seconds, default 30), DOCINTAKE_SMTP_CA_FILE
+(a private CA to trust, for a bureau mail server with an internal certificate).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class SmtpSettings:
     password: str | None = None
     sender: str = "noreply@localhost"
     timeout: float = 30.0
+    ca_file: str | None = None
 
     @classmethod
     def from_env(cls, env=None) -> "SmtpSettings":
@@ -50,7 +52,8 @@ class SmtpSettings:
         if "@" not in sender:
             raise ConfigError("未配置发件人地址（DOCINTAKE_NOTICE_FROM）。Set DOCINTAKE_NOTICE_FROM.")
         return cls(host=host, port=port, security=security, user=env.get("DOCINTAKE_SMTP_USER") or None,
-                   password=env.get("DOCINTAKE_SMTP_PASSWORD") or None, sender=sender, timeout=timeout)
+                   password=env.get("DOCINTAKE_SMTP_PASSWORD") or None, sender=sender, timeout=timeout,
+                   ca_file=env.get("DOCINTAKE_SMTP_CA_FILE") or None)
 
 
 class SendError(Exception):
@@ -77,7 +80,7 @@ def message(settings: SmtpSettings, to: str, subject: str, body: str, pdf: bytes
 
 
 def send(settings: SmtpSettings, msg: EmailMessage) -> None:
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=settings.ca_file)
     try:
         if settings.security == "ssl":
             client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)

@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -96,10 +97,18 @@ def backoff_delay(backoff: float, attempts: int, cap: float = 6 * 3600.0) -> flo
     return min(backoff * (2 ** max(attempts - 1, 0)), cap) * random.uniform(0.9, 1.1)
 
 
+@functools.lru_cache(maxsize=32)
+def _rendered(content_json: str, creds_json: str) -> tuple[str, bytes]:
+    """Text and PDF of a notice; a retry in the same process sends the very same bytes (and
+    does not pay for the PDF again: loading a CJK font takes a second or two)."""
+    content, creds = json.loads(content_json), json.loads(creds_json)
+    return render.text(content, creds), render.pdf(content, creds)
+
+
 def compose(settings: mail.SmtpSettings, row_content: dict, to: str, subject: str, message_id: str):
     creds = contents.credentials(row_content)
-    body = render.text(row_content, creds)
-    pdf = render.pdf(row_content, creds)
+    body, pdf = _rendered(json.dumps(row_content, ensure_ascii=False, sort_keys=True),
+                          json.dumps(creds, ensure_ascii=False, sort_keys=True))
     filename = f"{row_content['title']}-{row_content['submission_id']}.pdf"
     return mail.message(settings, to, subject, body, pdf, filename, message_id,
                         reply_to=row_content["office"].get("email") or None), bool(creds)
