@@ -64,6 +64,7 @@ def write_xlsx(groups, year: int, path: Path, closed: bool) -> None:
 
 def write_pdf(groups, year: int, path: Path, closed: bool) -> None:
     from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
     from .notices.render import cjk_font
 
@@ -85,7 +86,8 @@ def write_pdf(groups, year: int, path: Path, closed: bool) -> None:
     widths = (12, 78, 46, 46, 30, 26, 35)
     n, total = 0, Decimal("0")
     with doc.table(col_widths=widths, text_align=("CENTER", "LEFT", "LEFT", "LEFT", "RIGHT", "CENTER", "CENTER"),
-                   line_height=6, first_row_as_headings=True) as table:
+                   line_height=6, first_row_as_headings=True,
+                   headings_style=FontFace(emphasis="", fill_color=(225, 232, 240))) as table:
         table.row(cols)
         for provider, rows in groups.items():
             sub = sum((_d(r["amount"]) for r in rows), Decimal("0"))
