@@ -139,8 +139,10 @@ def redemption_rows(conn, year: int) -> "OrderedDict[str, list[dict]]":
     """The year's vouchers grouped by provider (the finance bureau pays each provider its total)."""
     cur = conn.execute(
         "SELECT l.provider_name, l.provider_uscc, l.client_name, l.client_uscc, l.contract_number, l.amount, "
-        "l.granted_at, l.reviewer, l.submission_id, s.name FROM voucher_ledger l JOIN submissions s "
-        "ON s.id = l.submission_id WHERE l.year = ? ORDER BY l.provider_name, l.granted_at, l.id", (int(year),))
+        "l.granted_at, COALESCE(u.display_name, l.reviewer) AS reviewer, l.submission_id, s.name "
+        "FROM voucher_ledger l JOIN submissions s ON s.id = l.submission_id "
+        "LEFT JOIN users u ON u.username = l.reviewer "
+        "WHERE l.year = ? ORDER BY l.provider_name, l.granted_at, l.id", (int(year),))
     cols = [d[0] for d in cur.description]
     out: OrderedDict[str, list[dict]] = OrderedDict()
     for r in cur.fetchall():
