@@ -5,9 +5,11 @@ follows; the ledger and the yearly redemption list show its voucher; a second id
 decision sends nothing."""
 from __future__ import annotations
 
-import re
+import gzip
+import json
 import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -26,11 +28,54 @@ from . import notices_smtp
 pytestmark = pytest.mark.anyio
 SEED = 3
 PASSWORD = "correct-horse-9"
+# The pipeline's own OCR cache rows for this packet, committed beside the test (keyed by page
+# pixels + engine settings, like tests/extractors/fixtures/ocr): a changed rendering or engine
+# simply misses, is read for real, and the file is rewritten.
+OCR_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "notices_e2e_ocr.json.gz"
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
+def _image_key(image, engine_name: str) -> str:
+    import hashlib
+
+    from intake.ocr.base import get_engine
+
+    h = hashlib.sha256(f"{image.mode}{image.size}|{get_engine(engine_name).settings_key()}".encode())
+    h.update(image.tobytes())
+    return h.hexdigest()[:32]
+
+
+class OcrFixture:
+    """The pipeline's `ocr_cache` rows and the extractor's second (red-kept) readings of this
+    packet's pages; anything missing is read for real and the file rewritten."""
+
+    def __init__(self):
+        data = json.loads(gzip.decompress(OCR_FIXTURE.read_bytes())) if OCR_FIXTURE.exists() else {}
+        self.rows = data.get("ocr_cache", [])
+        self.reocr = data.get("reocr", {})
+        self.changed = False
+
+    def load(self, db) -> None:
+        with db.conn:
+            db.conn.executemany("INSERT OR IGNORE INTO ocr_cache (key, engine, rotation, lines, created_at) "
+                                "VALUES (?,?,?,?,?)", [tuple(r) for r in self.rows])
+
+    def hook(self, image, engine_name):
+        from intake.model import Line
+        from intake.ocr.base import get_engine
+
+        key = _image_key(image, engine_name)
+        if key not in self.reocr:
+            self.reocr[key] = [line.to_dict() for line in get_engine(engine_name).recognize(image)]
+            self.changed = True
+        return [Line.from_dict(x) for x in self.reocr[key]]
+
+    def save(self, db) -> None:
+        rows = [list(r) for r in db.execute(
+            "SELECT key, engine, rotation, lines, created_at FROM ocr_cache ORDER BY key").fetchall()]
+        if self.changed or {r[0] for r in rows} != {r[0] for r in self.rows}:
+            OCR_FIXTURE.parent.mkdir(parents=True, exist_ok=True)
+            payload = {"ocr_cache": rows, "reocr": self.reocr}
+            OCR_FIXTURE.write_bytes(gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), 9, mtime=0))
 
 
 def _ingest(inbox, db_path, as_of):
@@ -53,6 +98,11 @@ async def test_return_supplement_approve_notices_ledger_and_redemption(tmp_path,
     db_path = tmp_path / "data" / "docintake.db"
     db = connect(db_path)
     auth.add_user(db, "shen", "reviewer", PASSWORD, display_name="沈审核")
+    ocr = OcrFixture()
+    ocr.load(db)
+    import extractors.extract as ex
+
+    monkeypatch.setattr(ex, "reocr_hook", ocr.hook)
     box = notices_smtp.Mailbox()
     controller, port, _ = notices_smtp.start(box)
     try:
@@ -96,10 +146,8 @@ async def test_return_supplement_approve_notices_ledger_and_redemption(tmp_path,
         later = min(as_of + timedelta(days=5), date(as_of.year, 12, 31))
         folder2 = packet.write(second)
         shutil.rmtree(second / ".truth")
-        for f in folder2.iterdir():
-            if f.name == kept.name:
-                continue
         [line2] = _ingest(second, db_path, later)
+        ocr.save(db)
         sid2 = db.execute("SELECT MAX(id) FROM submissions").fetchone()[0]
         assert line2["voucher_amount"] == truth["voucher_amount"]
         page = await s.get(f"/-/review/submission/{sid2}")
