@@ -47,10 +47,18 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _audit(conn, action: str, submission_id: int, notice_id: int, new_value: str, comment: str | None = None):
+KIND_ZH = {"approval": "审核通过通知", "returned": "退回补正通知", "rejection": "审核未通过通知"}
+
+
+def _audit(conn, action: str, submission_id: int, notice_id: int, what: str, comment: str | None = None):
+    """One audit row per notice event. The address itself stays in `notices`/`notice_sendings`
+    (admin tables): the audit log is readable by viewers, and an e-mail address is personal."""
+    kind = conn.execute("SELECT kind FROM notices WHERE id = ?", (notice_id,)).fetchone()
+    label = KIND_ZH.get(kind[0], kind[0]) if kind else "通知"
     conn.execute(
         "INSERT INTO audit (at, actor, action, submission_id, field, new_value, comment) VALUES (?,?,?,?,?,?,?)",
-        (now(), "system", action, submission_id, f"notice#{notice_id}", new_value, comment))
+        (now(), "system", action, submission_id, "notice", f"{label} #{notice_id}",
+         "；".join(x for x in (what, comment) if x) or None))
 
 
 def enqueue(conn, decision_id: int) -> int | None:
@@ -62,7 +70,7 @@ def enqueue(conn, decision_id: int) -> int | None:
     same = conn.execute("SELECT id FROM notices WHERE submission_id = ? AND kind = ? AND digest = ? "
                         "AND status <> 'failed'", (sid, kind, dig)).fetchone()
     if same:
-        _audit(conn, "notice_skipped", sid, same[0], "重复", f"与通知 #{same[0]} 内容相同，不再发送")
+        _audit(conn, "notice_skipped", sid, same[0], "未重复发送", f"本次决定与通知 #{same[0]} 内容相同")
         return None
     to = contents.recipient(conn, sid)
     subject = f"{c['title']}：{c['submission']}"
@@ -75,7 +83,7 @@ def enqueue(conn, decision_id: int) -> int | None:
     if not cur.rowcount:
         return None
     nid = cur.lastrowid
-    _audit(conn, "notice_queued", sid, nid, to or "无电子邮箱",
+    _audit(conn, "notice_queued", sid, nid, "待发送" if to else "无电子邮箱",
            None if to else "申请材料中没有电子邮箱，请打印通知书寄送（docintake notices pdf）")
     return nid
 
@@ -143,20 +151,20 @@ def deliver_due(db, settings: mail.SmtpSettings, limit: int = 100, max_attempts:
                 if error is None:
                     db.conn.execute("UPDATE notices SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL, "
                                     "lease_until = NULL, lease_owner = NULL WHERE id = ?", (attempt, now(), nid))
-                    _audit(db.conn, "notice_sent", sid, nid, to,
+                    _audit(db.conn, "notice_sent", sid, nid, "电子邮件",
                            f"第 {attempt} 次发送成功" + ("（含平台账号）" if with_creds else ""))
                     result.sent += 1
                 elif permanent or attempt >= max_attempts:
                     db.conn.execute("UPDATE notices SET status = 'failed', attempts = ?, last_error = ?, "
                                     "lease_until = NULL, lease_owner = NULL WHERE id = ?", (attempt, error, nid))
-                    _audit(db.conn, "notice_failed", sid, nid, to, error)
+                    _audit(db.conn, "notice_failed", sid, nid, "电子邮件", error)
                     result.failed += 1
                 else:
                     nxt = _utcnow() + timedelta(seconds=backoff_delay(backoff, attempt))
                     db.conn.execute("UPDATE notices SET attempts = ?, next_attempt_at = ?, last_error = ?, "
                                     "lease_until = NULL, lease_owner = NULL WHERE id = ?",
                                     (attempt, _iso(nxt), error, nid))
-                    _audit(db.conn, "notice_retry", sid, nid, to, error)
+                    _audit(db.conn, "notice_retry", sid, nid, "电子邮件", f"第 {attempt} 次发送失败，稍后重试：{error}")
                     result.retrying += 1
     return result
 
@@ -181,14 +189,14 @@ def set_contact(db, uscc: str, email: str, actor: str) -> None:
                         "ON CONFLICT(uscc) DO UPDATE SET email = excluded.email, set_at = excluded.set_at, "
                         "set_by = excluded.set_by", (uscc, address, now(), actor))
         db.conn.execute("INSERT INTO audit (at, actor, action, field, new_value, comment) VALUES (?,?,?,?,?,?)",
-                        (now(), actor, "notice_contact", f"contact:{uscc}", address, None))
+                        (now(), actor, "notice_contact", "notice", uscc, "已设置该单位的通知电子邮箱"))
         # notices waiting for an address get it now
         for nid, sid in db.execute(
                 "SELECT n.id, n.submission_id FROM notices n JOIN submissions s ON s.id = n.submission_id "
                 "WHERE n.status = 'no_address' AND UPPER(s.uscc) = ?", [uscc]).fetchall():
             db.conn.execute("UPDATE notices SET recipient = ?, status = 'pending', next_attempt_at = ? WHERE id = ?",
                             (address, now(), nid))
-            _audit(db.conn, "notice_queued", sid, nid, address, "已补充电子邮箱")
+            _audit(db.conn, "notice_queued", sid, nid, "待发送", "已补充电子邮箱")
 
 
 def list_notices(db, status: str | None = None, submission_id: int | None = None) -> list[dict]:
