@@ -33,7 +33,6 @@ QUEUE_TABS = {
     "ready": ("建议通过", "s.decision IS NULL AND s.status = 'ready'"),
     "verified": ("已核验", "s.decision = 'approved'"),
     "declined": ("已驳回", "s.decision = 'rejected'"),
-    "returned": ("已退回补正", "s.decision = 'returned'"),
     "quarantined": ("已隔离", "s.status = 'quarantined'"),
 }
 PENDING_SQL = "s.decision IS NULL AND s.status IN ('rejected', 'needs_review', 'ready')"
