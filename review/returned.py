@@ -87,13 +87,14 @@ def context(db, submission_id: int) -> dict:
         return {"returned_for": [], "supplemented_by": [], "notices": [], "return_reasons": RETURN_REASONS,
                 "voucher_budget": None}
     link(db.conn, submission_id)
+    names = labels.display_names(db)
     returned_for = []
     for rid, name, decided_by, decided_at in db.execute(
             "SELECT s.id, s.name, s.decided_by, s.decided_at FROM supplement_links k JOIN submissions s "
             "ON s.id = k.returned_id WHERE k.supplement_id = ? ORDER BY s.id", [submission_id]).fetchall():
         reasons, comment = _reasons_of(db.conn, rid)
         returned_for.append({"id": rid, "name": name, "reasons": reasons, "comment": comment,
-                             "decided_by": decided_by, "decided_local": service.local_time(decided_at),
+                             "decided_by": names.get(decided_by, decided_by), "decided_local": service.local_time(decided_at),
                              "findings": [dict(zip(("rule", "severity", "message"), f)) for f in db.execute(
                                  "SELECT rule, severity, message FROM findings WHERE submission_id = ? ORDER BY id",
                                  [rid]).fetchall()]})
