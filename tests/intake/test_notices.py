@@ -201,3 +201,34 @@ def test_cli_send_and_list(db, smtp, tmp_path, monkeypatch):
     assert r.exit_code == 0 and "退回补正通知书" in pdf_text((tmp_path / "n.pdf").read_bytes())
     r = runner.invoke(cli, ["notices", "send", "--db", str(db_path)], env={"DOCINTAKE_SMTP_HOST": ""})
     assert r.exit_code != 0 and "DOCINTAKE_SMTP_HOST" in (r.output + str(r.exception))
+
+
+def test_two_senders_at_once_send_each_notice_once(db, smtp, tmp_path):
+    import threading
+
+    from intake.db import connect
+
+    box, settings = smtp()
+    for i in range(3):
+        sid = membership(db, name=f"2026-11-2{i} 申请{i}", email=f"a{i}@hengda.example.cn")
+        decisions.decide(db, sid, version(db, sid), "reject", "不符合条件", "shen")
+    path = tmp_path / "data" / "docintake.db"
+    start = threading.Barrier(2)
+    results = []
+
+    def sender():
+        conn = connect(path, migrate=False)
+        try:
+            start.wait()
+            results.append(outbox.deliver_due(conn, settings).sent)
+        finally:
+            conn.conn.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sum(results) == 3 and len(box.messages) == 3
+    assert sorted(m["To"] for m in box.messages) == [f"a{i}@hengda.example.cn" for i in range(3)]
+    assert db.execute("SELECT COUNT(*), SUM(ok) FROM notice_sendings").fetchone() == (3, 3)
