@@ -16,7 +16,6 @@ ACTIONS_ZH = {
     "user_add": "添加用户",
     "user_update": "修改用户",
     "return": "退回补正",
-    "notice_queued": "通知入队",
     "notice_sent": "发送通知",
     "notice_retry": "通知重试",
     "notice_failed": "通知发送失败",

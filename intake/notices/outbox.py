@@ -82,10 +82,9 @@ def enqueue(conn, decision_id: int) -> int | None:
          f"<docintake-notice-{decision_id}-{kind}@{socket.getfqdn() or 'localhost'}>"))
     if not cur.rowcount:
         return None
-    nid = cur.lastrowid
-    _audit(conn, "notice_queued", sid, nid, "待发送" if to else "无电子邮箱",
-           None if to else "申请材料中没有电子邮箱，请打印通知书寄送（docintake notices pdf）")
-    return nid
+    # Queuing is part of the decision (its audit row says what was decided); the notice's own
+    # state shows on the submission page, and each sending attempt is audited when it happens.
+    return cur.lastrowid
 
 
 def _claim(db, owner: str, limit: int, lease: float) -> list[tuple]:
@@ -196,7 +195,6 @@ def set_contact(db, uscc: str, email: str, actor: str) -> None:
                 "WHERE n.status = 'no_address' AND UPPER(s.uscc) = ?", [uscc]).fetchall():
             db.conn.execute("UPDATE notices SET recipient = ?, status = 'pending', next_attempt_at = ? WHERE id = ?",
                             (address, now(), nid))
-            _audit(db.conn, "notice_queued", sid, nid, "待发送", "已补充电子邮箱")
 
 
 def list_notices(db, status: str | None = None, submission_id: int | None = None) -> list[dict]:

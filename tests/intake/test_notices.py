@@ -95,7 +95,7 @@ def test_return_sends_one_mail_with_reasons_articles_and_pdf(db, smtp):
     rows = db.execute("SELECT status, attempts, recipient FROM notices").fetchall()
     assert rows == [("sent", 1, EMAIL)]
     actions = [a for (a,) in db.execute("SELECT action FROM audit WHERE action LIKE 'notice%' ORDER BY id")]
-    assert actions == ["notice_queued", "notice_sent"]
+    assert actions == ["notice_sent"]
 
 
 def test_temporary_failures_are_retried_with_the_same_message_id(db, smtp):
@@ -110,7 +110,7 @@ def test_temporary_failures_are_retried_with_the_same_message_id(db, smtp):
     sendings = db.execute("SELECT attempt, ok FROM notice_sendings ORDER BY id").fetchall()
     assert sendings == [(1, 0), (2, 0), (3, 1)]
     assert [a for (a,) in db.execute("SELECT action FROM audit WHERE action LIKE 'notice_%' ORDER BY id")] == [
-        "notice_queued", "notice_retry", "notice_retry", "notice_sent"]
+        "notice_retry", "notice_retry", "notice_sent"]
     assert db.execute("SELECT status FROM notices").fetchone()[0] == "sent"
 
 
