@@ -53,7 +53,8 @@ def grant(conn, submission_id: int, decision_id: int | None, reviewer: str, at: 
         f"AND d.type = 'service_contract' AND f.key IN ({','.join('?' * len(CONTRACT_FIELDS))}) ORDER BY d.id DESC",
         (submission_id, *CONTRACT_FIELDS)).fetchall()[::-1])
     if year is None:
-        raise UsageError("该创新券申请没有所属年度，无法记入台账。The voucher has no year.")
+        # no date was read: the voucher belongs to the year it was granted in (细则 第二十一条)
+        year = int((at or now())[:4])
     if is_closed(conn, year):
         raise LedgerClosed(f"{year} 年度创新券台账已关闭，不能再批准该年度的创新券。The {year} ledger is closed.")
     try:
