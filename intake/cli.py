@@ -31,6 +31,8 @@ LAZY_COMMANDS = {
     "requeue": "intake.requeue:requeue_command",
     "export": "intake.export:export_command",
     "push": "intake.push:push_command",
+    "notices": "intake.cli_notices:notices_group",
+    "redemption": "intake.cli_redemption:redemption_group",
 }
 
 

@@ -15,6 +15,13 @@ ACTIONS_ZH = {
     "override": "超越错误",
     "user_add": "添加用户",
     "user_update": "修改用户",
+    "return": "退回补正",
+    "notice_sent": "发送通知",
+    "notice_retry": "通知重试",
+    "notice_failed": "通知发送失败",
+    "notice_skipped": "通知未重复发送",
+    "notice_contact": "设置通知邮箱",
+    "ledger_close": "关闭创新券台账",
 }
 
 

@@ -16,7 +16,8 @@ STATE_ZH = {"quarantined": "已隔离", "processing": "处理中", "verified": "
 
 # Fields of an audit row that are not a document's field.
 AUDIT_FIELD_ZH = {"status": "审核状态", "finding": "审核发现", "file": "文件", "user": "用户",
-                  "user.role": "用户角色", "user.active": "用户启用", "user.password": "用户密码"}
+                  "user.role": "用户角色", "user.active": "用户启用", "user.password": "用户密码",
+                  "notice": "通知"}
 ACTOR_ZH = {"cli": "命令行", "system": "系统", "pipeline": "系统"}
 _STATUS_VALUE = re.compile(r"^(?P<status>[a-z_]*)/(?P<decision>[a-z_]*)(?:\s*\((?P<who>[^)]*)\))?$")
 

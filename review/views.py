@@ -17,7 +17,7 @@ from datasette.utils.asgi import Response, asgi_static
 from intake.db import connect
 from intake.errors import UsageError
 
-from . import auth, decisions, service, sessions, throttle
+from . import auth, decisions, ledger_page, returned, service, sessions, throttle
 from .context import role_of, session_token, state
 from .service import QUEUE_TABS, ReviewError, packets_zh
 
@@ -245,6 +245,7 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
         "can_requeue": service.requeue_available() is not None and staff and not decided,
         "database": _state(datasette).database,
     })
+    data.update(await _run(datasette, returned.context, submission_id))  # 退回补正 links and notices
     return data
 
 
@@ -479,4 +480,7 @@ ROUTES = [
     (r"^/-/review/audit$", audit_page),
     (r"^/-/review/users$", users_page),
     (r"^/-/review/admin-only$", admin_only),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/return$", returned.return_view),
+    (r"^/-/review/notice/(?P<notice_id>[^/.]+)\.pdf$", returned.notice_pdf_view),
+    (r"^/-/review/ledger$", ledger_page.ledger_view),
 ]

@@ -10,7 +10,7 @@ tessdata_has() { tesseract --list-langs 2>/dev/null | grep -qx "$1"; }
 tessdata_has chi_sim || pkgs+=(tesseract-ocr-chi-sim)
 tessdata_has eng || pkgs+=(tesseract-ocr-eng)
 tessdata_has osd || pkgs+=(tesseract-ocr-osd)
-# The generator draws Song/Ming, Kai and Hei faces; the UI needs at least one CJK font.
+# The generator draws Song/Ming, Kai and Hei faces; the UI and the PDF notices/redemption lists need a CJK font.
 fc-list :lang=zh family 2>/dev/null | grep -q "Noto Sans CJK" || pkgs+=(fonts-noto-cjk fonts-noto-cjk-extra)
 fc-list :lang=zh family 2>/dev/null | grep -q "UKai" || pkgs+=(fonts-arphic-ukai fonts-arphic-uming)
 fc-list :lang=zh family 2>/dev/null | grep -q "WenQuanYi Zen Hei" || pkgs+=(fonts-wqy-zenhei)

@@ -15,7 +15,7 @@ from .formats import compact
 from .lists import ListEntry, read_budget, read_list
 from .normalize import money
 
-NOT_COUNTED = ("rejected", "quarantined", "processing")
+NOT_COUNTED = ("rejected", "quarantined", "processing", "returned")  # a returned one waits for its supplement
 
 
 @dataclass(frozen=True)

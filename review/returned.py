@@ -1,0 +1,178 @@
+"""退回补正: returning a submission for a supplement, and linking the supplement to it.
+
+A returned submission (decision `returned`) waits for the applicant. The next submission of the
+same organization (same USCC) received within the supplement window (days after the return,
+$DOCINTAKE_SUPPLEMENT_DAYS, default 60) is linked to it (`supplement_links`) and reviewed
+together: its page shows the returned submission and the reasons it was returned for, and the
+returned one's page links to the supplement. Links are made when either page is looked at and
+when the supplement is decided (so its notice can say what it answers), idempotently.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta
+
+from intake.db import now
+from intake.notices.reasons import RETURN_REASONS
+
+from . import decisions, labels, service
+from .service import ReviewError
+
+WINDOW_ENV = "DOCINTAKE_SUPPLEMENT_DAYS"
+DEFAULT_WINDOW_DAYS = 60
+NOTICE_KIND_ZH = {"approval": "审核通过通知", "returned": "退回补正通知", "rejection": "审核未通过通知"}
+NOTICE_STATUS_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "no_address": "无邮箱（需打印寄送）"}
+
+
+def window_days() -> int:
+    try:
+        return max(0, int(os.environ.get(WINDOW_ENV, DEFAULT_WINDOW_DAYS)))
+    except ValueError:
+        return DEFAULT_WINDOW_DAYS
+
+
+def _ts(iso: str) -> datetime:
+    from datetime import timezone
+
+    dt = datetime.fromisoformat(iso)
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def link(conn, submission_id: int, days: int | None = None) -> list[int]:
+    """Make the links this submission takes part in (as a supplement or as the returned one);
+    returns the ids of the returned submissions it supplements. Caller's transaction, or none:
+    each INSERT is idempotent (UNIQUE)."""
+    days = window_days() if days is None else days
+    row = conn.execute("SELECT uscc, received_at, decision FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+    if row is None or not row[0]:
+        return []
+    uscc, received, decision = row
+    pairs: list[tuple[int, int]] = []
+    # as a supplement: returned submissions of the same organization, returned before this arrived
+    for rid, decided_at in conn.execute(
+            "SELECT id, decided_at FROM submissions WHERE decision = 'returned' AND UPPER(uscc) = UPPER(?) AND id <> ? "
+            "AND decided_at IS NOT NULL ORDER BY id", (uscc, submission_id)).fetchall():
+        if _ts(decided_at) <= _ts(received) <= _ts(decided_at) + timedelta(days=days):
+            pairs.append((rid, submission_id))
+    if decision == "returned":
+        decided_at = conn.execute("SELECT decided_at FROM submissions WHERE id = ?", (submission_id,)).fetchone()[0]
+        first = None
+        for sid, rec in conn.execute(
+                "SELECT id, received_at FROM submissions WHERE UPPER(uscc) = UPPER(?) AND id <> ? AND status <> 'quarantined' "
+                "ORDER BY received_at, id", (uscc, submission_id)).fetchall():
+            if decided_at and _ts(decided_at) <= _ts(rec) <= _ts(decided_at) + timedelta(days=days):
+                first = sid
+                break
+        if first is not None:
+            pairs.append((submission_id, first))
+    for rid, sid in pairs:
+        conn.execute("INSERT OR IGNORE INTO supplement_links (returned_id, supplement_id, linked_at) VALUES (?,?,?)",
+                     (rid, sid, now()))
+    return [r for (r,) in conn.execute("SELECT returned_id FROM supplement_links WHERE supplement_id = ? ORDER BY 1",
+                                       (submission_id,))]
+
+
+def _reasons_of(conn, submission_id: int) -> tuple[list[dict], str | None]:
+    row = conn.execute("SELECT reasons, comment FROM decision_log WHERE submission_id = ? AND decision = 'returned' "
+                       "ORDER BY id DESC LIMIT 1", (submission_id,)).fetchone()
+    if not row:
+        return [], None
+    return json.loads(row[0] or "[]"), row[1]
+
+
+def context(db, submission_id: int) -> dict:
+    """What the submission page shows about returns, supplements and notices."""
+    if "supplement_links" not in db.table_names():
+        return {"returned_for": [], "supplemented_by": [], "notices": [], "return_reasons": RETURN_REASONS,
+                "voucher_budget": None}
+    link(db.conn, submission_id)
+    names = labels.display_names(db)
+    returned_for = []
+    for rid, name, decided_by, decided_at in db.execute(
+            "SELECT s.id, s.name, s.decided_by, s.decided_at FROM supplement_links k JOIN submissions s "
+            "ON s.id = k.returned_id WHERE k.supplement_id = ? ORDER BY s.id", [submission_id]).fetchall():
+        reasons, comment = _reasons_of(db.conn, rid)
+        returned_for.append({"id": rid, "name": name, "reasons": reasons, "comment": comment,
+                             "decided_by": names.get(decided_by, decided_by), "decided_local": service.local_time(decided_at),
+                             "findings": [dict(zip(("rule", "severity", "message"), f)) for f in db.execute(
+                                 "SELECT rule, severity, message FROM findings WHERE submission_id = ? ORDER BY id",
+                                 [rid]).fetchall()]})
+    supplemented_by = [
+        {"id": sid, "name": name, "received_local": service.local_time(rec),
+         "outcome": labels.outcome(status, decision)["label"]}
+        for sid, name, rec, status, decision in db.execute(
+            "SELECT s.id, s.name, s.received_at, s.status, s.decision FROM supplement_links k JOIN submissions s "
+            "ON s.id = k.supplement_id WHERE k.returned_id = ? ORDER BY s.id", [submission_id]).fetchall()]
+    notices = [{"id": nid, "kind_zh": NOTICE_KIND_ZH.get(kind, kind), "recipient": to,
+                "status_zh": NOTICE_STATUS_ZH.get(st, st), "status": st, "attempts": attempts,
+                "sent_local": service.local_time(sent), "error": err}
+               for nid, kind, to, st, attempts, sent, err in db.execute(
+                   "SELECT id, kind, recipient, status, attempts, sent_at, last_error FROM notices "
+                   "WHERE submission_id = ? ORDER BY id", [submission_id]).fetchall()]
+    return {"returned_for": returned_for, "supplemented_by": supplemented_by, "notices": notices,
+            "return_reasons": RETURN_REASONS, "window_days": window_days(),
+            "voucher_budget": _voucher_budget(db, submission_id)}
+
+
+def _voucher_budget(db, submission_id: int) -> dict | None:
+    """The client's cap left and the year's budget left (细则 第十五、十六条), for a voucher."""
+    from intake import ledger
+
+    row = db.execute("SELECT packet, uscc, organization, year FROM submissions WHERE id = ?", [submission_id]).fetchone()
+    if not row or not ledger.contract_fields(row[0])[0] or not row[3]:
+        return None
+    summary = ledger.summary(db.conn, row[3])
+    summary["cap"] = ledger.remaining_cap(db.conn, row[1], row[2], row[3])
+    return summary
+
+
+def return_submission(db, submission_id: int, version, codes: list[str], details: dict[str, str], comment: str,
+                      actor: str) -> int:
+    reasons = {code: details.get(code, "") for code in codes}
+    return decisions.decide(db, submission_id, version, "return", comment, actor, reasons=reasons)
+
+
+# ---------------------------------------------------------------- HTTP
+
+async def return_view(datasette, request):
+    from . import views
+
+    try:
+        submission_id = views._url_id(request, "submission_id")
+        views._require(request, "reviewer", "admin", post=True)
+        form = await request.post_vars()
+        codes = [c for c in RETURN_REASONS if form.get(f"reason_{c}")]
+        details = {c: form.get(f"detail_{c}") or "" for c in codes}
+        version = await views._run(datasette, return_submission, submission_id, form.get("version"), codes, details,
+                                   form.get("comment") or "", request.actor["id"])
+    except ReviewError as exc:
+        return await views._error(datasette, request, exc)
+    message = "已退回补正，通知已加入发送队列。"
+    if views._wants_json(request):
+        return await views._after_write(datasette, request, submission_id, version, message, None)
+    datasette.add_message(request, message)
+    return views.Response.redirect(f"/-/review/submission/{submission_id}")
+
+
+async def notice_pdf_view(datasette, request):
+    """The notice as printed (for an applicant without e-mail, or the file)."""
+    from intake.notices.outbox import notice_pdf
+
+    from . import views
+
+    try:
+        views._require(request, "reviewer", "admin")
+        nid = views._url_id(request, "notice_id")
+
+        def work(db):
+            if not db.execute("SELECT 1 FROM notices WHERE id = ?", [nid]).fetchone():
+                raise service.NotFound("找不到该通知。")
+            return notice_pdf(db, nid)
+
+        body = await views._run(datasette, work)
+    except ReviewError as exc:
+        return await views._error(datasette, request, exc)
+    return views.Response(body, content_type="application/pdf",
+                          headers={"content-disposition": f'inline; filename="notice-{nid}.pdf"',
+                                   "cache-control": "private, no-store", "x-content-type-options": "nosniff"})
