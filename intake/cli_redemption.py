@@ -50,11 +50,11 @@ def redemption_group() -> None:
 @click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the XLSX and PDF into.")
 def list_command(db_path: Path, year: str, out_dir: Path) -> None:
-    from . import ledger
+    from . import ledger, redemption
 
     db = _db(db_path)
     y = _year(year)
-    xlsx, pdf = ledger.write_redemption(db.conn, y, out_dir)
+    xlsx, pdf = redemption.write_redemption(db.conn, y, out_dir)
     s = ledger.summary(db.conn, y)
     click.echo(f"{xlsx}\n{pdf}")
     click.echo(f"{y}: {s['vouchers']} vouchers, {s['granted']} yuan"

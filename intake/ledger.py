@@ -205,16 +205,3 @@ def local_date(iso: str | None) -> str:
         return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).date().isoformat()
     except ValueError:
         return iso[:10]
-
-
-def write_redemption(conn, year: int, out_dir: Path) -> tuple[Path, Path]:
-    from .redemption import write_pdf, write_xlsx
-
-    groups = redemption_rows(conn, year)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    xlsx = out_dir / f"创新券兑付清单-{year}.xlsx"
-    pdf = out_dir / f"创新券兑付清单-{year}.pdf"
-    closed = is_closed(conn, year)
-    write_xlsx(groups, year, xlsx, closed)
-    write_pdf(groups, year, pdf, closed)
-    return xlsx, pdf

@@ -8,6 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from . import ledger
+
 HEADERS = ("序号", "管理单位（服务方）", "管理单位统一社会信用代码", "用户单位（委托方）", "用户统一社会信用代码",
            "合同编号", "创新券金额（元）", "批准日期", "审核人", "申请编号")
 WIDTHS = (6, 34, 24, 34, 24, 22, 16, 12, 12, 10)
@@ -18,9 +20,7 @@ def _d(v) -> Decimal:
 
 
 def _date(iso):
-    from .ledger import local_date
-
-    return local_date(iso)
+    return ledger.local_date(iso)
 
 
 def write_xlsx(groups, year: int, path: Path, closed: bool) -> None:
@@ -104,3 +104,14 @@ def write_pdf(groups, year: int, path: Path, closed: bool) -> None:
     doc.set_font("cjk", size=10)
     doc.cell(0, 7, "经办人：                    审核人：                    市科技局（盖章）", new_x="LMARGIN", new_y="NEXT")
     path.write_bytes(bytes(doc.output()))
+
+
+def write_redemption(conn, year: int, out_dir: Path) -> tuple[Path, Path]:
+    groups = ledger.redemption_rows(conn, year)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    xlsx = out_dir / f"创新券兑付清单-{year}.xlsx"
+    pdf = out_dir / f"创新券兑付清单-{year}.pdf"
+    closed = ledger.is_closed(conn, year)
+    write_xlsx(groups, year, xlsx, closed)
+    write_pdf(groups, year, pdf, closed)
+    return xlsx, pdf

@@ -105,7 +105,6 @@ def decide(db, submission_id: int, version: Any, decision: str, comment: str, ac
         audit.record(db.conn, actor, decision, submission_id=submission_id, field="status",
                      old_value=f"{status}/{old_decision or ''}", new_value=f"{new_status}/{value}",
                      comment=_with_reasons(comment, returned) or None, version=new_version)
-        from .returned import link  # (returned.py imports this module)
 
         link(db.conn, submission_id)  # a supplement's notice says which return it answers
         decision_id = db.conn.execute(

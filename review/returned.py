@@ -13,64 +13,14 @@ import json
 import os
 from datetime import datetime, timedelta
 
-from intake.db import now
 from intake.notices.reasons import RETURN_REASONS
+from intake.supplements import link, window_days  # noqa: F401 (the page and tests use them here)
 
 from . import decisions, labels, service
 from .service import ReviewError
 
-WINDOW_ENV = "DOCINTAKE_SUPPLEMENT_DAYS"
-DEFAULT_WINDOW_DAYS = 60
 NOTICE_KIND_ZH = {"approval": "审核通过通知", "returned": "退回补正通知", "rejection": "审核未通过通知"}
 NOTICE_STATUS_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "no_address": "无邮箱（需打印寄送）"}
-
-
-def window_days() -> int:
-    try:
-        return max(0, int(os.environ.get(WINDOW_ENV, DEFAULT_WINDOW_DAYS)))
-    except ValueError:
-        return DEFAULT_WINDOW_DAYS
-
-
-def _ts(iso: str) -> datetime:
-    from datetime import timezone
-
-    dt = datetime.fromisoformat(iso)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-def link(conn, submission_id: int, days: int | None = None) -> list[int]:
-    """Make the links this submission takes part in (as a supplement or as the returned one);
-    returns the ids of the returned submissions it supplements. Caller's transaction, or none:
-    each INSERT is idempotent (UNIQUE)."""
-    days = window_days() if days is None else days
-    row = conn.execute("SELECT uscc, received_at, decision FROM submissions WHERE id = ?", (submission_id,)).fetchone()
-    if row is None or not row[0]:
-        return []
-    uscc, received, decision = row
-    pairs: list[tuple[int, int]] = []
-    # as a supplement: returned submissions of the same organization, returned before this arrived
-    for rid, decided_at in conn.execute(
-            "SELECT id, decided_at FROM submissions WHERE decision = 'returned' AND UPPER(uscc) = UPPER(?) AND id <> ? "
-            "AND decided_at IS NOT NULL ORDER BY id", (uscc, submission_id)).fetchall():
-        if _ts(decided_at) <= _ts(received) <= _ts(decided_at) + timedelta(days=days):
-            pairs.append((rid, submission_id))
-    if decision == "returned":
-        decided_at = conn.execute("SELECT decided_at FROM submissions WHERE id = ?", (submission_id,)).fetchone()[0]
-        first = None
-        for sid, rec in conn.execute(
-                "SELECT id, received_at FROM submissions WHERE UPPER(uscc) = UPPER(?) AND id <> ? AND status <> 'quarantined' "
-                "ORDER BY received_at, id", (uscc, submission_id)).fetchall():
-            if decided_at and _ts(decided_at) <= _ts(rec) <= _ts(decided_at) + timedelta(days=days):
-                first = sid
-                break
-        if first is not None:
-            pairs.append((submission_id, first))
-    for rid, sid in pairs:
-        conn.execute("INSERT OR IGNORE INTO supplement_links (returned_id, supplement_id, linked_at) VALUES (?,?,?)",
-                     (rid, sid, now()))
-    return [r for (r,) in conn.execute("SELECT returned_id FROM supplement_links WHERE supplement_id = ? ORDER BY 1",
-                                       (submission_id,))]
 
 
 def _reasons_of(conn, submission_id: int) -> tuple[list[dict], str | None]:
