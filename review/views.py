@@ -17,7 +17,10 @@ from datasette.utils.asgi import Response, asgi_static
 from intake.db import connect
 from intake.errors import UsageError
 
+from intake.validation.lists import not_checked
+
 from . import auth, decisions, service, sessions, throttle
+from .lists_page import lists_page
 from .service import PACKET_ZH, QUEUE_TABS, ReviewError
 
 log = logging.getLogger(__name__)
@@ -249,6 +252,7 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
         "masked": masked,
         "can_requeue": service.requeue_available() is not None and staff and not decided,
         "database": _state(datasette).database,
+        "not_checked": not_checked(data["submission"].get("lists_used")),
     })
     return data
 
@@ -483,5 +487,6 @@ ROUTES = [
     (r"^/-/review/page/(?P<page_id>[^/.]+)\.png$", page_image),
     (r"^/-/review/audit$", audit_page),
     (r"^/-/review/users$", users_page),
+    (r"^/-/review/lists(\.json)?$", lists_page),
     (r"^/-/review/admin-only$", admin_only),
 ]
