@@ -149,3 +149,19 @@ def test_unreadable_list_files_are_refused_with_a_reason(tmp_path):
         read_list_file(noheader)
     with pytest.raises(InputError, match="第 3 行"):
         parse_list_csv(f"单位名称,统一社会信用代码\n甲,{PROVIDER_USCC}\n乙,91411002MA3X4K5L2A\n")
+
+
+def test_service_result_absence_is_a_deployment_setting_off_by_default(tmp_path):
+    import shutil
+
+    from intake.validation.packets import PACKET_DIR
+
+    assert decide(voucher(), AS_OF).status == "ready"  # today's packets stay valid
+    on = tmp_path / "packets"
+    shutil.copytree(PACKET_DIR, on)
+    spec = json.loads((on / "voucher_redemption.json").read_text("utf-8"))
+    spec["settings"]["require_service_result"]["value"] = True
+    (on / "voucher_redemption.json").write_text(json.dumps(spec, ensure_ascii=False), "utf-8")
+    d = decide(voucher(), AS_OF, packets_dir=str(on))
+    [f] = [f for f in d.findings if f.rule == "packet.missing_document"]
+    assert d.status == "rejected" and "服务结果" in f.message and f.documents == ["service_result"]
