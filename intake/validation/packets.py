@@ -8,6 +8,7 @@ existing kind is only data.  References are ``[role or document type, field]``.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -119,8 +120,16 @@ def parse_packet(data: dict, path: str = "<dict>") -> PacketSpec:
                       data.get("applicant", {}), path)
 
 
-@lru_cache(maxsize=4)
+PACKETS_ENV = "DOCINTAKE_PACKETS"  # a deployment's own packet directory (its settings, e.g. require_service_result)
+
+
 def load_packets(directory: str | None = None) -> dict[str, PacketSpec]:
+    """The packet definitions of ``directory``, else of $DOCINTAKE_PACKETS, else the shipped ones."""
+    return _load_packets(directory or os.environ.get(PACKETS_ENV) or None)
+
+
+@lru_cache(maxsize=4)
+def _load_packets(directory: str | None = None) -> dict[str, PacketSpec]:
     d = Path(directory) if directory else PACKET_DIR
     out: dict[str, PacketSpec] = {}
     for path in sorted(d.glob("*.json")):
