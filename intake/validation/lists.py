@@ -36,6 +36,12 @@ LIST_LABELS = {
     "provincial_subsidy": "已享受省级奖补用户名单",
 }
 LIST_KINDS = tuple(LIST_LABELS)
+# Other names staff type for a kind
+ALIASES = {"高新技术企业": "high_tech", "高企": "high_tech", "科技型中小企业": "tech_sme", "科小": "tech_sme",
+           "规上工业企业": "above_scale", "规上企业": "above_scale", "创新创业团队": "user_category",
+           "创新龙头企业": "leading_enterprise", "瞪羚企业": "leading_enterprise", "龙头企业": "leading_enterprise",
+           "平台会员": "platform_members", "会员": "platform_members", "管理单位": "platform_members",
+           "省级奖补": "provincial_subsidy"}
 # The lists a voucher user may be on (细则 第四条): on none of the imported ones → a reviewer confirms.
 USER_LISTS = ("above_scale", "high_tech", "tech_sme", "user_category")
 COLUMNS = ("uscc", "name", "year", "category")
@@ -67,6 +73,8 @@ def check_kind(kind: str) -> str:
     k = compact(kind or "")
     if k in LIST_LABELS:
         return k
+    if k.removesuffix("名单") in ALIASES:
+        return ALIASES[k.removesuffix("名单")]
     for key, label in LIST_LABELS.items():
         if k and (k == label or k == label.removesuffix("名单")):
             return key
