@@ -38,10 +38,74 @@ if str(ROOT) not in sys.path:
 CLASSIC = "classic"
 
 
+def defect_list():
+    """Every case kind: the valid packets, ``PACKET_DEFECTS`` and the defects that need the
+    bureau's lists, budget or packet settings (``STATE_DEFECTS``, set up by `apply_state`)."""
+    from tests.corpus.packets import MEMBERSHIP, PACKET_DEFECTS, STATE_DEFECTS, VOUCHER
+    return [(None, MEMBERSHIP), (None, VOUCHER), *PACKET_DEFECTS.items(), *((d, VOUCHER) for d in STATE_DEFECTS)]
+
+
+# --- the state a packet's truth asks for (truth["state"]: lists, budgets, packet settings) ---------
+
+def _entries(rows):
+    from intake.validation.lists import ListEntry
+    return [ListEntry(r.get("uscc"), r.get("name"), r.get("year")) for r in rows]
+
+
+def packets_dir_for(state: dict | None, workdir: Path) -> str | None:
+    """A copy of schemas/packets with the truth's settings applied (None: the shipped files)."""
+    settings = (state or {}).get("settings")
+    if not settings:
+        return None
+    import shutil
+    from intake.validation.packets import PACKET_DIR
+    # a deployment's schema folder (DOCINTAKE_SCHEMA_DIRS) whose packets/ replace the shipped ones
+    out = workdir / ("schemas-" + "-".join(f"{k}={int(v)}" for k, v in sorted(settings.items()))) / "packets"
+    if not out.exists():
+        shutil.copytree(PACKET_DIR, out, ignore=shutil.ignore_patterns("_*"))
+        for f in out.glob("*.json"):
+            spec = json.loads(f.read_text("utf-8"))
+            for k, v in settings.items():
+                if k in spec.get("settings", {}):
+                    spec["settings"][k]["value"] = v
+            f.write_text(json.dumps(spec, ensure_ascii=False, indent=1), "utf-8")
+    return str(out)
+
+
+def memory_history(state: dict | None):
+    """truth mode: a MemoryHistory holding the truth's lists and budgets."""
+    from decimal import Decimal
+    from intake.validation import MemoryHistory
+    state = state or {}
+    return MemoryHistory(lists={k: _entries(v) for k, v in state.get("lists", {}).items()},
+                         budgets={int(y): Decimal(a) for y, a in state.get("budgets", {}).items()})
+
+
+def apply_state(state: dict | None, db, workdir: Path) -> str | None:
+    """OCR mode: import the truth's lists and budgets into ``db`` as staff would (the library
+    calls behind `docintake lists import` / `budget set`); returns the packets dir to decide with
+    (its folder is exported as DOCINTAKE_SCHEMA_DIRS for the pipeline), or None."""
+    import os
+    from decimal import Decimal
+    from intake.validation.lists import set_budget, store_list
+    state = state or {}
+    for kind, rows in state.get("lists", {}).items():
+        store_list(db.conn, kind, _entries(rows), "bench truth", "bench")
+    for year, amount in state.get("budgets", {}).items():
+        set_budget(db.conn, int(year), Decimal(amount), "bench")
+    packets_dir = packets_dir_for(state, workdir)
+    from schemas.registry import ENV_DIRS, clear_cache
+    if packets_dir:
+        os.environ[ENV_DIRS] = str(Path(packets_dir).parent)
+    else:
+        os.environ.pop(ENV_DIRS, None)
+    clear_cache()
+    return packets_dir
+
+
 def cases(seeds: int, only: str | None = None, which: str = "all", first_seed: int = 0):
-    from tests.corpus.packets import MEMBERSHIP, PACKET_DEFECTS, VOUCHER
     for seed in range(first_seed, first_seed + seeds):
-        for defect, kind in [(None, MEMBERSHIP), (None, VOUCHER), *PACKET_DEFECTS.items()]:
+        for defect, kind in defect_list():
             if only and (defect or "valid") != only:
                 continue
             if which == "valid" and defect is not None:
@@ -56,7 +120,7 @@ def _layout(split: str) -> dict:
 def run_truth(kind, defect, seed, quality, split=CLASSIC):
     """Decide from the truth fields (no rendering, no OCR)."""
     from intake.model import Document, FieldValue
-    from intake.validation import MemoryHistory, decide
+    from intake.validation import decide
     from tests.corpus import packets
     from tests.corpus.documents import LAYOUTS
 
@@ -75,12 +139,14 @@ def run_truth(kind, defect, seed, quality, split=CLASSIC):
         series = packets.generate_packet_series(kind, seed, defect, quality, **_layout(split))
     finally:
         packets.render_values = real
-    history = MemoryHistory()
+    state = series[-1].truth.get("state")
+    history = memory_history(state)
+    packets_dir = packets_dir_for(state, Path(tempfile.gettempdir()) / "docintake-bench-packets")
     for i, p in enumerate(series, 1):
         docs = [Document(type=g.truth["type"], pages=[1], confidence=1.0,
                          fields={k: FieldValue(v, 1.0) for k, v in g.truth["fields"].items()}) for g in p.documents]
         texts = ["\n".join(g.truth.get("extra", {}).get("testing_items", [])) for g in p.documents]
-        d = decide(docs, date.fromisoformat(p.truth["as_of"]), history, texts, submission_id=i)
+        d = decide(docs, date.fromisoformat(p.truth["as_of"]), history, texts, submission_id=i, packets_dir=packets_dir)
         history.record(i, d, docs, name=p.name)
     line = {"packet": d.packet, "status": d.status, "voucher_amount": d.voucher_amount,
             "review_reasons": d.review_reasons,
@@ -96,6 +162,7 @@ def run_ocr(kind, defect, seed, quality, runner, engine, workdir: Path, split=CL
     series = generate_packet_series(kind, seed, defect, quality, **_layout(split))
     case_dir = workdir / f"{kind}-{defect or 'valid'}-{seed}-{split}-{quality}"
     db = connect(case_dir / "data" / "docintake.db")
+    packets_dir = apply_state(series[-1].truth.get("state"), db, case_dir)
     line = None
     for p in series:
         inbox = case_dir / "inbox"
@@ -112,7 +179,7 @@ def run_ocr(kind, defect, seed, quality, runner, engine, workdir: Path, split=CL
         from intake.validation import SqliteHistory, decide
         sid = db.execute("SELECT MAX(id) FROM submissions").fetchone()[0]
         d = decide(store.load_documents(db, sid), date.fromisoformat(series[-1].truth["as_of"]), SqliteHistory(db),
-                   store.page_texts(db, sid), submission_id=sid)
+                   store.page_texts(db, sid), submission_id=sid, packets_dir=packets_dir)
         line = dict(line, review_reasons=d.review_reasons)
     db.conn.close()
     return series[-1].truth, line

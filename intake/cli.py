@@ -33,6 +33,8 @@ LAZY_COMMANDS = {
     "push": "intake.push:push_command",
     "notices": "intake.cli_notices:notices_group",
     "redemption": "intake.cli_redemption:redemption_group",
+    "lists": "intake.cli_lists:lists_group",
+    "budget": "intake.cli_lists:budget_group",
 }
 
 
@@ -214,54 +216,6 @@ def demo(inbox: Path, seed: int, count: int, as_of) -> None:
         ) from exc
     written = write_demo(inbox, seed, count, as_of.date() if as_of else None)
     click.echo(f"wrote {len(written)} submissions into {inbox}")
-
-
-@cli.group("lists")
-def lists_group() -> None:
-    """Reference lists the voucher rules consult (细则 第四、六、十八条)."""
-
-
-@lists_group.command("import")
-@click.argument("kind", type=click.Choice(["provincial_subsidy", "platform_members", "user_category"]))
-@click.argument("csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path))
-def lists_import(kind: str, csv_file: Path, db_path: Path) -> None:
-    """Replace the KIND list with FILE.csv (columns uscc,name,year; year may be empty).
-
-    A file with a bad row is refused whole; the list in the database stays as it was.
-    The list's rule applies from the next decision on (re-decide earlier submissions to apply it).
-    """
-    from .db import connect
-    from .errors import InputError
-    from .validation.lists import parse_list_csv, store_list
-
-    try:
-        text = csv_file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"名单文件 {csv_file} 不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）。"
-                         f"List file {csv_file} is not UTF-8.", reason="bad_list") from exc
-    entries = parse_list_csv(text, str(csv_file))
-    n = store_list(connect(db_path).conn, kind, entries, str(csv_file))
-    click.echo(f"已导入名单 {kind}：{n} 条。Imported {n} entries into {kind}.")
-
-
-@cli.group("budget")
-def budget_group() -> None:
-    """The year's total voucher budget (细则 第十五条)."""
-
-
-@budget_group.command("set")
-@click.argument("year")
-@click.argument("amount")
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path))
-def budget_set(year: str, amount: str, db_path: Path) -> None:
-    """Set YEAR's total voucher budget to AMOUNT yuan (replaces an earlier value)."""
-    from .db import connect
-    from .validation.lists import parse_budget, set_budget
-
-    y, value = parse_budget(year, amount)
-    set_budget(connect(db_path).conn, y, value)
-    click.echo(f"已设置 {y} 年科技创新券总额度：{value:.2f} 元。Budget for {y} set to {value:.2f}.")
 
 
 @cli.command("engines")

@@ -101,11 +101,15 @@ def check_file(path: Path, declared_ext: str | None = None) -> str:
     except PermissionError as exc:
         raise InputError("没有读取该文件的权限。The file cannot be read (permission denied).", "permission") from exc
     real = sniff(head)
+    if real is None:  # OFD / 数电票 XML e-invoices, read without OCR (intake/einvoice)
+        from .einvoice import sniff as sniff_einvoice
+        real = sniff_einvoice(head, path)
     declared = (declared_ext or path.suffix).lower()
     declared = _SAME.get(declared, declared)
     if real is None:
         raise WrongTypeError(
-            f"文件内容不是 PDF 或图片（扩展名为 {declared or '无'}）。The content is not a PDF or an image."
+            f"文件内容不是 PDF、图片或电子发票（OFD/XML）（扩展名为 {declared or '无'}）。"
+            f"The content is not a PDF, an image or an e-invoice (OFD/XML)."
         )
     # A JPEG saved as .png (chat apps do it) is read by its content; `type_note` says so on the record.
     return real
@@ -133,6 +137,9 @@ def iter_pages(path: Path, ext: str | None = None) -> Iterator[LoadedPage]:
     ext = ext or check_file(path)
     if ext == ".pdf":
         return _iter_pdf(path)
+    if ext in (".ofd", ".xml"):
+        from . import einvoice
+        return einvoice.iter_pages(path, ext)
     return _iter_image(path)
 
 

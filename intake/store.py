@@ -185,7 +185,7 @@ def save_decision(db: sqlite_utils.Database, submission_id: int, decision) -> No
         status = row[0]  # a reviewer's approval or rejection is not undone by re-validation
     conn.execute(
         "UPDATE submissions SET packet = ?, status = ?, voucher_amount = ?, organization = ?, uscc = ?, year = ?, "
-        "finding_count = ?, updated_at = ? WHERE id = ?",
+        "finding_count = ?, lists_used = ?, updated_at = ? WHERE id = ?",
         (
             decision.packet,
             status,
@@ -194,6 +194,8 @@ def save_decision(db: sqlite_utils.Database, submission_id: int, decision) -> No
             decision.uscc,
             decision.year,
             len(decision.findings),
+            # which list versions and budget the decision read (migration m0011)
+            json.dumps(getattr(decision, "lists_used", None), ensure_ascii=False, default=str),
             now(),
             submission_id,
         ),

@@ -17,7 +17,10 @@ from datasette.utils.asgi import Response, asgi_static
 from intake.db import connect
 from intake.errors import UsageError
 
+from intake.validation.lists import not_checked
+
 from . import auth, decisions, ledger_page, returned, service, sessions, throttle
+from .lists_page import lists_page
 from .context import role_of, session_token, state
 from .service import QUEUE_TABS, ReviewError, packets_zh
 
@@ -244,6 +247,7 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
         "masked": masked,
         "can_requeue": service.requeue_available() is not None and staff and not decided,
         "database": _state(datasette).database,
+        "not_checked": not_checked(data["submission"].get("lists_used")),
     })
     data.update(await _run(datasette, returned.context, submission_id))  # 退回补正 links and notices
     return data
@@ -479,6 +483,7 @@ ROUTES = [
     (r"^/-/review/page/(?P<page_id>[^/.]+)\.png$", page_image),
     (r"^/-/review/audit$", audit_page),
     (r"^/-/review/users$", users_page),
+    (r"^/-/review/lists(\.json)?$", lists_page),
     (r"^/-/review/admin-only$", admin_only),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/return$", returned.return_view),
     (r"^/-/review/notice/(?P<notice_id>[^/.]+)\.pdf$", returned.notice_pdf_view),

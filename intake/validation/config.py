@@ -35,6 +35,7 @@ class VoucherConfig:
     default_cap: Decimal = Decimal("50000.00")
     enterprises: list[Enterprise] = field(default_factory=list)
     source: str = ""
+    leading_cap: Decimal = Decimal("100000.00")  # the cap of an imported leading-enterprise list
 
     def cap_for(self, uscc: str | None, name: str | None) -> tuple[Decimal, Enterprise | None]:
         u = compact(uscc).upper() if uscc else None
@@ -73,4 +74,4 @@ def load_voucher_config(source: VoucherConfig | str | Path | dict | None = None)
             raise ConfigError(f"创新券配置 {path} 第 {i + 1} 家企业缺少 uscc 或 name。Enterprise {i + 1} in {path} needs a uscc or a name.")
         cap = _money(e["cap"], f"enterprises[{i}].cap", path) if "cap" in e else leading_cap
         enterprises.append(Enterprise(e.get("uscc"), e.get("name"), e.get("category", "创新龙头企业"), cap))
-    return VoucherConfig(default_cap, enterprises, path)
+    return VoucherConfig(default_cap, enterprises, path, leading_cap)

@@ -20,6 +20,7 @@ from .context import PacketContext
 from .document import validate_document
 from .history import History, NoHistory
 from .kinds import KINDS
+from .lists import used_versions
 from .packets import UNKNOWN, load_packets, recognise, rule_kind, rule_params
 from .rules import finding
 from .settle import settle
@@ -40,6 +41,8 @@ class Decision:
     review_reasons: list[str] = field(default_factory=list)
     low_confidence: list[dict] = field(default_factory=list)
     voucher: dict | None = None  # how the amount was reached (fee, cap, granted, left)
+    # Which reference-list versions and budget the list rules read (None inside: not checked).
+    lists_used: dict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,7 +130,7 @@ def decide(documents: list[Document], as_of: date, history: History | None = Non
     name = packet or recognise(types, packets)
     reasons: list[str] = []
     amount = organization = uscc = None
-    voucher = None
+    voucher = lists_used = None
     spec = packets.get(name)
     if spec is not None:
         present = set(types)
@@ -141,6 +144,7 @@ def decide(documents: list[Document], as_of: date, history: History | None = Non
             findings.extend(KINDS[rule_kind(entry)](ctx, entry, rule_params(entry)))
         amount = ctx.voucher_amount
         voucher = ctx.notes.get("voucher")
+        lists_used = used_versions(spec, history, as_of.year)
         org = ctx.first(spec.applicant.get("name"))
         code = ctx.first(spec.applicant.get("uscc"))
         organization = str(org.value) if org else None
@@ -165,4 +169,5 @@ def decide(documents: list[Document], as_of: date, history: History | None = Non
         status = NEEDS_REVIEW
     else:
         status = READY
-    return Decision(name, status, findings, amount, organization, uscc, as_of.year, reasons, low, voucher)
+    return Decision(name, status, findings, amount, organization, uscc, as_of.year, reasons, low, voucher,
+                    lists_used)

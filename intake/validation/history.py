@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from .formats import compact
-from .lists import ListEntry, read_budget, read_list
+from .lists import ListEntry, read_budget, read_budget_version, read_list, read_list_version
 from .normalize import money
 
 NOT_COUNTED = ("rejected", "quarantined", "processing", "returned")  # a returned one waits for its supplement
@@ -58,6 +58,12 @@ class History(Protocol):
 
     def voucher_budget(self, year: int) -> Decimal | None:
         """The year's total voucher budget, None when not set."""
+
+    def list_version(self, kind: str) -> dict | None:
+        """Which import of ``kind`` `reference_list` reads (recorded on the decision), None when none."""
+
+    def budget_version(self, year: int) -> dict | None:
+        """Which `budget set` `voucher_budget` reads (recorded on the decision), None when none."""
 
 
 class NoHistory:
@@ -134,6 +140,12 @@ class SqliteHistory:
     def voucher_budget(self, year: int) -> Decimal | None:
         return read_budget(self._conn(), year) if self._has("voucher_budgets") else None
 
+    def list_version(self, kind: str) -> dict | None:
+        return read_list_version(self._conn(), kind) if self._has("reference_list_versions") else None
+
+    def budget_version(self, year: int) -> dict | None:
+        return read_budget_version(self._conn(), year) if self._has("voucher_budget_changes") else None
+
     def contracts_used(self, contract_number: str, exclude_submission: int | None = None, *,
                        query: ContractQuery | None = None) -> list[PriorContract]:
         if not contract_number or query is None:
@@ -173,6 +185,14 @@ class MemoryHistory:
 
     def voucher_budget(self, year: int) -> Decimal | None:
         return self.budgets.get(year)
+
+    def list_version(self, kind: str) -> dict | None:
+        entries = self.lists.get(kind)
+        return None if entries is None else {"version": "memory", "rows": len(entries)}
+
+    def budget_version(self, year: int) -> dict | None:
+        b = self.budgets.get(year)
+        return None if b is None else {"change": "memory", "amount": str(b), "year": year}
 
     def vouchers_granted_all(self, year: int, exclude_submission: int | None = None) -> Decimal:
         return sum((money(r["voucher_amount"]) or Decimal("0") for r in self._counted(exclude_submission)

@@ -19,7 +19,7 @@ from .history import ContractQuery
 from .formats import compact, parse_date
 from .normalize import NORMALIZERS, org_core, org_name, parent_name, person
 from .confusions import CODE as OCR_CODE, MONEY as OCR_MONEY, TEXT as OCR_TEXT, ocr_difference
-from .lists import listed
+from .lists import LIST_LABELS, listed, with_leading_list
 from .rules import ERROR, WARNING, finding
 from .settle import reading
 
@@ -335,6 +335,8 @@ def voucher_cap(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Findi
     full = _fen(fee * Decimal(params["rate"]))
     cn, cu = _party(ctx, params["client"])
     config = load_voucher_config(ctx.voucher_config)
+    get = getattr(ctx.history, "reference_list", None)
+    config = with_leading_list(config, get("leading_enterprise") if get else None, ctx.as_of.year)
     cap, enterprise = config.cap_for(cu.value if cu else None, cn.value if cn else None)
     year = ctx.as_of.year
     granted = ctx.history.vouchers_granted(str(cu.value), year, ctx.submission_id) if cu else Decimal("0")
@@ -431,9 +433,12 @@ def listed_kind(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Findi
     """The ``party`` is (``fires: "listed"``) or is not (``"unlisted"``) on the imported list
     ``list`` for the submission year (``years``: ``same`` or ``until``, see `lists.listed`)."""
     get = getattr(ctx.history, "reference_list", None)
-    entries = get(params["list"]) if get else None
-    if entries is None:
+    # ``list`` may name several kinds (the user lists): on none of the imported ones fires "unlisted".
+    kinds_ = params["list"] if isinstance(params["list"], list) else [params["list"]]
+    imported = [x for x in (get(k) for k in kinds_) if x is not None] if get else []
+    if not imported:
         return
+    entries = [e for x in imported for e in x]
     name, uscc = _party(ctx, params["party"])
     if name is None and uscc is None:
         return
@@ -458,7 +463,7 @@ def listed_kind(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Findi
     else:
         ev["entry"] = {"uscc": hit.uscc, "name": hit.name, "year": hit.year}
     message = render(entry.get("message"), "“{who}”" + ("在" if fires == "listed" else "不在") + "名单 {list} 中",
-                     who=who, list=params["list"], year=year)
+                     who=who, list="、".join(LIST_LABELS.get(k, k) for k in kinds_), year=year)
     if severity == WARNING:
         message += "（名单中有读法相近的单位，请人工核对）"
     yield _emit(ctx, entry, message, refs, ev, severity=severity)

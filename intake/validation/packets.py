@@ -61,7 +61,15 @@ def parse_packet(data: dict, path: str = "<dict>") -> PacketSpec:
         e = errors[0]
         where = "/".join(map(str, e.absolute_path)) or "(root)"
         raise SchemaError(f"数据包定义 {path} 无效（{where}）：{e.message}。Packet definition {path} is invalid at {where}: {e.message}")
-    docs = tuple(DocRequirement(d["role"], tuple(d["types"]), d["label"], d.get("required", True), d.get("source", ""))
+    settings = data.get("settings", {})
+    for d in data["documents"]:
+        if "required_if" in d and d["required_if"] not in settings:
+            raise SchemaError(f"数据包定义 {path} 的材料 {d['role']} 引用了未定义的设置 {d['required_if']}。"
+                              f"Document {d['role']} in {path} names the undefined setting {d['required_if']}.")
+    # ``required_if``: a deployment setting of the packet file decides (the service result, 第二十条(一))
+    docs = tuple(DocRequirement(d["role"], tuple(d["types"]), d["label"],
+                                bool(settings[d["required_if"]]["value"]) if "required_if" in d else d.get("required", True),
+                                d.get("source", ""))
                  for d in data["documents"])
     names = {d.role for d in docs} | {t for d in docs for t in d.types}
     for entry in data["rules"]:

@@ -16,7 +16,7 @@ from . import money
 from .degrade import DPI, QUALITIES, degrade
 from .families import families, split_of
 from .layouts import (application_form, authorization_letter, bank_receipt, business_license, commitment_letter,
-                      id_card, invoice, service_contract)
+                      id_card, invoice, service_contract, service_result)
 
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
@@ -24,7 +24,9 @@ DOC_TYPES = ("business_license", "commitment_letter", "id_card", "authorization_
              "invoice", "bank_receipt", "application_form")
 LAYOUTS = {"business_license": business_license, "commitment_letter": commitment_letter, "id_card": id_card,
            "authorization_letter": authorization_letter, "service_contract": service_contract,
-           "invoice": invoice, "bank_receipt": bank_receipt, "application_form": application_form}
+           "invoice": invoice, "bank_receipt": bank_receipt, "application_form": application_form,
+           # not in DOC_TYPES: drawn only into voucher packets that carry a service result (one layout)
+           "service_result": service_result}
 DEFAULT_AS_OF = date(2026, 3, 18)
 # Convenience aliases accepted as overrides, mapped per type to the value they set.
 _ALIASES = {
@@ -201,7 +203,7 @@ def render_values(doc_type: str, v: dict, seed: int, quality: str = "clean", con
             images = [im if im.mode in ("RGB", "L") else im.convert("RGB") for im in images]
     truth = {"type": doc_type, "pages": list(range(1, len(images) + 1)), "fields": layout.fields(v),
              "seals": seals, "signature_present": signature_truth(doc_type, v), "quality": quality, "dpi": dpi,
-             "family": fam, "split": split_of(doc_type, fam)}
+             "family": fam, "split": split_of(doc_type, fam) if doc_type in DOC_TYPES else None}
     if hasattr(layout, "extra"):
         truth["extra"] = layout.extra(v)
     doc = GeneratedDocument(type=doc_type, pages=images, pdf_bytes=pdf_bytes, suffix=suffix, truth=truth,

@@ -4,8 +4,15 @@ A packet is drawn from one scenario rng; defects are applied afterwards from a s
 ``generate_packet(kind, seed, defect=X)`` differs from its twin ``generate_packet(kind, seed)``
 only in what the defect touches (listed in ``truth["defect_fields"]``).
 
-Defects that need history (``voucher.duplicate_contract``, ``voucher.cap_exceeded``) come as a
-series: ``generate_packet_series(kind, seed, defect)`` returns the packets to ingest in order into
+Defects that need the bureau's configuration (``STATE_DEFECTS``: reference lists, the year's
+budget, the packet file's ``require_service_result`` setting) carry it in ``truth["state"]``
+(``{"lists": {kind: [{uscc, name, year}]}, "budgets": {"YYYY": "amount"}, "settings": {name: bool}}``);
+whoever decides the packet sets that state up first (bench/decisions.py: `apply_state`).  They are
+kept out of ``PACKET_DEFECTS`` so a decision without that state (the demo inbox, the golden
+truth test) is never judged against them.
+
+Defects that need history (``voucher.duplicate_contract``, ``voucher.cap_exceeded``,
+``voucher.budget_exhausted``) come as a series: ``generate_packet_series(kind, seed, defect)`` returns the packets to ingest in order into
 one empty database; the earlier ones are valid and the last carries the defect.
 ``generate_packet`` alone returns that last packet (its truth assumes the earlier ones were ingested).
 """
@@ -21,7 +28,7 @@ from . import ids, money, names
 from .documents import build_values, render_values, truth_json
 from .entities import make_org, make_person, validity_years
 from .dates import add_years
-from .layouts import application_form, business_license, id_card, invoice, service_contract
+from .layouts import application_form, business_license, id_card, invoice, service_contract, service_result
 
 MEMBERSHIP = "membership_application"
 VOUCHER = "voucher_redemption"
@@ -38,8 +45,17 @@ PACKET_DEFECTS = {
     "voucher.affiliated": VOUCHER, "voucher.duplicate_contract": VOUCHER, "voucher.cap_exceeded": VOUCHER,
     "voucher.year": VOUCHER, "voucher.statutory_testing": VOUCHER,
 }
+# defect -> the rule it must raise (with its severity); the state it needs is in truth["state"]
+STATE_DEFECTS = {
+    "voucher.budget_exhausted": ("voucher.budget_exhausted", "error"),     # 细则 第十五条, nothing left
+    "voucher.budget_partly_left": ("voucher.budget_exhausted", "warning"),  # part left: voucher reduced
+    "voucher.provincial_subsidy": ("voucher.provincial_subsidy", "error"),  # 细则 第六条
+    "voucher.provider_not_member": ("voucher.provider_not_member", "error"),  # 细则 第十八条
+    "voucher.missing_service_result": ("packet.missing_document", "error"),  # 第二十条, setting on
+    "service_result.mismatch": ("service_result.mismatch", "error"),  # result contradicts the contract
+}
 WARNINGS = {"voucher.statutory_testing"}
-SERIES_DEFECTS = ("voucher.duplicate_contract", "voucher.cap_exceeded")
+SERIES_DEFECTS = ("voucher.duplicate_contract", "voucher.cap_exceeded", "voucher.budget_exhausted")
 YEARLY_CAP = Decimal("50000.00")
 VOUCHER_RATE = Decimal("0.3")
 
@@ -247,9 +263,25 @@ def _membership(seed: int, defect: str | None, quality: str, as_of: date | None 
 
 
 # --- voucher -------------------------------------------------------------------------------------
+def _entry(org, year=None) -> dict:
+    return {"uscc": org.uscc, "name": org.name, "year": year}
+
+
+def _unlike(alt: random.Random, as_of: date, org, provider: bool) -> list:
+    """Two other organizations whose names share little with ``org``'s (a near name could be read
+    as this one misread, which only warns)."""
+    out = []
+    while len(out) < 2:
+        o = make_org(alt, as_of, provider=provider)
+        if len(set(o.name) ^ set(org.name)) >= 8 and o.uscc[8:16] != org.uscc[8:16]:
+            out.append(o)
+    return out
+
+
 def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = None, client=None,
              fee: str | None = None, granted: Decimal = Decimal("0"), cap_variant: str | None = None,
-             stack: bool = False, split=None, family=None):
+             stack: bool = False, split=None, family=None, granted_all: Decimal = Decimal("0"),
+             with_result: bool = False):
     rng = random.Random(f"voucher:{seed}")
     alt = random.Random(f"voucher-alt:{seed}")
     drawn = date(2026, rng.randint(4, 12), rng.randint(1, 28))
@@ -276,6 +308,13 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
     last_year_sign = date(as_of.year - 1, 12, alt.randint(1, 28))
     values = {"service_contract": sc, "invoice": inv, "bank_receipt": br}
     touched: dict[str, list[str]] = {}
+    # the service result and the state defects draw from their own rngs: the packets above stay as they were
+    rrng = random.Random(f"voucher-result:{seed}")
+    srng = random.Random(f"voucher-state:{seed}")
+    result_on = min(as_of, signed + timedelta(days=rrng.randint(5, 25)))
+    values["service_result"] = service_result.values(rrng, client, provider, sc["items"], result_on)
+    doc_types = list(VOUCHER_DOCS) + (["service_result"] if with_result or defect == "service_result.mismatch" else [])
+    state: dict = {}
 
     def setv(doc, key, value, field_key=None):
         values[doc][key] = value
@@ -320,10 +359,31 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
             setv("invoice", "amount", a)
             setv("invoice", "tax", t)
             touched["invoice"].append("total_in_words")
-    elif defect not in (None, "voucher.duplicate_contract"):
+    elif defect == "voucher.provincial_subsidy":
+        state["lists"] = {"provincial_subsidy": [_entry(o, as_of.year) for o in _unlike(srng, as_of, client, False)]
+                          + [_entry(client, as_of.year)]}
+    elif defect == "voucher.provider_not_member":
+        state["lists"] = {"platform_members": [_entry(o) for o in _unlike(srng, as_of, provider, True)]}
+    elif defect == "voucher.missing_service_result":
+        state["settings"] = {"require_service_result": True}
+    elif defect == "service_result.mismatch":
+        how = srng.choice(["client", "date"])
+        if how == "client":  # a report made out to another company
+            setv("service_result", "client_name", _other_trade(srng, client.name))
+        else:  # issued before the contract was signed
+            setv("service_result", "issued_on", (signed - timedelta(days=srng.randint(3, 30))).isoformat())
+            setv("service_result", "report_number",
+                 values["service_result"]["report_number"].replace(f"{result_on.year}{result_on.month:02d}-",
+                 f"{(signed - timedelta(days=1)).year}{(signed - timedelta(days=1)).month:02d}-"), False)
+        state["mismatch"] = how
+    elif defect not in (None, "voucher.duplicate_contract", "voucher.budget_exhausted", "voucher.budget_partly_left"):
         raise ValueError(f"{defect} is not a voucher defect")
     documents = []
-    for i, t in enumerate(VOUCHER_DOCS):
+    for i, t in enumerate(doc_types):
+        if t == "service_result":  # one layout (classic), no split families
+            v = build_values(t, seed * 10 + i, as_of, **values[t])
+            documents.append(_render(t, v, seed * 10 + i, quality, None, None))
+            continue
         v = build_values(t, seed * 10 + i, as_of, **values[t])
         # a 数电票 is handed in as its PDF, unless the whole packet was printed and scanned
         q = "clean" if t == "invoice" and v["invoice_variant"] == "digital" and not stack else quality
@@ -338,8 +398,18 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
                     break
         documents.append(doc)
     amount = voucher_amount(values["service_contract"]["testing_fee"], granted)
+    if defect == "voucher.budget_exhausted":  # the earlier vouchers of the year took the whole budget
+        state["budgets"] = {str(as_of.year): money.norm(granted_all)}
+        amount = money.norm(0)
+    elif defect == "voucher.budget_partly_left":  # less is left than this voucher: it is reduced
+        left = money.to_decimal(int(Decimal(amount) * Decimal(srng.choice(["0.25", "0.4", "0.6"]))))
+        state["budgets"] = {str(as_of.year): money.norm(left)}
+        amount = money.norm(left)
     if defect == "voucher.cap_exceeded":
         rules[defect] = "error" if Decimal(amount) == 0 else "warning"
+    elif defect in STATE_DEFECTS:
+        rule, severity = STATE_DEFECTS[defect]
+        rules[rule] = severity
     elif defect:
         rules[defect] = "warning" if defect in WARNINGS else "error"
     truth = {"packet": VOUCHER, "status": _status(rules), "rules": sorted(rules), "voucher_amount": amount,
@@ -347,6 +417,8 @@ def _voucher(seed: int, defect: str | None, quality: str, as_of: date | None = N
              "defect_fields": touched}
     if cap_variant:
         truth["cap_variant"] = cap_variant
+    if state:
+        truth["state"] = state
     truth = _layout_truth(truth, documents, split, family)
     name = f"{as_of.isoformat()} {client.name}"
     return GeneratedPacket(name=name, documents=documents, truth=truth, kind=VOUCHER)
@@ -366,6 +438,11 @@ def generate_packet_series(kind: str, seed: int = 0, defect: str | None = None, 
     drawn = date(2026, rng.randint(4, 12), rng.randint(1, 28))
     as_of = as_of or drawn
     client = make_org(rng, as_of)  # the same draws _voucher(seed) makes for its client
+    if defect == "voucher.budget_exhausted":
+        # another client's voucher earlier that year took what was left of the budget
+        prior = _voucher(seed * 1000 + 301, None, quality, as_of=as_of - timedelta(days=12), **lay)
+        last = _voucher(seed, defect, quality, as_of=as_of, granted_all=Decimal(prior.truth["voucher_amount"]), **lay)
+        return [prior, last]
     if defect == "voucher.duplicate_contract":
         twin = _voucher(seed, None, quality, as_of=as_of, **lay)
         # the very same contract, invoice and receipt handed in again a little later
@@ -401,8 +478,8 @@ def generate_packet(kind: str, seed: int = 0, defect: str | None = None, quality
     of that split (tests/corpus/families.py), picked by the document's seed; ``family`` forces
     one family name (or ``{doc_type: family}``).  Neither: the classic layouts, byte for byte
     as before.  Golden tests use only ``developed``; ``held_out`` is for benchmarks."""
-    if defect is not None and PACKET_DEFECTS.get(defect) != kind:
-        raise ValueError(f"defect {defect!r} does not apply to {kind!r} (see PACKET_DEFECTS)")
+    if defect is not None and PACKET_DEFECTS.get(defect, VOUCHER if defect in STATE_DEFECTS else None) != kind:
+        raise ValueError(f"defect {defect!r} does not apply to {kind!r} (see PACKET_DEFECTS, STATE_DEFECTS)")
     if kind == MEMBERSHIP:
         return _membership(seed, defect, quality, as_of=as_of, split=split, family=family)
     if kind == VOUCHER:

@@ -118,7 +118,7 @@ def test_list_csv_reads_bom_blank_lines_and_empty_years():
 
 
 @pytest.mark.parametrize("text, words", [
-    ("uscc,name\nX,Y\n", "year"),
+    ("序号,地址\n1,许昌市\n", "没有表头"),  # no name or USCC column (the year column is optional)
     ("uscc,name,year\n91411002MA3X4K5L2A,甲,2026\n", "第 2 行"),
     (f"uscc,name,year\n{PROVIDER_USCC},甲,26\n", "年份"),
     ("uscc,name,year\n,,2026\n", "既无"),

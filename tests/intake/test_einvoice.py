@@ -1,0 +1,127 @@
+"""OFD and XML e-invoices give the fields the PDF of the same invoice gives (generated triples),
+read without OCR, with positions on the drawn page; the loader takes them by content and the
+real pipeline ingests them; bad files are refused with a reason."""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from extractors.extract import extract_pages
+from intake import loaders
+from intake.einvoice import read, sniff, to_document
+from intake.errors import CorruptFileError, InputError
+from intake.model import Page
+from tests.corpus.einvoice import triple
+
+SEEDS = (1, 2)
+
+
+def _text_pages(loaded) -> tuple[list[Page], list]:
+    pages = [Page(lp.number, lp.image.width, lp.image.height, lp.dpi, "text", "", tuple(lp.text_lines or ()))
+             for lp in loaded]
+    return pages, [lp.image for lp in loaded]
+
+
+def _extracted(path: Path) -> dict:
+    """The PDF path: the loader's text layer through the real extractor (no OCR)."""
+    pages, images = _text_pages(loaders.load(path))
+    [doc] = [d for d in extract_pages(pages, images, path.name) if d.type == "invoice"]
+    return {k: fv.value for k, fv in doc.fields.items()}
+
+
+@pytest.fixture(scope="module")
+def triples(tmp_path_factory):
+    out = []
+    for seed in SEEDS:
+        t = triple(seed)
+        folder = tmp_path_factory.mktemp(f"einv{seed}")
+        for ext in ("pdf", "ofd", "xml"):
+            (folder / f"发票.{ext}").write_bytes(t[ext])
+        out.append((t, folder))
+    return out
+
+
+@pytest.mark.parametrize("k", range(len(SEEDS)))
+def test_ofd_xml_and_pdf_of_one_invoice_give_the_same_fields(triples, k):
+    t, folder = triples[k]
+    want = t["truth"]
+    pdf = _extracted(folder / "发票.pdf")
+    ofd, xml = read(folder / "发票.ofd"), read(folder / "发票.xml")
+    assert {k: pdf.get(k) for k in want} == want  # the PDF path reads its own invoice right
+    assert {k: f.value for k, f in ofd.fields.items()} == want and ofd.format == "ofd"
+    assert {k: f.value for k, f in xml.fields.items()} == want and xml.format == "xml"
+    assert ofd.problems == [] and xml.problems == []
+    # through the loader and the same extractor as the PDF (what the pipeline does): same fields
+    assert {k: v for k, v in _extracted(folder / "发票.ofd").items() if k in want} == want
+    assert {k: v for k, v in _extracted(folder / "发票.xml").items() if k in want} == want
+
+
+def test_positions_point_at_the_printed_value(triples):
+    t, folder = triples[0]
+    einv = read(folder / "发票.ofd")
+    [lp] = loaders.load(folder / "发票.ofd")
+    assert lp.image.size == (2480, 1654)  # 210 x 140 mm at 300 dpi
+    for key in ("invoice_number", "buyer_name", "total"):
+        x0, y0, x1, y1 = einv.fields[key].bbox
+        inside = [l.text for l in lp.text_lines if l.bbox[0] <= (x0 + x1) / 2 <= l.bbox[2] and l.bbox[1] <= (y0 + y1) / 2 <= l.bbox[3]]
+        assert any(einv.fields[key].raw.lstrip("¥") in s for s in inside), (key, inside)
+        crop = lp.image.crop((x0, y0, x1, y1)).convert("L")
+        assert min(crop.getdata()) < 100  # ink where the value is printed
+    doc = to_document(einv, "发票.ofd")
+    assert doc.type == "invoice" and doc.fields["seller_tax_id"].confidence == 1.0
+
+
+def test_loader_takes_them_by_content_whatever_the_name(triples, tmp_path):
+    t, _ = triples[0]
+    (tmp_path / "a.bin").write_bytes(t["ofd"])
+    (tmp_path / "b.txt").write_bytes(t["xml"])
+    assert loaders.check_file(tmp_path / "a.bin") == ".ofd" and loaders.check_file(tmp_path / "b.txt") == ".xml"
+    assert sniff(b"<?xml version='1.0'?><html/>") is None and sniff(b"PK\x03\x04" + b"x" * 40) is None
+
+
+def _zip(files: dict) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("data, words", [
+    (_zip({"OFD.xml": "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'><ofd:DocBody/></ofd:OFD>"}), "DocRoot"),
+    (_zip({"OFD.xml": "<x><DocRoot>Doc_0/Document.xml</DocRoot></x>"}), "缺少"),
+    (_zip({"OFD.xml": "<!DOCTYPE x [<!ENTITY a 'aaaa'>]><x>&a;</x>"}), "无法解析"),
+    (b"PK\x03\x04OFD.xml truncated", "压缩包"),
+])
+def test_broken_ofd_is_refused_with_a_reason(tmp_path, data, words):
+    p = tmp_path / "bad.ofd"
+    p.write_bytes(data)
+    with pytest.raises(InputError, match=words):
+        read(p, ".ofd")
+
+
+def test_broken_xml_is_refused_with_a_reason(tmp_path):
+    p = tmp_path / "bad.xml"
+    p.write_bytes(b"<?xml version='1.0'?><EInvoice><Header>")
+    with pytest.raises(CorruptFileError, match="无法解析"):
+        list(loaders.iter_pages(p))
+
+
+def test_pipeline_ingests_an_ofd_invoice_without_ocr_of_its_fields(triples, tmp_path, db, settings):
+    from intake.pipeline import ingest
+
+    t, folder = triples[1]
+    inbox = tmp_path / "inbox" / "2026-06-01 发票"
+    inbox.mkdir(parents=True)
+    (inbox / "数电票.ofd").write_bytes(t["ofd"])
+    list(ingest(tmp_path / "inbox", db, settings))
+    status, = db.execute("SELECT status FROM files").fetchone()
+    assert status == "processed"
+    got = dict(db.execute("SELECT f.key, f.value FROM fields f JOIN documents d ON d.id = f.document_id "
+                          "WHERE d.type = 'invoice'").fetchall())
+    assert {k: got.get(k) for k in ("invoice_number", "seller_tax_id", "total")} == \
+           {k: t["truth"][k] for k in ("invoice_number", "seller_tax_id", "total")}
+    assert db.execute("SELECT source FROM pages").fetchone()[0] == "text"
