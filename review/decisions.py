@@ -19,6 +19,7 @@ from intake import ledger
 from intake.db import now, transaction
 from intake.notices import outbox
 from intake.notices.reasons import RETURN_REASONS
+from intake.supplements import link
 
 from . import audit
 from .service import ReviewError, _bump, _check_version, _refuse_if_decided
