@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ from datasette.utils.asgi import Response, asgi_static
 from intake.db import connect
 from intake.errors import UsageError
 
-from . import auth, decisions, service, sessions, throttle
+from . import auth, decisions, images, service, sessions, throttle
 from .service import PACKET_ZH, QUEUE_TABS, ReviewError
 
 log = logging.getLogger(__name__)
@@ -237,6 +238,17 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
     role = _role(request)
     masked = role == "viewer"
     data = await _run(datasette, service.submission, submission_id, masked)
+    db_path = _state(datasette).path
+    views = await _run(datasette, lambda db: images.viewer_pages(
+        db, data["pages"], db_path, (lambda pid: service.redaction_boxes(db, pid)) if masked else None))
+    for p, v in zip(data["pages"], views):
+        p.update(v)
+    index = {(p["file_id"], p["number"]): i for i, p in enumerate(data["pages"])}
+    for d in data["documents"]:  # a document tab opens the viewer on the document's first page
+        found = [index[(d["file_id"], n)] for n in d["page_numbers"] if (d["file_id"], n) in index]
+        d["page_indexes"] = found
+        d["first_page"] = found[0] if found else None
+    data["viewer_json"] = _viewer_json(data["pages"], masked)
     staff = role in ("reviewer", "admin")
     decided = bool(data["submission"].get("decision"))
     data.update({
@@ -251,6 +263,23 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
         "database": _state(datasette).database,
     })
     return data
+
+
+def _viewer_json(pages: list[dict], masked: bool) -> str:
+    """The viewer's page list, safe inside <script type="application/json">."""
+    out = []
+    for p in pages:
+        out.append({
+            "id": p["id"], "file_id": p["file_id"], "number": p["number"], "width": p["width"],
+            "height": p["height"], "thumb": p["thumb"], "fit": p["fit"], "full": p["full"], "missing": p["missing"],
+            "caption": f"{p['file_name']} · 第 {p['number']} 页" + (f" · {'、'.join(p['documents'])}" if p["documents"] else ""),
+            "boxes": [{k: b[k] for k in ("uid", "x", "y", "w", "h", "label", "title")} for b in p["boxes"]],
+            "seals": p.get("seals") or [],
+            # a viewer opens the masked full image, staff the archived original
+            "open": p["full"]["url"] if masked else f"/-/review/file/{p['file_id']}/original?inline=1",
+            "download": None if masked else f"/-/review/file/{p['file_id']}/original",
+        })
+    return json.dumps(out, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 async def submission(datasette, request):
@@ -356,16 +385,10 @@ async def requeue(datasette, request):
 # ---------------------------------------------------------------- page images
 
 def _image_bytes(db, page_id: int, db_path: str, redact: bool):
+    """The page image at full resolution as PNG: the stored file for staff, redacted for viewers."""
     row = db.execute("SELECT image_path FROM pages WHERE id = ?", [page_id]).fetchone()
-    if row is None or not row[0]:
-        return None
-    path = Path(row[0])
-    if not path.is_absolute():
-        for base in (Path(db_path).resolve().parent, Path.cwd()):
-            if (base / path).is_file():
-                path = base / path
-                break
-    if not path.is_file():
+    path = images.resolve(row[0] if row else None, db_path)
+    if path is None:
         return None
     if not redact:
         kind = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
@@ -399,6 +422,70 @@ async def page_image(datasette, request):
     body, content_type = result
     return Response(body, content_type=content_type,
                     headers={"cache-control": "private, max-age=300", "x-content-type-options": "nosniff"})
+
+
+def _web_image(db, page_id: int, db_path: str, size: str, masked: bool):
+    # a viewer's copy is redacted over the boxes computed now: the key (and so the cache file and
+    # the ETag) changes with them, so an edit that adds a personal value never serves an old copy
+    boxes = service.redaction_boxes(db, page_id) if masked else None
+    return images.web_image(db, page_id, db_path, size, boxes)
+
+
+async def page_web_image(datasette, request):
+    """A web-sized page image (thumb / fit / full WebP), cached on disk, with caching headers."""
+    try:
+        role = _require(request)
+    except ReviewError as exc:
+        return Response.text(exc.message, status=exc.status)
+    page_id = plain_id(request.url_vars["page_id"])
+    size = request.url_vars["size"]
+    if page_id is None or size not in images.SIZES:
+        return Response.text("页面图像不存在。Not found.", status=404)
+    img = await _run(datasette, _web_image, page_id, _state(datasette).path, size, role == "viewer")
+    if img is None:
+        return Response.text("页面图像不存在。Not found.", status=404)
+    # A URL naming the current content (?v=key) never changes: a year, immutable. Without it
+    # (or with an old key) the browser revalidates by ETag every time.
+    fresh = request.args.get("v") and img.etag.strip('"').startswith(request.args.get("v") + "-")
+    headers = {
+        "etag": img.etag,
+        "cache-control": "private, max-age=31536000, immutable" if fresh else "private, no-cache",
+        "x-content-type-options": "nosniff",
+        "vary": "cookie",
+    }
+    if request.headers.get("if-none-match") == img.etag:
+        return Response("", status=304, headers=headers)
+    body = await asyncio.to_thread(img.path.read_bytes)
+    return Response(body, content_type=img.content_type, headers=headers)
+
+
+# Datasette replaces Cache-Control with "private, no-store" on every signed-in response except
+# its static handlers'. A page image is private but fixed by its content key, so it opts in to
+# the static treatment (for 200/304 only; the sign-in gate in guard.py still runs first) and
+# sets its own private caching headers above.
+page_web_image._datasette_static = True
+
+
+async def original_file(datasette, request):
+    """The archived original of a file, byte for byte, for reviewers and admins (viewers get the
+    masked page images only: the original holds every personal value unmasked)."""
+    try:
+        file_id = _url_id(request, "file_id")
+        _require(request, "reviewer", "admin")
+        found = await _run(datasette, images.original, file_id, _state(datasette).path)
+        if found is None:
+            raise service.NotFound("原件不存在（可能未归档或已被移走）。")
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    path, name, content_type = found
+    disposition = "inline" if request.args.get("inline") else "attachment"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "original"
+    body = await asyncio.to_thread(path.read_bytes)
+    return Response(body, content_type=content_type, headers={
+        "content-disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+        "cache-control": "private, no-store", "x-content-type-options": "nosniff",
+        "content-security-policy": "sandbox",
+    })
 
 
 # ---------------------------------------------------------------- audit and users
@@ -481,6 +568,8 @@ ROUTES = [
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/reopen$", reopen),
     (r"^/-/review/file/(?P<file_id>[^/.]+)/requeue$", requeue),
     (r"^/-/review/page/(?P<page_id>[^/.]+)\.png$", page_image),
+    (r"^/-/review/page/(?P<page_id>[^/.]+)/(?P<size>[a-z]+)\.webp$", page_web_image),
+    (r"^/-/review/file/(?P<file_id>[^/.]+)/original$", original_file),
     (r"^/-/review/audit$", audit_page),
     (r"^/-/review/users$", users_page),
     (r"^/-/review/admin-only$", admin_only),

@@ -193,8 +193,9 @@ async def test_submission_page_for_reviewer(login, built):
     t = r.text
     assert "营业执照" in t and "居民身份证" in t and "公民身份号码" in t and "法定代表人" in t
     assert BAD in t  # reviewers see personal data
-    assert f'/-/review/page/{built["license_page"]}.png' in t
-    assert 'class="rv-box low' in t  # the low-confidence 法定代表人 box
+    assert f'/-/review/page/{built["license_page"]}/fit.webp?v=' in t  # the viewer's web-sized page
+    assert '-legal_representative", "x": ' in t  # the 法定代表人 box, drawn by the viewer
+    assert f'/-/review/file/{built["license_file"]}/original' in t
     assert "id.checksum" in t and "GB 11643-1999" in t  # rule and source article
     assert "授权委托书.pdf" in t and "文件已损坏" in t and "重新排队" in t
     assert 'name="version" value="1"' in t and "批准" in t
