@@ -19,6 +19,7 @@ from intake.db import connect
 from intake.errors import UsageError
 
 from . import auth, decisions, images, service, sessions, throttle
+from . import queue as rqueue
 from .service import PACKET_ZH, QUEUE_TABS, ReviewError
 
 log = logging.getLogger(__name__)
@@ -200,24 +201,86 @@ async def queue(datasette, request):
         _require(request)
     except ReviewError as exc:
         return await _error(datasette, request, exc)
-    status = request.args.get("status", "pending")
-    packet = request.args.get("packet", "")
-    q = (request.args.get("q") or "").strip()
-    data = await _run(datasette, service.queue, status, packet, q, _role(request) == "viewer")
+    args = {
+        "status": request.args.get("status", "pending"),
+        "packet": request.args.get("packet", ""),
+        "q": (request.args.get("q") or "").strip()[:100],
+        "date_from": request.args.get("from", ""),
+        "date_to": request.args.get("to", ""),
+        "sort": request.args.get("sort", "received"),
+    }
+    page = plain_id(request.args.get("page") or "1") or 1
+    data = await _run(datasette, rqueue.list_queue, **args, page=page, masked=_role(request) == "viewer")
     if _wants_json(request) or request.path.endswith(".json"):
-        return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"],
+        return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"], "total": data["total"],
+                              "page": data["page"], "pages": data["pages"],
                               "tab_counts": data["tab_counts"], "pending": data["pending"]})
     # suggestions and decisions are separate tab groups (tab css: sg- suggestion, dc- decision)
     tabs = [("pending", "待处理", data["pending"], "")] + [
         (key, label, data["tab_counts"].get(key, 0),
          "sg" if key in ("rejected", "needs_review", "ready") else "dc" if key in ("verified", "declined") else "")
         for key, (label, _) in QUEUE_TABS.items()
-    ] + [("all", "全部", data["total"], "")]
+    ] + [("all", "全部", data["total_all"], "")]
+    current = {"status": args["status"], "packet": args["packet"], "q": args["q"], "from": args["date_from"],
+               "to": args["date_to"], "sort": args["sort"]}
+
+    def qs(**kw):
+        merged = {**current, **kw}
+        if "page" not in kw:
+            merged.pop("page", None)  # a new filter starts at the first page
+        return "?" + urlencode({k: v for k, v in merged.items() if v and not (k == "sort" and v == "received")})
+
     return await _page(datasette, request, "review_queue.html", {
-        "rows": data["rows"], "tabs": tabs, "status": status, "packet": packet, "q": q,
-        "packets": PACKET_ZH, "database": _state(datasette).database,
-        "qs": lambda **kw: "?" + urlencode({k: v for k, v in {"status": status, "packet": packet, "q": q, **kw}.items() if v}),
+        **data, "tabs": tabs, **args, "date_from": args["date_from"], "date_to": args["date_to"],
+        "packets": PACKET_ZH, "sorts": rqueue.SORTS, "database": _state(datasette).database, "qs": qs,
+        "can_bulk": _role(request) in ("reviewer", "admin"),
+        "quarantine_files": data["quarantined_files"],
     })
+
+
+async def bulk_approve(datasette, request):
+    try:
+        _require(request, "reviewer", "admin", post=True)
+        form = await request.post_vars()
+        picks = {}
+        for k, v in form.items():
+            if k.startswith("pick_") and plain_id(k[5:]) is not None:
+                picks[int(k[5:])] = v
+        if not picks:
+            raise ReviewError("请先勾选要批量批准的申请。")
+        if form.get("confirm") != "1":
+            raise ReviewError("批量批准需要确认。")
+        done, refused = await _run(datasette, rqueue.bulk_approve, picks, request.actor["id"])
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    if _wants_json(request):
+        return Response.json({"ok": True, "approved": done, "refused": refused})
+    datasette.add_message(request, f"已批量批准 {len(done)} 件申请。")
+    for line in refused[:10]:
+        datasette.add_message(request, line, datasette.WARNING)
+    back = safe_next(form.get("back") or "/-/review")
+    return Response.redirect(back)
+
+
+async def take_over(datasette, request):
+    """Take a submission another reviewer holds (or, as admin, assign it to someone)."""
+    try:
+        submission_id = _url_id(request, "submission_id")
+        role = _require(request, "reviewer", "admin", post=True)
+        form = await request.post_vars()
+        to = (form.get("to") or "").strip() or request.actor["id"]
+        if to != request.actor["id"] and role != "admin":
+            raise ReviewError("只有管理员可以把申请分配给他人。", 403)
+        users = await _run(datasette, lambda db: {u["username"] for u in auth.list_users(db)
+                                                  if u["active"] and u["role"] in ("reviewer", "admin")})
+        if to not in users:
+            raise ReviewError("该用户不存在或不能审核。")
+        await _run(datasette, rqueue.take_over, submission_id, to,
+                   request.actor["id"] if to != request.actor["id"] else None)
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    datasette.add_message(request, "已接手该申请。" if to == request.actor["id"] else f"已分配给 {to}。")
+    return Response.redirect(f"/-/review/submission/{submission_id}")
 
 
 async def next_submission(datasette, request):
@@ -284,8 +347,14 @@ def _viewer_json(pages: list[dict], masked: bool) -> str:
 
 async def submission(datasette, request):
     try:
-        _require(request)
+        role = _require(request)
         ctx = await _submission_context(datasette, request, _url_id(request, "submission_id"))
+        if role in ("reviewer", "admin") and not ctx["decided"]:
+            holder = await _run(datasette, rqueue.claim, ctx["submission"]["id"], request.actor["id"])
+            names = await _run(datasette, lambda db: service.display_names(db))
+            ctx["claimed_by"] = holder
+            ctx["claimed_by_zh"] = names.get(holder, holder)
+            ctx["claimed_by_other"] = holder != request.actor["id"]
     except ReviewError as exc:
         return await _error(datasette, request, exc)
     if request.path.endswith(".json") or _wants_json(request):
@@ -562,6 +631,8 @@ ROUTES = [
     (r"^/-/review/static/(?P<path>.*)$", asgi_static(HERE / "static")),
     (r"^/-/review(\.json)?$", queue),
     (r"^/-/review/next$", next_submission),
+    (r"^/-/review/bulk-approve$", bulk_approve),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/take$", take_over),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)(\.json)?$", submission),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/field$", correct),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/decide$", decide),

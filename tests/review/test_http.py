@@ -177,7 +177,11 @@ async def test_queue_lists_pending_oldest_first_with_counts(login):
     assert r.text.index("许昌恒达") < r.text.index("长葛精工")
     assert "已驳回" in r.text and "文献平台会员申请" in r.text
     r = await s.get("/-/review?status=quarantined")
-    assert "扫描件损坏" in r.text and "许昌恒达" not in r.text
+    # the all-unreadable submission, and the one holding an unreadable file among good ones,
+    # with the files' reasons in Chinese (never the inbox's codes)
+    assert "扫描件损坏" in r.text and "许昌恒达" in r.text and "长葛精工" not in r.text
+    assert "文件已加密" in r.text and "文件已损坏" in r.text and ">encrypted<" not in r.text
+    assert "（2 个文件）" in r.text
     r = await s.get("/-/review?status=all&q=长葛")
     assert "长葛精工" in r.text and "许昌恒达科技有限公司" not in r.text
     r = await s.get("/-/review.json", headers={"accept": "application/json"})
