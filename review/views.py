@@ -238,6 +238,34 @@ async def queue(datasette, request):
     })
 
 
+async def export_view(datasette, request):
+    """The export page (GET /-/review/export) and its downloads (/-/review/export.csv|.xlsx)."""
+    from . import export_page
+
+    try:
+        role = _require(request)
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    args = {"status": request.args.get("status", "verified"), "packet": request.args.get("packet", ""),
+            "date_from": request.args.get("from", ""), "date_to": request.args.get("to", "")}
+    fmt = request.url_vars.get("fmt")
+    if fmt in ("csv", "xlsx"):
+        body, n = await _run(datasette, export_page.build, fmt, **args, masked=role == "viewer")
+        kind = "text/csv; charset=utf-8" if fmt == "csv" else \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(body, content_type=kind, headers={
+            "content-disposition": f'attachment; filename="{export_page.file_name(fmt)}"',
+            "x-export-count": str(n), "x-content-type-options": "nosniff"})
+    count = await _run(datasette, lambda db: len(export_page.selected_ids(db, **args)))
+    statuses = [("verified", "已核验"), ("declined", "已驳回"), ("pending", "待处理")] + [
+        (k, label) for k, (label, _) in QUEUE_TABS.items() if k not in ("verified", "declined")] + [("all", "全部")]
+    query = urlencode({k2: v for k2, v in {"status": args["status"], "packet": args["packet"],
+                                           "from": args["date_from"], "to": args["date_to"]}.items() if v})
+    return await _page(datasette, request, "review_export.html", {
+        **args, "count": count, "statuses": statuses, "packets": PACKET_ZH, "query": query,
+        "masked": role == "viewer"})
+
+
 async def bulk_approve(datasette, request):
     try:
         _require(request, "reviewer", "admin", post=True)
@@ -312,6 +340,7 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
         d["page_indexes"] = found
         d["first_page"] = found[0] if found else None
     data["viewer_json"] = _viewer_json(data["pages"], masked)
+    data["reasons"] = _reasons(data)
     staff = role in ("reviewer", "admin")
     decided = bool(data["submission"].get("decision"))
     data.update({
@@ -326,6 +355,28 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
         "database": _state(datasette).database,
     })
     return data
+
+
+def _reasons(data: dict) -> list[dict]:
+    """Every reason the submission needs a human, each linking to where it is: unreadable
+    files, findings (to their first field's box), low-confidence and missing fields."""
+    out = []
+    for f in data["quarantined"]:
+        f["reason_zh"] = rqueue.quarantine_zh(f.get("reason"))
+        out.append({"kind": "error", "text": f"无法读取的文件：{f['name']}（{f['reason_zh']}）", "href": f"#file-{f['id']}",
+                    "uid": None})
+    uids = {(d["type"], fl["key"]): fl["uid"] for d in data["documents"] for fl in d["field_list"]}
+    for fd in data["findings"]:
+        uid = next((uids[(t, k)] for k in fd["fields"] for t in (fd["documents"] or [d["type"] for d in data["documents"]])
+                    if (t, k) in uids), None)
+        out.append({"kind": fd["severity"], "text": f"{fd['severity_zh']}：{fd['message']}",
+                    "href": f"#{uid}" if uid else "#rv-findings", "uid": uid})
+    for d in data["documents"]:
+        for fl in d["field_list"]:
+            if fl["low"]:
+                out.append({"kind": "warning", "text": f"{d['title']}·{fl['label']} 置信度低，请核对",
+                            "href": f"#{fl['uid']}", "uid": fl["uid"]})
+    return out
 
 
 def _viewer_json(pages: list[dict], masked: bool) -> str:
@@ -632,6 +683,7 @@ ROUTES = [
     (r"^/-/review(\.json)?$", queue),
     (r"^/-/review/next$", next_submission),
     (r"^/-/review/bulk-approve$", bulk_approve),
+    (r"^/-/review/export(\.(?P<fmt>csv|xlsx))?$", export_view),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/take$", take_over),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)(\.json)?$", submission),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/field$", correct),

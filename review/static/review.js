@@ -199,3 +199,18 @@
     }
   });
 })();
+// the summary band: a reason opens its field (and so its box in the viewer)
+(function () {
+  "use strict";
+  var band = document.getElementById("rv-reasons");
+  if (!band) return;
+  band.addEventListener("click", function (e) {
+    var a = e.target.closest("a[data-uid]");
+    if (!a) return;
+    var input = document.getElementById("in-" + a.dataset.uid);
+    if (!input) return;
+    e.preventDefault();
+    input.focus();
+    input.scrollIntoView({ block: "center" });
+  });
+})();
