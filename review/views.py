@@ -332,6 +332,9 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
     db_path = _state(datasette).path
     views = await _run(datasette, lambda db: images.viewer_pages(
         db, data["pages"], db_path, (lambda pid: service.redaction_boxes(db, pid)) if masked else None))
+    missing = [v["id"] for v in views if not v["missing"] and not v.get("cached")]
+    if missing and db_path:
+        images.warm(db_path, missing, service.redaction_boxes if masked else None)
     for p, v in zip(data["pages"], views):
         p.update(v)
     index = {(p["file_id"], p["number"]): i for i, p in enumerate(data["pages"])}

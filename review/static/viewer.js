@@ -118,7 +118,20 @@
   viewer.addHandler("open-failed", function () {
     if (caption) caption.textContent = "无法加载该页图像。";
   });
-  viewer.addHandler("tile-loaded", function () { holder.dataset.loaded = String(current); });
+  // Once the first page is on screen, fetch the other pages at fit width one after another
+  // (immutable URLs: flipping or hovering a field on another page is then instant).
+  var prefetched = false;
+  function prefetch(i) {
+    if (i >= pages.length) { holder.dataset.prefetched = "1"; return; }
+    if (i === current) { prefetch(i + 1); return; }
+    var im = new Image();
+    im.onload = im.onerror = function () { prefetch(i + 1); };
+    im.src = pages[i].fit.url;
+  }
+  viewer.addHandler("tile-loaded", function () {
+    holder.dataset.loaded = String(current);
+    if (!prefetched) { prefetched = true; setTimeout(function () { prefetch(0); }, 0); }
+  });
 
   function fitWidth(immediately) {
     viewer.viewport.fitHorizontally(immediately);
