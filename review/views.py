@@ -6,12 +6,11 @@ render a template or answer JSON (when the request asks for `application/json`).
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 import re
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 from datasette.utils.asgi import Response, asgi_static
 
@@ -20,7 +19,7 @@ from intake.errors import UsageError
 
 from . import auth, decisions, images, service, sessions, throttle
 from . import queue as rqueue
-from .service import PACKET_ZH, QUEUE_TABS, ReviewError
+from .service import ReviewError
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -195,121 +194,6 @@ async def logout(datasette, request):
 
 
 # ---------------------------------------------------------------- queue
-
-async def queue(datasette, request):
-    try:
-        _require(request)
-    except ReviewError as exc:
-        return await _error(datasette, request, exc)
-    args = {
-        "status": request.args.get("status", "pending"),
-        "packet": request.args.get("packet", ""),
-        "q": (request.args.get("q") or "").strip()[:100],
-        "date_from": request.args.get("from", ""),
-        "date_to": request.args.get("to", ""),
-        "sort": request.args.get("sort", "received"),
-    }
-    page = plain_id(request.args.get("page") or "1") or 1
-    data = await _run(datasette, rqueue.list_queue, **args, page=page, masked=_role(request) == "viewer")
-    if _wants_json(request) or request.path.endswith(".json"):
-        return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"], "total": data["total"],
-                              "page": data["page"], "pages": data["pages"],
-                              "tab_counts": data["tab_counts"], "pending": data["pending"]})
-    # suggestions and decisions are separate tab groups (tab css: sg- suggestion, dc- decision)
-    tabs = [("pending", "待处理", data["pending"], "")] + [
-        (key, label, data["tab_counts"].get(key, 0),
-         "sg" if key in ("rejected", "needs_review", "ready") else "dc" if key in ("verified", "declined") else "")
-        for key, (label, _) in QUEUE_TABS.items()
-    ] + [("all", "全部", data["total_all"], "")]
-    current = {"status": args["status"], "packet": args["packet"], "q": args["q"], "from": args["date_from"],
-               "to": args["date_to"], "sort": args["sort"]}
-
-    def qs(**kw):
-        merged = {**current, **kw}
-        if "page" not in kw:
-            merged.pop("page", None)  # a new filter starts at the first page
-        return "?" + urlencode({k: v for k, v in merged.items() if v and not (k == "sort" and v == "received")})
-
-    return await _page(datasette, request, "review_queue.html", {
-        **data, "tabs": tabs, **args, "date_from": args["date_from"], "date_to": args["date_to"],
-        "packets": PACKET_ZH, "sorts": rqueue.SORTS, "database": _state(datasette).database, "qs": qs,
-        "can_bulk": _role(request) in ("reviewer", "admin"),
-        "quarantine_files": data["quarantined_files"],
-    })
-
-
-async def export_view(datasette, request):
-    """The export page (GET /-/review/export) and its downloads (/-/review/export.csv|.xlsx)."""
-    from . import export_page
-
-    try:
-        role = _require(request)
-    except ReviewError as exc:
-        return await _error(datasette, request, exc)
-    args = {"status": request.args.get("status", "verified"), "packet": request.args.get("packet", ""),
-            "date_from": request.args.get("from", ""), "date_to": request.args.get("to", "")}
-    fmt = request.url_vars.get("fmt")
-    if fmt in ("csv", "xlsx"):
-        body, n = await _run(datasette, export_page.build, fmt, **args, masked=role == "viewer")
-        kind = "text/csv; charset=utf-8" if fmt == "csv" else \
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(body, content_type=kind, headers={
-            "content-disposition": f'attachment; filename="{export_page.file_name(fmt)}"',
-            "x-export-count": str(n), "x-content-type-options": "nosniff"})
-    count = await _run(datasette, lambda db: len(export_page.selected_ids(db, **args)))
-    statuses = [("verified", "已核验"), ("declined", "已驳回"), ("pending", "待处理")] + [
-        (k, label) for k, (label, _) in QUEUE_TABS.items() if k not in ("verified", "declined")] + [("all", "全部")]
-    query = urlencode({k2: v for k2, v in {"status": args["status"], "packet": args["packet"],
-                                           "from": args["date_from"], "to": args["date_to"]}.items() if v})
-    return await _page(datasette, request, "review_export.html", {
-        **args, "count": count, "statuses": statuses, "packets": PACKET_ZH, "query": query,
-        "masked": role == "viewer"})
-
-
-async def bulk_approve(datasette, request):
-    try:
-        _require(request, "reviewer", "admin", post=True)
-        form = await request.post_vars()
-        picks = {}
-        for k, v in form.items():
-            if k.startswith("pick_") and plain_id(k[5:]) is not None:
-                picks[int(k[5:])] = v
-        if not picks:
-            raise ReviewError("请先勾选要批量批准的申请。")
-        if form.get("confirm") != "1":
-            raise ReviewError("批量批准需要确认。")
-        done, refused = await _run(datasette, rqueue.bulk_approve, picks, request.actor["id"])
-    except ReviewError as exc:
-        return await _error(datasette, request, exc)
-    if _wants_json(request):
-        return Response.json({"ok": True, "approved": done, "refused": refused})
-    datasette.add_message(request, f"已批量批准 {len(done)} 件申请。")
-    for line in refused[:10]:
-        datasette.add_message(request, line, datasette.WARNING)
-    back = safe_next(form.get("back") or "/-/review")
-    return Response.redirect(back)
-
-
-async def take_over(datasette, request):
-    """Take a submission another reviewer holds (or, as admin, assign it to someone)."""
-    try:
-        submission_id = _url_id(request, "submission_id")
-        role = _require(request, "reviewer", "admin", post=True)
-        form = await request.post_vars()
-        to = (form.get("to") or "").strip() or request.actor["id"]
-        if to != request.actor["id"] and role != "admin":
-            raise ReviewError("只有管理员可以把申请分配给他人。", 403)
-        users = await _run(datasette, lambda db: {u["username"] for u in auth.list_users(db)
-                                                  if u["active"] and u["role"] in ("reviewer", "admin")})
-        if to not in users:
-            raise ReviewError("该用户不存在或不能审核。")
-        await _run(datasette, rqueue.take_over, submission_id, to,
-                   request.actor["id"] if to != request.actor["id"] else None)
-    except ReviewError as exc:
-        return await _error(datasette, request, exc)
-    datasette.add_message(request, "已接手该申请。" if to == request.actor["id"] else f"已分配给 {to}。")
-    return Response.redirect(f"/-/review/submission/{submission_id}")
-
 
 async def next_submission(datasette, request):
     try:
@@ -505,112 +389,6 @@ async def requeue(datasette, request):
     return await _after_write(datasette, request, submission_id, version, "文件已重新排队。", None)
 
 
-# ---------------------------------------------------------------- page images
-
-def _image_bytes(db, page_id: int, db_path: str, redact: bool):
-    """The page image at full resolution as PNG: the stored file for staff, redacted for viewers."""
-    row = db.execute("SELECT image_path FROM pages WHERE id = ?", [page_id]).fetchone()
-    path = images.resolve(row[0] if row else None, db_path)
-    if path is None:
-        return None
-    if not redact:
-        kind = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
-        return path.read_bytes(), kind.get(path.suffix.lower(), "application/octet-stream")
-    from PIL import Image, ImageDraw
-
-    boxes = service.redaction_boxes(db, page_id)
-    with Image.open(path) as im:
-        im = im.convert("RGB")
-        draw = ImageDraw.Draw(im)
-        for box in boxes:
-            x0, y0, x1, y1 = box
-            draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill=(60, 60, 60))
-        out = io.BytesIO()
-        im.save(out, "PNG")
-    return out.getvalue(), "image/png"
-
-
-async def page_image(datasette, request):
-    try:
-        role = _require(request)
-    except ReviewError as exc:
-        return Response.text(exc.message, status=exc.status)
-    page_id = plain_id(request.url_vars["page_id"])
-    if page_id is None:
-        return Response.text("页面图像不存在。Not found.", status=404)
-    st = _state(datasette)
-    result = await _run(datasette, _image_bytes, page_id, st.path, role == "viewer")
-    if result is None:
-        return Response.text("页面图像不存在。Not found.", status=404)
-    body, content_type = result
-    return Response(body, content_type=content_type,
-                    headers={"cache-control": "private, max-age=300", "x-content-type-options": "nosniff"})
-
-
-def _web_image(db, page_id: int, db_path: str, size: str, masked: bool):
-    # a viewer's copy is redacted over the boxes computed now: the key (and so the cache file and
-    # the ETag) changes with them, so an edit that adds a personal value never serves an old copy
-    boxes = service.redaction_boxes(db, page_id) if masked else None
-    return images.web_image(db, page_id, db_path, size, boxes)
-
-
-async def page_web_image(datasette, request):
-    """A web-sized page image (thumb / fit / full WebP), cached on disk, with caching headers."""
-    try:
-        role = _require(request)
-    except ReviewError as exc:
-        return Response.text(exc.message, status=exc.status)
-    page_id = plain_id(request.url_vars["page_id"])
-    size = request.url_vars["size"]
-    if page_id is None or size not in images.SIZES:
-        return Response.text("页面图像不存在。Not found.", status=404)
-    img = await _run(datasette, _web_image, page_id, _state(datasette).path, size, role == "viewer")
-    if img is None:
-        return Response.text("页面图像不存在。Not found.", status=404)
-    # A URL naming the current content (?v=key) never changes: a year, immutable. Without it
-    # (or with an old key) the browser revalidates by ETag every time.
-    fresh = request.args.get("v") and img.etag.strip('"').startswith(request.args.get("v") + "-")
-    headers = {
-        "etag": img.etag,
-        "cache-control": "private, max-age=31536000, immutable" if fresh else "private, no-cache",
-        "x-content-type-options": "nosniff",
-        "vary": "cookie",
-    }
-    if request.headers.get("if-none-match") == img.etag:
-        return Response("", status=304, headers=headers)
-    body = await asyncio.to_thread(img.path.read_bytes)
-    return Response(body, content_type=img.content_type, headers=headers)
-
-
-# Datasette replaces Cache-Control with "private, no-store" on every signed-in response except
-# its static handlers'. A page image is private but fixed by its content key, so it opts in to
-# the static treatment (for 200/304 only; the sign-in gate in guard.py still runs first) and
-# sets its own private caching headers above.
-page_web_image._datasette_static = True
-
-
-async def original_file(datasette, request):
-    """The archived original of a file, byte for byte, for reviewers and admins (viewers get the
-    masked page images only: the original holds every personal value unmasked)."""
-    try:
-        file_id = _url_id(request, "file_id")
-        _require(request, "reviewer", "admin")
-        found = await _run(datasette, images.original, file_id, _state(datasette).path)
-        if found is None:
-            raise service.NotFound("原件不存在（可能未归档或已被移走）。")
-    except ReviewError as exc:
-        return await _error(datasette, request, exc)
-    path, name, content_type = found
-    disposition = "inline" if request.args.get("inline") else "attachment"
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "original"
-    body = await asyncio.to_thread(path.read_bytes)
-    return Response(body, content_type=content_type, headers={
-        "content-disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
-        "cache-control": "private, no-store", "x-content-type-options": "nosniff",
-        "content-security-policy": "sandbox",
-    })
-
-
 # ---------------------------------------------------------------- audit and users
 
 async def audit_page(datasette, request):
@@ -676,6 +454,10 @@ async def admin_only(datasette, request):
         "message": "数据浏览（数据库、数据表和 SQL 查询页面）仅供管理员使用。请在审核队列中查看和处理申请。"},
         status=403)
 
+
+# The handlers in their own modules import the helpers above from this one.
+from .image_views import original_file, page_image, page_web_image  # noqa: E402
+from .queue_views import bulk_approve, export_view, queue, take_over  # noqa: E402
 
 # Ids match anything up to "/" or "." so that a bad one ("²", 30 digits) reaches the view and
 # gets a 404 from `plain_id` instead of falling through to Datasette's own routing.
