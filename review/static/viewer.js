@@ -10,16 +10,22 @@
   var pages = JSON.parse(dataEl.textContent);
   if (!pages.length) return;
 
+  function fitSource(p) {
+    return { type: "legacy-image-pyramid", levels: [{ url: p.fit.url, width: p.fit.w, height: p.fit.h }] };
+  }
+  function fullSource(p) {
+    return { type: "legacy-image-pyramid", levels: [{ url: p.fit.url, width: p.fit.w, height: p.fit.h },
+                                                    { url: p.full.url, width: p.full.w, height: p.full.h }] };
+  }
+
   var boxPage = {};  // uid -> page index
   pages.forEach(function (p, i) { p.boxes.forEach(function (b) { boxPage[b.uid] = i; }); });
 
   var viewer = OpenSeadragon({
     element: holder,
-    tileSources: pages.map(function (p) {
-      var levels = [{ url: p.fit.url, width: p.fit.w, height: p.fit.h }];
-      if (p.full.w > p.fit.w) levels.push({ url: p.full.url, width: p.full.w, height: p.full.h });
-      return { type: "legacy-image-pyramid", levels: levels };
-    }),
+    // each page opens as its fit-width image alone; the full-resolution level joins only once the
+    // reviewer zooms past fit (upgrade() below), so opening a page never fetches the large file
+    tileSources: pages.map(fitSource),
     sequenceMode: true,
     showNavigationControl: false,
     showSequenceControl: false,
@@ -46,10 +52,23 @@
   function $all(sel) { return Array.prototype.slice.call(document.querySelectorAll(sel)); }
 
   function imageRect(p, b) {
-    // boxes are in the page image's pixels; the pyramid's top level may be scaled
-    var s = (p.full.w > p.fit.w ? p.full.w : p.fit.w) / p.width;
-    return viewer.viewport.imageToViewportRectangle(b.x * s, b.y * s, b.w * s, b.h * s);
+    // boxes are in the page image's pixels; the page spans viewport x 0..1 whichever size is loaded
+    return new OpenSeadragon.Rect(b.x / p.width, b.y / p.width, b.w / p.width, b.h / p.width);
   }
+
+  function upgrade() {
+    var p = pages[current];
+    var item = viewer.world.getItemAt(0);
+    if (!item || item.rvFull || item.rvUpgrading || p.full.w <= p.fit.w) return;
+    // screen pixels the page spans now against the fit image's own width
+    var shown = item.viewportToImageZoom(viewer.viewport.getZoom(true)) * p.fit.w * (window.devicePixelRatio || 1);
+    if (shown <= p.fit.w * 1.15) return;
+    item.rvUpgrading = true;
+    viewer.addTiledImage({ tileSource: fullSource(p), index: 0, replace: true,
+                           success: function (e) { e.item.rvFull = true; } });
+  }
+  viewer.addHandler("zoom", upgrade);
+  viewer.addHandler("animation-finish", upgrade);
 
   function boxClass(uid) {
     var form = document.getElementById(uid);

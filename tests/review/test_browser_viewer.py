@@ -9,6 +9,7 @@ import pytest
 
 from . import builder
 from .test_browser import ARTIFACTS, CHROMIUM, page, server  # noqa: F401  (fixtures)
+from .test_images import _use_scan, scan_png  # noqa: F401  (a 300-dpi scan from the generator)
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,9 +28,10 @@ def _zoom(page) -> float:
     return page.evaluate("rvViewer.viewer.viewport.getZoom(true)")
 
 
-def test_zoom_rotate_fit_thumbnails_tabs_and_original(page, server, built):
+def test_zoom_rotate_fit_thumbnails_tabs_and_original(page, server, built, scan_png):
     from playwright.sync_api import expect
 
+    _use_scan(built, scan_png)  # the licence page becomes a real 2480 x 3508 scan
     _sign_in(page, server, then=f"/-/review/submission/{built['sid']}")
     page.wait_for_function("window.rvViewer && rvViewer.viewer.world.getItemCount() === 1")
     expect(page.locator("#rv-caption")).to_contain_text("营业执照.jpg · 第 1 页")
@@ -41,6 +43,12 @@ def test_zoom_rotate_fit_thumbnails_tabs_and_original(page, server, built):
     fit = _zoom(page)
     page.click("text=放大")
     page.wait_for_function(f"rvViewer.viewer.viewport.getZoom(true) > {fit} * 1.3")
+    # full resolution only on zoom: opening (and zooming a little) never fetched it
+    full = "performance.getEntriesByType('resource').some(e => e.name.includes('/full.webp'))"
+    assert not page.evaluate(full)
+    page.click("text=放大")
+    page.click("text=放大")
+    page.wait_for_function(full)
     page.click("text=适合页面")
     page.wait_for_function(f"rvViewer.viewer.viewport.getZoom(true) < {fit} * 1.01")
     page_zoom = _zoom(page)
