@@ -179,6 +179,10 @@ def write_report(args, r: dict) -> None:
                      f"{x['bytes'] / 1e6:.2f} MB | {x['image_bytes'] / 1e6:.2f} MB | {x['other_bytes'] / 1e6:.2f} MB | "
                      f"{'met' if x['all_s'] < TARGET_S else 'missed'} |")
     u = r["unthrottled"]
+    wire = last["bytes"] * 8 / (MBIT * 1e6)
+    lines += ["", f"On the wire alone, {last['bytes'] / 1e6:.2f} MB at {MBIT} Mbit/s is **{wire:.2f} s**: the rest of "
+              "each run above is CPU (the server rendering the page, Chromium laying it out and decoding the images) "
+              "on this loaded machine, as the unthrottled run shows."]
     lines += ["", f"The same cold open **without throttling**: first page {u['first_s']:.2f} s, all pages "
               f"{u['all_s']:.2f} s. Load average at the end of the run: {' / '.join(r['loadavg'])} on 2 cores "
               "(six other sessions' tests and benchmarks share the machine)."]
