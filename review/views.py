@@ -293,6 +293,10 @@ async def submission(datasette, request):
             ctx["claimed_by"] = holder
             ctx["claimed_by_zh"] = names.get(holder, holder)
             ctx["claimed_by_other"] = holder != request.actor["id"]
+            if role == "admin":  # an admin may hand the submission to a reviewer
+                ctx["assignees"] = await _run(datasette, lambda db: [
+                    (u["username"], u["display_name"] or u["username"]) for u in auth.list_users(db)
+                    if u["active"] and u["role"] in ("reviewer", "admin")])
     except ReviewError as exc:
         return await _error(datasette, request, exc)
     if request.path.endswith(".json") or _wants_json(request):

@@ -123,6 +123,9 @@ async def test_claims_show_who_is_reviewing(login, built):
     assert r.status_code == 302
     assert builder.query(built, "SELECT actor FROM review_claims WHERE submission_id = ?", (built["sid"],)) == [("li",)]
     admin = await login("admin")
+    page = await admin.get(f"/-/review/submission/{built['sid']}")
+    assert 'id="rv-assign"' in page.text and '<option value="shen">沈审核</option>' in page.text
+    assert 'value="zhou"' not in page.text  # a viewer cannot review
     await admin.post(f"/-/review/submission/{built['sid']}/take", {"to": "shen"})
     assert builder.query(built, "SELECT actor, assigned_by FROM review_claims WHERE submission_id = ?",
                          (built["sid"],)) == [("shen", "admin")]
