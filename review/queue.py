@@ -167,6 +167,10 @@ def claim(db, submission_id: int, actor: str) -> str | None:
     """Claim the submission for `actor` when nobody else holds a fresh claim; returns the
     holder (`actor` or someone else)."""
     fresh = (datetime.now(timezone.utc) - timedelta(minutes=CLAIM_MINUTES)).isoformat()
+    recent = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
+    row = db.execute("SELECT actor, claimed_at FROM review_claims WHERE submission_id = ?", [submission_id]).fetchone()
+    if row and row[0] == actor and (row[1] or "") >= recent:
+        return actor  # renewed a moment ago: no write on every reload
     with transaction(db):
         row = db.execute("SELECT actor, claimed_at FROM review_claims WHERE submission_id = ?",
                          [submission_id]).fetchone()
