@@ -46,7 +46,16 @@ ingest: demo-inbox
 
 serve: setup
 	@printf "%s\n" demo-review | $(VENV)/bin/docintake users add demo --role reviewer --password-stdin --display-name 演示审核员 --db $(DB) --if-missing
-	$(VENV)/bin/docintake review --db $(DB) --host 127.0.0.1 --port $(PORT)
+	@# The server starts in the background so that, once it answers, the address of the queue and
+	@# the demo sign-in are the last lines on the screen (not buried under the server's start-up log).
+	@$(VENV)/bin/docintake review --db $(DB) --host 127.0.0.1 --port $(PORT) & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid; exit 0' INT TERM; \
+	for i in $$(seq 1 150); do \
+	  if ! kill -0 $$pid 2>/dev/null; then wait $$pid; exit $$?; fi; \
+	  (exec 3<>/dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null && break; sleep 0.2; \
+	done; \
+	printf '\n  审核队列 (review queue):  http://127.0.0.1:$(PORT)/-/review\n  演示账号 (demo sign-in):  demo / demo-review\n  按 Ctrl+C 停止 (stop).\n\n'; \
+	wait $$pid
 
 run: ingest serve
 

@@ -240,13 +240,19 @@ def measure_pages(base: str, submission_ids: list[int], requests: int) -> dict:
     out = {}
     try:
         for name, path_of, client in [
-            ("queue (pending, 500 rows shown)", lambda: "/-/review", c),
+            ("queue (pending, first 50 rows)", lambda: "/-/review", c),
             ("queue (all statuses)", lambda: "/-/review?status=all", c),
+            ("queue page 100 (all, newest first)", lambda: "/-/review?status=all&sort=-received&page=100", c),
+            ("queue (pending, by findings, date range)",
+             lambda: "/-/review?sort=findings&from=2026-01-01&to=2026-12-31", c),
             ("queue search (q=)", lambda: f"/-/review?status=all&q=许昌{rng.randrange(len(submission_ids))}科技", c),
             ("submission page", lambda: f"/-/review/submission/{rng.choice(submission_ids)}", c),
             ("submission .json", lambda: f"/-/review/submission/{rng.choice(submission_ids)}.json", c),
             ("submission page (viewer, masked)", lambda: f"/-/review/submission/{rng.choice(submission_ids)}", viewer),
             ("page image", lambda: f"/-/review/page/{rng.randrange(1, len(submission_ids) * 10)}.png", c),
+            ("page image at fit width (cached WebP)",
+             lambda: f"/-/review/page/{rng.randrange(1, len(submission_ids) * 10)}/fit.webp", c),
+            ("export page (count for the filters)", lambda: "/-/review/export?status=all", c),
             ("page image (viewer, redacted)", lambda: f"/-/review/page/{rng.randrange(1, len(submission_ids) * 10)}.png", viewer),
             ("Datasette submissions table (admin)", lambda: "/docintake/submissions?_sort_desc=received_at", admin),
         ]:

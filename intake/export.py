@@ -293,11 +293,13 @@ def _header_labels(columns: list[str]) -> list[str]:
     return out
 
 
-def write_xlsx(records: Iterable[dict], columns: list[str], out: IO[bytes]) -> int:
+def write_xlsx(records: Iterable[dict], columns: list[str], out: IO[bytes],
+               labels: list[str] | None = None, widths: list[float] | None = None) -> int:
     """An Excel workbook: money as numbers (0.00), ISO dates as dates, long digit strings as text.
 
     Row 1 has the column keys (as in CSV/JSON), row 2 their Chinese labels; the panes are
-    frozen below them.
+    frozen below them. With `labels` (the review UI's export), row 1 is those labels alone and
+    `widths` sets the column widths.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -317,8 +319,16 @@ def write_xlsx(records: Iterable[dict], columns: list[str], out: IO[bytes]) -> i
             row.append(cell)
         return row
 
-    ws.append(header(columns))
-    ws.append(header(_header_labels(columns)))
+    if labels is not None:
+        from openpyxl.utils import get_column_letter
+
+        ws.freeze_panes = "C2"
+        for i, w in enumerate(widths or []):
+            ws.column_dimensions[get_column_letter(i + 1)].width = w
+        ws.append(header(labels))
+    else:
+        ws.append(header(columns))
+        ws.append(header(_header_labels(columns)))
     n = 0
     for rec in records:
         row = []

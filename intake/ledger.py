@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from collections import OrderedDict
 from decimal import Decimal
-from pathlib import Path
 
 from .db import now, transaction
 from .errors import UsageError

@@ -8,6 +8,8 @@ from html import escape
 
 from intake import ledger
 
+from . import http
+
 from .service import ReviewError
 
 
@@ -69,17 +71,15 @@ def data(db, year: int) -> dict:
 
 
 async def ledger_view(datasette, request):
-    from . import views
-
     try:
-        views._require(request, "reviewer", "admin")
+        http._require(request, "reviewer", "admin")
         raw = request.args.get("year") or str(date.today().year)
         if not raw.isascii() or not raw.isdigit() or not 2000 <= int(raw) <= 2100:
             raise ReviewError("年度格式不正确。")
         year = int(raw)
-        ctx = await views._run(datasette, data, year)
+        ctx = await http._run(datasette, data, year)
     except ReviewError as exc:
-        return await views._error(datasette, request, exc)
-    if views._wants_json(request):
-        return views.Response.json({"ok": True, "summary": ctx["summary"], "clients": ctx["clients"]}, default=str)
-    return await views._page(datasette, request, "review_ledger.html", {"year": year, **ctx})
+        return await http._error(datasette, request, exc)
+    if http._wants_json(request):
+        return http.Response.json({"ok": True, "summary": ctx["summary"], "clients": ctx["clients"]}, default=str)
+    return await http._page(datasette, request, "review_ledger.html", {"year": year, **ctx})

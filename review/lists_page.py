@@ -6,6 +6,8 @@ from __future__ import annotations
 from intake.validation.history import SqliteHistory
 from intake.validation.lists import LIST_LABELS, budget_changes, list_versions, read_list
 
+from . import http
+
 
 def _has(db, table: str) -> bool:
     return bool(db.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone())
@@ -32,13 +34,11 @@ def lists_overview(db, version: int | None = None) -> dict:
 
 
 async def lists_page(datasette, request):
-    from . import views
-
     try:
-        views._require(request)
-    except views.ReviewError as exc:
-        return await views._error(datasette, request, exc)
-    data = await views._run(datasette, lists_overview, views.plain_id(request.args.get("version")))
-    if views._wants_json(request):
-        return views.Response.json({"ok": True, **data}, default=lambda o: o.__dict__)
-    return await views._page(datasette, request, "review_lists.html", data)
+        http._require(request)
+    except http.ReviewError as exc:
+        return await http._error(datasette, request, exc)
+    data = await http._run(datasette, lists_overview, http.plain_id(request.args.get("version")))
+    if http._wants_json(request):
+        return http.Response.json({"ok": True, **data}, default=lambda o: o.__dict__)
+    return await http._page(datasette, request, "review_lists.html", data)

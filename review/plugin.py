@@ -1,6 +1,6 @@
 """docintake's review UI as a Datasette plugin (registered as the `docintake_review` entry point).
 
-Hooks only; the pages are in `views.py`, the data access in `service.py`.
+Hooks only; the pages are in `routes.py` (handlers in `views.py` and beside it), the data access in `service.py`.
 
 Auth in one paragraph: an HttpOnly, SameSite=Lax cookie (`docintake_session`, or
 `__Host-docintake_session` behind HTTPS) holds a random token naming a row of the `sessions`
@@ -26,7 +26,7 @@ from urllib.parse import quote
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from . import auth, sessions, views
+from . import auth, routes, sessions
 from .context import State, role_of, session_token, state  # noqa: F401 - re-exported (the views use .context)
 from .guard import OPEN_PATHS, OPEN_PREFIXES, gate_wrapper  # noqa: F401  (re-exported)
 from .metadata import metadata_for
@@ -293,4 +293,4 @@ def extra_template_vars(request, datasette):
 
 @hookimpl
 def register_routes(datasette):
-    return views.ROUTES
+    return routes.ROUTES

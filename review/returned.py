@@ -10,14 +10,11 @@ when the supplement is decided (so its notice can say what it answers), idempote
 from __future__ import annotations
 
 import json
-import os
-from datetime import datetime, timedelta
 
 from intake.notices.reasons import RETURN_REASONS
 from intake.supplements import link, window_days  # noqa: F401 (the page and tests use them here)
 
 from . import decisions, labels, service
-from .service import ReviewError
 
 NOTICE_KIND_ZH = {"approval": "审核通过通知", "returned": "退回补正通知", "rejection": "审核未通过通知"}
 NOTICE_STATUS_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "no_address": "无邮箱（需打印寄送）"}
@@ -84,45 +81,3 @@ def return_submission(db, submission_id: int, version, codes: list[str], details
 
 
 # ---------------------------------------------------------------- HTTP
-
-async def return_view(datasette, request):
-    from . import views
-
-    try:
-        submission_id = views._url_id(request, "submission_id")
-        views._require(request, "reviewer", "admin", post=True)
-        form = await request.post_vars()
-        codes = [c for c in RETURN_REASONS if form.get(f"reason_{c}")]
-        details = {c: form.get(f"detail_{c}") or "" for c in codes}
-        version = await views._run(datasette, return_submission, submission_id, form.get("version"), codes, details,
-                                   form.get("comment") or "", request.actor["id"])
-    except ReviewError as exc:
-        return await views._error(datasette, request, exc)
-    message = "已退回补正，通知已加入发送队列。"
-    if views._wants_json(request):
-        return await views._after_write(datasette, request, submission_id, version, message, None)
-    datasette.add_message(request, message)
-    return views.Response.redirect(f"/-/review/submission/{submission_id}")
-
-
-async def notice_pdf_view(datasette, request):
-    """The notice as printed (for an applicant without e-mail, or the file)."""
-    from intake.notices.outbox import notice_pdf
-
-    from . import views
-
-    try:
-        views._require(request, "reviewer", "admin")
-        nid = views._url_id(request, "notice_id")
-
-        def work(db):
-            if not db.execute("SELECT 1 FROM notices WHERE id = ?", [nid]).fetchone():
-                raise service.NotFound("找不到该通知。")
-            return notice_pdf(db, nid)
-
-        body = await views._run(datasette, work)
-    except ReviewError as exc:
-        return await views._error(datasette, request, exc)
-    return views.Response(body, content_type="application/pdf",
-                          headers={"content-disposition": f'inline; filename="notice-{nid}.pdf"',
-                                   "cache-control": "private, no-store", "x-content-type-options": "nosniff"})

@@ -5,116 +5,23 @@ render a template or answer JSON (when the request asks for `application/json`).
 """
 from __future__ import annotations
 
-import asyncio
-import io
+import json
 import logging
-import re
-from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
 
-from datasette.utils.asgi import Response, asgi_static
+from datasette.utils.asgi import Response
 
-from intake.db import connect
 from intake.errors import UsageError
-
+from intake.notices.reasons import RETURN_REASONS
 from intake.validation.lists import not_checked
 
-from . import auth, decisions, ledger_page, returned, service, sessions, throttle
-from .lists_page import lists_page
-from .context import role_of, session_token, state
-from .service import QUEUE_TABS, ReviewError, packets_zh
+from . import auth, decisions, images, returned, service, sessions, throttle
+from . import queue as rqueue
+from .context import session_token
+from .http import (DEFAULT_NEXT, _error, _page, _require, _role, _run, _state, _url_id, _wants_json,  # noqa: F401
+                   plain_id, safe_next)
+from .service import ReviewError
 
 log = logging.getLogger(__name__)
-HERE = Path(__file__).resolve().parent
-
-DEFAULT_NEXT = "/-/review"
-# Ids in URLs are plain ASCII digits of a sane length (str.isdigit() also accepts "²" and "٣").
-_ID = re.compile(r"^[0-9]{1,12}$")
-
-
-def _state(datasette):
-    return state(datasette)
-
-
-def _role(request) -> str | None:
-    return role_of(request.actor)
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
-
-
-async def _run(datasette, fn, *args, **kwargs):
-    path = _state(datasette).path
-    if not path:
-        raise ReviewError("未找到 docintake 数据库（需要包含 submissions 表）。", 503)
-
-    def work():
-        db = connect(path, migrate=False)
-        try:
-            return fn(db, *args, **kwargs)
-        finally:
-            db.conn.close()
-
-    return await asyncio.to_thread(work)
-
-
-async def _page(datasette, request, template, context, status=200):
-    context = dict(context)
-    context.setdefault("actor", request.actor)
-    html = await datasette.render_template(template, context, request=request)
-    return Response.html(html, status=status)
-
-
-async def _error(datasette, request, exc: ReviewError):
-    if _wants_json(request):
-        return Response.json({"ok": False, "error": exc.message}, status=exc.status)
-    return await _page(datasette, request, "review_message.html",
-                       {"title": "操作未完成", "message": exc.message, "status": exc.status,
-                        "back": request.headers.get("referer")}, status=exc.status)
-
-
-def _require(request, *roles, post: bool = False):
-    if post and request.method != "POST":
-        raise ReviewError("请使用表单提交。", 405)
-    role = _role(request)
-    if role is None:
-        raise ReviewError("请先登录。", 403)
-    if roles and role not in roles:
-        raise ReviewError(f"您的角色（{auth.ROLE_ZH[role]}）无权执行此操作。", 403)
-    return role
-
-
-def plain_id(value) -> int | None:
-    """`value` as an id when it is 1-12 ASCII digits, else None (the caller answers 404)."""
-    return int(value) if isinstance(value, str) and _ID.match(value) else None
-
-
-def _url_id(request, name: str) -> int:
-    value = plain_id(request.url_vars.get(name))
-    if value is None:
-        raise service.NotFound("找不到该页面。")
-    return value
-
-
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this server, never another site.
-
-    Browsers strip tabs and newlines from URLs and read "\\" as "/", so "/\t/evil" or "/\\evil"
-    would leave the site; anything with a control character or a backslash, or that a URL parser
-    sees a scheme or host in, is replaced by the queue.
-    """
-    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
-        return DEFAULT_NEXT
-    if target == "/":
-        return DEFAULT_NEXT  # Datasette's English index is nobody's landing page
-    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
-        return DEFAULT_NEXT
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
-        return DEFAULT_NEXT
-    # Non-ASCII (a Chinese search term) is percent-encoded: a Location header is Latin-1.
-    return quote(target, safe="/?&=%#:@!$'()*+,;~-._")
 
 
 def _client(request, trusted: tuple = ()) -> str:
@@ -192,31 +99,6 @@ async def logout(datasette, request):
 
 # ---------------------------------------------------------------- queue
 
-async def queue(datasette, request):
-    try:
-        _require(request)
-    except ReviewError as exc:
-        return await _error(datasette, request, exc)
-    status = request.args.get("status", "pending")
-    packet = request.args.get("packet", "")
-    q = (request.args.get("q") or "").strip()
-    data = await _run(datasette, service.queue, status, packet, q, _role(request) == "viewer")
-    if _wants_json(request) or request.path.endswith(".json"):
-        return Response.json({"ok": True, "rows": data["rows"], "counts": data["counts"],
-                              "tab_counts": data["tab_counts"], "pending": data["pending"]})
-    # suggestions and decisions are separate tab groups (tab css: sg- suggestion, dc- decision)
-    tabs = [("pending", "待处理", data["pending"], "")] + [
-        (key, label, data["tab_counts"].get(key, 0),
-         "sg" if key in ("rejected", "needs_review", "ready") else "dc" if key in ("verified", "declined") else "")
-        for key, (label, _) in QUEUE_TABS.items()
-    ] + [("all", "全部", data["total"], "")]
-    return await _page(datasette, request, "review_queue.html", {
-        "rows": data["rows"], "tabs": tabs, "status": status, "packet": packet, "q": q,
-        "packets": packets_zh(), "database": _state(datasette).database,
-        "qs": lambda **kw: "?" + urlencode({k: v for k, v in {"status": status, "packet": packet, "q": q, **kw}.items() if v}),
-    })
-
-
 async def next_submission(datasette, request):
     try:
         _require(request)
@@ -235,6 +117,21 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
     role = _role(request)
     masked = role == "viewer"
     data = await _run(datasette, service.submission, submission_id, masked)
+    db_path = _state(datasette).path
+    views = await _run(datasette, lambda db: images.viewer_pages(
+        db, data["pages"], db_path, (lambda pid: service.redaction_boxes(db, pid)) if masked else None))
+    missing = [v["id"] for v in views if not v["missing"] and not v.get("cached")]
+    if missing and db_path:
+        images.warm(db_path, missing, service.redaction_boxes if masked else None)
+    for p, v in zip(data["pages"], views):
+        p.update(v)
+    index = {(p["file_id"], p["number"]): i for i, p in enumerate(data["pages"])}
+    for d in data["documents"]:  # a document tab opens the viewer on the document's first page
+        found = [index[(d["file_id"], n)] for n in d["page_numbers"] if (d["file_id"], n) in index]
+        d["page_indexes"] = found
+        d["first_page"] = found[0] if found else None
+    data["viewer_json"] = _viewer_json(data["pages"], masked)
+    data["reasons"] = _reasons(data)
     staff = role in ("reviewer", "admin")
     decided = bool(data["submission"].get("decision"))
     data.update({
@@ -253,10 +150,59 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
     return data
 
 
+def _reasons(data: dict) -> list[dict]:
+    """Every reason the submission needs a human, each linking to where it is: unreadable
+    files, findings (to their first field's box), low-confidence and missing fields."""
+    out = []
+    for f in data["quarantined"]:
+        f["reason_zh"] = rqueue.quarantine_zh(f.get("reason"))
+        out.append({"kind": "error", "text": f"无法读取的文件：{f['name']}（{f['reason_zh']}）", "href": f"#file-{f['id']}",
+                    "uid": None})
+    uids = {(d["type"], fl["key"]): fl["uid"] for d in data["documents"] for fl in d["field_list"]}
+    for fd in data["findings"]:
+        uid = next((uids[(t, k)] for k in fd["fields"] for t in (fd["documents"] or [d["type"] for d in data["documents"]])
+                    if (t, k) in uids), None)
+        out.append({"kind": fd["severity"], "text": f"{fd['severity_zh']}：{fd['message']}",
+                    "href": f"#{uid}" if uid else "#rv-findings", "uid": uid})
+    for d in data["documents"]:
+        for fl in d["field_list"]:
+            if fl["low"]:
+                out.append({"kind": "warning", "text": f"{d['title']}·{fl['label']} 置信度低，请核对",
+                            "href": f"#{fl['uid']}", "uid": fl["uid"]})
+    return out
+
+
+def _viewer_json(pages: list[dict], masked: bool) -> str:
+    """The viewer's page list, safe inside <script type="application/json">."""
+    out = []
+    for p in pages:
+        out.append({
+            "id": p["id"], "file_id": p["file_id"], "number": p["number"], "width": p["width"],
+            "height": p["height"], "thumb": p["thumb"], "fit": p["fit"], "full": p["full"], "missing": p["missing"],
+            "caption": f"{p['file_name']} · 第 {p['number']} 页" + (f" · {'、'.join(p['documents'])}" if p["documents"] else ""),
+            "boxes": [{k: b[k] for k in ("uid", "x", "y", "w", "h", "label", "title")} for b in p["boxes"]],
+            "seals": p.get("seals") or [],
+            # a viewer opens the masked full image, staff the archived original
+            "open": p["full"]["url"] if masked else f"/-/review/file/{p['file_id']}/original?inline=1",
+            "download": None if masked else f"/-/review/file/{p['file_id']}/original",
+        })
+    return json.dumps(out, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 async def submission(datasette, request):
     try:
-        _require(request)
+        role = _require(request)
         ctx = await _submission_context(datasette, request, _url_id(request, "submission_id"))
+        if role in ("reviewer", "admin") and not ctx["decided"]:
+            holder = await _run(datasette, rqueue.claim, ctx["submission"]["id"], request.actor["id"])
+            names = await _run(datasette, lambda db: service.display_names(db))
+            ctx["claimed_by"] = holder
+            ctx["claimed_by_zh"] = names.get(holder, holder)
+            ctx["claimed_by_other"] = holder != request.actor["id"]
+            if role == "admin":  # an admin may hand the submission to a reviewer
+                ctx["assignees"] = await _run(datasette, lambda db: [
+                    (u["username"], u["display_name"] or u["username"]) for u in auth.list_users(db)
+                    if u["active"] and u["role"] in ("reviewer", "admin")])
     except ReviewError as exc:
         return await _error(datasette, request, exc)
     if request.path.endswith(".json") or _wants_json(request):
@@ -353,54 +299,6 @@ async def requeue(datasette, request):
     return await _after_write(datasette, request, submission_id, version, "文件已重新排队。", None)
 
 
-# ---------------------------------------------------------------- page images
-
-def _image_bytes(db, page_id: int, db_path: str, redact: bool):
-    row = db.execute("SELECT image_path FROM pages WHERE id = ?", [page_id]).fetchone()
-    if row is None or not row[0]:
-        return None
-    path = Path(row[0])
-    if not path.is_absolute():
-        for base in (Path(db_path).resolve().parent, Path.cwd()):
-            if (base / path).is_file():
-                path = base / path
-                break
-    if not path.is_file():
-        return None
-    if not redact:
-        kind = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
-        return path.read_bytes(), kind.get(path.suffix.lower(), "application/octet-stream")
-    from PIL import Image, ImageDraw
-
-    boxes = service.redaction_boxes(db, page_id)
-    with Image.open(path) as im:
-        im = im.convert("RGB")
-        draw = ImageDraw.Draw(im)
-        for box in boxes:
-            x0, y0, x1, y1 = box
-            draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill=(60, 60, 60))
-        out = io.BytesIO()
-        im.save(out, "PNG")
-    return out.getvalue(), "image/png"
-
-
-async def page_image(datasette, request):
-    try:
-        role = _require(request)
-    except ReviewError as exc:
-        return Response.text(exc.message, status=exc.status)
-    page_id = plain_id(request.url_vars["page_id"])
-    if page_id is None:
-        return Response.text("页面图像不存在。Not found.", status=404)
-    st = _state(datasette)
-    result = await _run(datasette, _image_bytes, page_id, st.path, role == "viewer")
-    if result is None:
-        return Response.text("页面图像不存在。Not found.", status=404)
-    body, content_type = result
-    return Response(body, content_type=content_type,
-                    headers={"cache-control": "private, max-age=300", "x-content-type-options": "nosniff"})
-
-
 # ---------------------------------------------------------------- audit and users
 
 async def audit_page(datasette, request):
@@ -467,25 +365,42 @@ async def admin_only(datasette, request):
         status=403)
 
 
-# Ids match anything up to "/" or "." so that a bad one ("²", 30 digits) reaches the view and
-# gets a 404 from `plain_id` instead of falling through to Datasette's own routing.
-ROUTES = [
-    (r"^/-/review/login$", login),
-    (r"^/-/review/logout$", logout),
-    (r"^/-/review/static/(?P<path>.*)$", asgi_static(HERE / "static")),
-    (r"^/-/review(\.json)?$", queue),
-    (r"^/-/review/next$", next_submission),
-    (r"^/-/review/submission/(?P<submission_id>[^/.]+)(\.json)?$", submission),
-    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/field$", correct),
-    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/decide$", decide),
-    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/reopen$", reopen),
-    (r"^/-/review/file/(?P<file_id>[^/.]+)/requeue$", requeue),
-    (r"^/-/review/page/(?P<page_id>[^/.]+)\.png$", page_image),
-    (r"^/-/review/audit$", audit_page),
-    (r"^/-/review/users$", users_page),
-    (r"^/-/review/lists(\.json)?$", lists_page),
-    (r"^/-/review/admin-only$", admin_only),
-    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/return$", returned.return_view),
-    (r"^/-/review/notice/(?P<notice_id>[^/.]+)\.pdf$", returned.notice_pdf_view),
-    (r"^/-/review/ledger$", ledger_page.ledger_view),
-]
+# ---------------------------------------------------------------- 退回补正 and notices
+
+async def return_view(datasette, request):
+    try:
+        submission_id = _url_id(request, "submission_id")
+        _require(request, "reviewer", "admin", post=True)
+        form = await request.post_vars()
+        codes = [c for c in RETURN_REASONS if form.get(f"reason_{c}")]
+        details = {c: form.get(f"detail_{c}") or "" for c in codes}
+        version = await _run(datasette, returned.return_submission, submission_id, form.get("version"), codes, details,
+                                   form.get("comment") or "", request.actor["id"])
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    message = "已退回补正，通知已加入发送队列。"
+    if _wants_json(request):
+        return await _after_write(datasette, request, submission_id, version, message, None)
+    datasette.add_message(request, message)
+    return Response.redirect(f"/-/review/submission/{submission_id}")
+
+
+async def notice_pdf_view(datasette, request):
+    """The notice as printed (for an applicant without e-mail, or the file)."""
+    from intake.notices.outbox import notice_pdf
+
+    try:
+        _require(request, "reviewer", "admin")
+        nid = _url_id(request, "notice_id")
+
+        def work(db):
+            if not db.execute("SELECT 1 FROM notices WHERE id = ?", [nid]).fetchone():
+                raise service.NotFound("找不到该通知。")
+            return notice_pdf(db, nid)
+
+        body = await _run(datasette, work)
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    return Response(body, content_type="application/pdf",
+                          headers={"content-disposition": f'inline; filename="notice-{nid}.pdf"',
+                                   "cache-control": "private, no-store", "x-content-type-options": "nosniff"})

@@ -19,37 +19,48 @@
     if (kind !== "error") show.timer = setTimeout(function () { flash.hidden = true; }, 4000);
   }
 
-  function highlight(uid, on, scroll) {
+  function highlight(uid, on) {
     var form = document.getElementById(uid);
     if (form) form.classList.toggle("active", on);
-    boxesFor(uid).forEach(function (b) {
-      b.classList.toggle("active", on);
-      if (on && scroll) {
-        var r = b.getBoundingClientRect();
-        if (r.top < 0 || r.bottom > window.innerHeight) b.scrollIntoView({ block: "center", behavior: "smooth" });
-      }
-    });
+    boxesFor(uid).forEach(function (b) { b.classList.toggle("active", on); });
     $all(".rv-findings li").forEach(function (li) {
       if ((li.dataset.fields || "").split(" ").indexOf(uid) >= 0) li.classList.toggle("active", on);
     });
   }
 
+  // A field hovered or focused brings its box into view in the scan viewer (viewer.js), and
+  // leaving it goes back. A short delay, so that moving the mouse across the list does not
+  // send the scan racing through every box on the way.
+  var viewTimer = null;
+  function viewBox(uid, on) {
+    clearTimeout(viewTimer);
+    if (!window.rvViewer) return;
+    viewTimer = setTimeout(function () {
+      if (on) window.rvViewer.show(uid); else window.rvViewer.back(uid);
+    }, on ? 120 : 250);
+  }
+
   // field <-> box
   root.addEventListener("mouseover", function (e) {
     var t = e.target.closest(".rv-box, form.rv-field");
-    if (t) highlight(t.dataset.uid, true, false);
+    if (!t) return;
+    highlight(t.dataset.uid, true);
+    if (t.tagName === "FORM") viewBox(t.dataset.uid, true);
   });
   root.addEventListener("mouseout", function (e) {
     var t = e.target.closest(".rv-box, form.rv-field");
-    if (t && !(document.activeElement && t.contains && t.contains(document.activeElement))) highlight(t.dataset.uid, false);
+    if (!t || (e.relatedTarget && t.contains(e.relatedTarget))) return;
+    if (document.activeElement && t.contains && t.contains(document.activeElement)) return;
+    highlight(t.dataset.uid, false);
+    if (t.tagName === "FORM") viewBox(t.dataset.uid, false);
   });
   root.addEventListener("focusin", function (e) {
     var f = e.target.closest("form.rv-field");
-    if (f) highlight(f.dataset.uid, true, true);
+    if (f) { highlight(f.dataset.uid, true); viewBox(f.dataset.uid, true); }
   });
   root.addEventListener("focusout", function (e) {
     var f = e.target.closest("form.rv-field");
-    if (f) highlight(f.dataset.uid, false);
+    if (f && !(e.relatedTarget && f.contains(e.relatedTarget))) { highlight(f.dataset.uid, false); viewBox(f.dataset.uid, false); }
   });
   root.addEventListener("click", function (e) {
     var b = e.target.closest(".rv-box");
@@ -186,5 +197,20 @@
         decide.submit();
       }
     }
+  });
+})();
+// the summary band: a reason opens its field (and so its box in the viewer)
+(function () {
+  "use strict";
+  var band = document.getElementById("rv-reasons");
+  if (!band) return;
+  band.addEventListener("click", function (e) {
+    var a = e.target.closest("a[data-uid]");
+    if (!a) return;
+    var input = document.getElementById("in-" + a.dataset.uid);
+    if (!input) return;
+    e.preventDefault();
+    input.focus();
+    input.scrollIntoView({ block: "center" });
   });
 })();

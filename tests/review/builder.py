@@ -86,6 +86,12 @@ def build(tmp: Path, users: bool = True) -> dict:
         ]
         w, h, boxes = render_page(tmp / "license.png", "营业执照", lic_lines)
         f_lic = _file(db, sid, "营业执照.jpg")
+        # the archived original (a JPEG, as it was dropped in the inbox)
+        (tmp / "archive").mkdir(exist_ok=True)
+        Image.open(tmp / "license.png").convert("RGB").save(tmp / "archive" / "license-original.jpg", quality=90)
+        db.conn.execute("UPDATE files SET archive_path = ?, ext = '.jpg' WHERE id = ?",
+                        (str(tmp / "archive" / "license-original.jpg"), f_lic))
+        ids["license_file"] = f_lic
         ids["license_page"] = _page(db, f_lic, tmp / "license.png", w, h, "营业执照\n名称 许昌恒达科技有限公司")
         lic = Document("business_license", [1], 0.97, file="营业执照.jpg")
         confs = {"name": 0.96, "uscc": 0.93, "legal_representative": 0.62, "term_end": 0.9}

@@ -35,6 +35,7 @@ def built(template_db, tmp_path) -> dict:
 
     conn = sqlite3.connect(ids["db"])
     conn.execute("UPDATE pages SET image_path = replace(image_path, ?, ?)", (str(src), str(dst)))
+    conn.execute("UPDATE files SET archive_path = replace(archive_path, ?, ?)", (str(src), str(dst)))
     conn.commit()
     conn.close()
     return ids

@@ -86,22 +86,30 @@ def test_review_a_submission_end_to_end(page, server, built):
     page.click("text=2026-11-20 许昌恒达科技")
     expect(page.locator(".rv-findings li[data-rule='id.checksum']")).to_be_visible()
 
-    # boxes are drawn over the page image, scaled to its displayed size
-    img = page.locator(f"#page-{built['id_page']} img")
-    expect(img).to_be_visible()
-    page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
-    box = page.locator(f"#page-{built['id_page']} .rv-box").first
-    ib, bb = img.bounding_box(), box.bounding_box()
+    # the viewer opens on the first page at fit width; its boxes are overlays on the canvas
+    canvas = page.locator("#rv-osd .openseadragon-canvas")
+    expect(canvas).to_be_visible()
+    page.wait_for_function("document.querySelectorAll('#rv-osd .rv-box').length > 0")
+    cb = canvas.bounding_box()
+    box = page.locator("#rv-osd .rv-box").first
+    bb = box.bounding_box()
     assert bb["width"] > 5 and bb["height"] > 5
-    assert ib["x"] <= bb["x"] and bb["x"] + bb["width"] <= ib["x"] + ib["width"] + 1
-    assert ib["y"] <= bb["y"] and bb["y"] + bb["height"] <= ib["y"] + ib["height"] + 1
+    assert cb["x"] <= bb["x"] and bb["x"] + bb["width"] <= cb["x"] + cb["width"] + 1
 
+    # hovering a field on the other page brings that page and its box into view, then back
     doc = page.locator("form.rv-field[data-uid$='-id_number']")
     uid = doc.get_attribute("data-uid")
     field_box = page.locator(f".rv-box[data-uid='{uid}']")
     doc.hover()
     expect(field_box).to_have_class("rv-box low flag-error active")
+    expect(page.locator(f"#thumb-{built['id_page']}")).to_have_class(re.compile(r"\bactive\b"))
+    page.wait_for_function("""uid => { const b = document.querySelector(`.rv-box[data-uid='${uid}']`);
+        const c = document.querySelector('#rv-osd').getBoundingClientRect(); if (!b) return false;
+        const r = b.getBoundingClientRect();
+        return r.width > c.width * 0.2 && r.left >= c.left - 1 && r.right <= c.right + 1; }""", arg=uid)
     page.mouse.move(0, 0)
+    expect(page.locator(f"#thumb-{built['license_page']}")).to_have_class(re.compile(r"\bactive\b"))
+    page.locator(f"#thumb-{built['id_page']}").click()
     field_box.hover()
     expect(doc).to_have_class(re.compile(r"\bactive\b"))
 

@@ -210,7 +210,9 @@ async def test_500_is_chinese_inside_the_frame(login, monkeypatch):
     def broken(*args, **kwargs):  # an unexpected failure inside a page (fault injected)
         raise RuntimeError("kaputt /srv/secret/path")
 
-    monkeypatch.setattr(service, "queue", broken)
+    from review import queue as rqueue
+
+    monkeypatch.setattr(rqueue, "list_queue", broken)
     r = await s.get("/-/review")
     assert r.status_code == 500
     assert "服务器出错" in r.text and 'href="/-/review">返回审核队列' in r.text and "rv-brand" in r.text

@@ -177,7 +177,11 @@ async def test_queue_lists_pending_oldest_first_with_counts(login):
     assert r.text.index("许昌恒达") < r.text.index("长葛精工")
     assert "已驳回" in r.text and "文献平台会员申请" in r.text
     r = await s.get("/-/review?status=quarantined")
-    assert "扫描件损坏" in r.text and "许昌恒达" not in r.text
+    # the all-unreadable submission, and the one holding an unreadable file among good ones,
+    # with the files' reasons in Chinese (never the inbox's codes)
+    assert "扫描件损坏" in r.text and "许昌恒达" in r.text and "长葛精工" not in r.text
+    assert "文件已加密" in r.text and "文件已损坏" in r.text and ">encrypted<" not in r.text
+    assert "（2 个文件）" in r.text
     r = await s.get("/-/review?status=all&q=长葛")
     assert "长葛精工" in r.text and "许昌恒达科技有限公司" not in r.text
     r = await s.get("/-/review.json", headers={"accept": "application/json"})
@@ -193,8 +197,9 @@ async def test_submission_page_for_reviewer(login, built):
     t = r.text
     assert "营业执照" in t and "居民身份证" in t and "公民身份号码" in t and "法定代表人" in t
     assert BAD in t  # reviewers see personal data
-    assert f'/-/review/page/{built["license_page"]}.png' in t
-    assert 'class="rv-box low' in t  # the low-confidence 法定代表人 box
+    assert f'/-/review/page/{built["license_page"]}/fit.webp?v=' in t  # the viewer's web-sized page
+    assert '-legal_representative", "x": ' in t  # the 法定代表人 box, drawn by the viewer
+    assert f'/-/review/file/{built["license_file"]}/original' in t
     assert "id.checksum" in t and "GB 11643-1999" in t  # rule and source article
     assert "授权委托书.pdf" in t and "文件已损坏" in t and "重新排队" in t
     assert 'name="version" value="1"' in t and "批准" in t

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from review import views
+from review import routes
 
 from . import build
 
@@ -18,10 +18,14 @@ DB = "docintake"
 def _plugin_routes(server) -> list[str]:
     """Every route the plugin registers, with sample values for its parameters."""
     sample = {"submission_id": str(server["sid"]), "page_id": str(server["pages"]["id_card"]), "file_id": "1",
-              "path": "review.css"}
+              "path": "review.css", "size": "fit", "notice_id": "1"}
     out = []
-    for pattern, _ in views.ROUTES:
+    for pattern, _ in routes.ROUTES:
         p = pattern.strip("^$")
+        if r"(\.(?P<fmt>csv|xlsx))?" in p:  # the export page and its two downloads
+            base = p.replace(r"(\.(?P<fmt>csv|xlsx))?", "")
+            out += [base, base + ".csv", base + ".xlsx"]
+            continue
         p = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: sample[m.group(1)], p)
         p = p.replace(r"(\.json)?", "").replace("\\", "")
         out += [p] if not p.endswith(".png") else [p]
@@ -202,7 +206,7 @@ def _post_routes(server) -> list[tuple[str, dict]]:
 def test_every_write_refuses_a_post_without_the_csrf_token(server, clients):
     """Signed in as admin (the strongest role), every POST without the token, with a wrong one,
     as JSON, as text/plain (what a cross-site form can send) changes nothing."""
-    assert sum(1 for p, _ in views.ROUTES if p.endswith(("field$", "decide$", "requeue$", "users$", "logout$",
+    assert sum(1 for p, _ in routes.ROUTES if p.endswith(("field$", "decide$", "requeue$", "users$", "logout$",
                                                            "login$"))) == 6  # all plugin write routes listed
     admin = clients["admin"]
     before = _state(server["db"])
