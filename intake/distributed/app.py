@@ -98,6 +98,10 @@ def delivery_key(task_id: str) -> str:
     return f"{KEY_PREFIX}deliveries:{task_id}"
 
 
+def lease_key(key: str) -> str:
+    return f"{KEY_PREFIX}lease:{key}"
+
+
 def redis_client(url: str):
     import redis
 

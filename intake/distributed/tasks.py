@@ -19,12 +19,47 @@ import json
 import logging
 import os
 import socket
+import threading
 
-from .app import TASK_NAME, DistributedConfig, delivery_key, redis_client, result_key
+from .app import TASK_NAME, DistributedConfig, delivery_key, lease_key, redis_client, result_key
 
 log = logging.getLogger("docintake.distributed.worker")
 
 _clients: dict[int, object] = {}
+
+# A worker reading a page holds its lease, renewed while it reads; a dead worker's lease lapses.
+LEASE_TTL = 20
+LEASE_RENEW = 4
+
+
+class _Lease:
+    """Renews the page's lease from a thread while the engine reads (the engine releases the GIL)."""
+
+    def __init__(self, r, key: str, token: str):
+        self.r, self.key, self.token = r, key, token
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, daemon=True)
+
+    def _renew(self) -> None:
+        while not self._stop.wait(LEASE_RENEW):
+            try:
+                if self.r.get(self.key) == self.token.encode():
+                    self.r.expire(self.key, LEASE_TTL)
+            except Exception:  # noqa: BLE001 - a broker blip: the next renewal tries again
+                pass
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        try:
+            if self.r.get(self.key) == self.token.encode():
+                self.r.delete(self.key)
+        except Exception:  # noqa: BLE001 - it lapses by itself
+            pass
 
 
 def _redis(app):
@@ -75,30 +110,40 @@ def register(app):
         key = payload["key"]
         if r.exists(result_key(key)):
             return "known"  # re-delivered after the result was written (the worker died before its ack)
-        dkey = delivery_key(self.request.id)
-        n = r.incr(dkey)
-        r.expire(dkey, max(60, int(config.result_ttl)))
         worker = self.request.hostname or socket.gethostname()
-        if n > config.attempts:
-            _write(app, r, key, {"error": f"识别该页时识别进程 {config.attempts} 次异常退出（可能内存不足），已隔离。"
-                                          f"The worker reading this page died {config.attempts} times.",
-                                 "kind": "input", "attempts": n - 1, "worker": worker}, 600)
-            return "given up"
-        try:
-            value = read_payload(payload)
-        except Exception as exc:  # noqa: BLE001 - reported to the coordinator, never lost
-            log.warning("page %s failed on attempt %d: %s", key[:12], n, exc, exc_info=True)
-            if n < config.attempts:
-                raise self.retry(exc=exc, countdown=0.5, max_retries=None)
-            value = {"error": f"该页在识别节点上连续 {n} 次识别失败（{type(exc).__name__}: {exc}），已隔离该文件，其他文件照常处理。"
-                              f"Reading this page failed {n} times ({type(exc).__name__}: {exc}).",
-                     "kind": "input", "attempts": n}
-            _write(app, r, key, {**value, "worker": worker}, 600)
-            return "failed"
-        value["worker"] = worker
-        value["deliveries"] = n
-        _write(app, r, key, value, config.result_ttl if "error" not in value else 600)
-        return "read"
+        token = f"{worker}:{os.getpid()}:{self.request.id}"
+        if not r.set(lease_key(key), token, nx=True, ex=LEASE_TTL):
+            # Another worker is reading this page right now (the broker handed out a copy of a task
+            # that outlived the visibility timeout): look again later instead of reading it twice.
+            # If that worker dies its lease lapses and a later look takes the page over.
+            raise self.retry(countdown=LEASE_TTL / 2, max_retries=None)
+        with _Lease(r, lease_key(key), token):
+            if r.exists(result_key(key)):
+                return "known"
+            dkey = delivery_key(self.request.id)
+            n = r.incr(dkey)  # before the work: a worker killed by this page counts too
+            r.expire(dkey, max(60, int(config.result_ttl)))
+            if n > config.attempts:
+                _write(app, r, key, {"error": f"识别该页时识别进程 {config.attempts} 次异常退出（可能内存不足），已隔离。"
+                                              f"The worker reading this page died {config.attempts} times.",
+                                     "kind": "input", "attempts": n - 1, "worker": worker}, 600)
+                return "given up"
+            try:
+                value = read_payload(payload)
+            except Exception as exc:  # noqa: BLE001 - reported to the coordinator, never lost
+                log.warning("page %s failed on attempt %d: %s", key[:12], n, exc, exc_info=True)
+                if n < config.attempts:
+                    raise self.retry(exc=exc, countdown=0.5, max_retries=None)
+                value = {"error": f"该页在识别节点上连续 {n} 次识别失败（{type(exc).__name__}: {exc}），"
+                                  f"已隔离该文件，其他文件照常处理。"
+                                  f"Reading this page failed {n} times ({type(exc).__name__}: {exc}).",
+                         "kind": "input", "attempts": n}
+                _write(app, r, key, {**value, "worker": worker}, 600)
+                return "failed"
+            value["worker"] = worker
+            value["deliveries"] = n
+            _write(app, r, key, value, config.result_ttl if "error" not in value else 600)
+            return "read"
 
     return ocr_page
 
