@@ -50,7 +50,7 @@ def worker_command(broker: str, concurrency: int | None, engines: tuple[str, ...
     register(app)
     worker_process_init.connect(lambda **_: init(list(engines)), weak=False)
     argv = [
-        "worker", f"--concurrency={concurrency or os.cpu_count() or 1}", "--pool=prefork", f"-Q={QUEUE}",
+        "worker", f"--concurrency={concurrency or os.cpu_count() or 1}", "--pool=prefork", f"--queues={QUEUE}",
         f"--hostname={name or f'docintake-{os.getpid()}@%h'}", f"--loglevel={loglevel}",
         "--without-gossip", "--without-mingle",
     ]

@@ -31,6 +31,9 @@ log = logging.getLogger("docintake.distributed")
 # A page that failed is not sent again for this long (the read-ahead's failure is the read's too).
 FAILED_MEMORY = 600.0
 
+# How often, while waiting, the coordinator checks whether the broker restarted (and lost the queue).
+RESTART_CHECK = 5.0
+
 # Pages per MGET while waiting; polling starts fast (a page takes seconds, an answer milliseconds).
 POLL_MIN, POLL_MAX = 0.02, 0.25
 
@@ -66,6 +69,8 @@ class CeleryRunner:
         self._done: dict[str, dict] = {}  # page key -> result read, not yet handed out
         self._failed: dict[str, dict] = {}  # page key -> failure (kept FAILED_MEMORY s: read-ahead then read)
         self._reconnected = False
+        self._run_id: str | None = None  # the Redis server's run id: it changes when the broker restarts
+        self._checked = 0.0
         # pages kept in flight ahead (the read-ahead's budget): the workers' slots, or what the caller says
         self.workers = workers or self._slots() or 2
 
@@ -124,7 +129,17 @@ class CeleryRunner:
             payload["path"] = str(Path(job.image_path).resolve())
         return key, payload
 
+    def _broker_restarted(self) -> bool:
+        """Whether the broker is another server process than when we last looked (it may have lost the queue).
+
+        A lost connection alone does not tell: the client reconnects silently."""
+        run_id = self._redis.info("server").get("run_id")
+        before, self._run_id = self._run_id, run_id
+        return before is not None and run_id != before
+
     def _publish(self, key: str, payload: dict) -> None:
+        if self._run_id is None:
+            self._broker_restarted()
         raw = self._redis.get(result_key(key))
         if raw is not None:
             value = json.loads(raw)
@@ -178,10 +193,10 @@ class CeleryRunner:
             self._done[key] = value
 
     def _republish(self) -> None:
-        """After a lost connection: the broker may have restarted empty, so every page in flight goes again."""
+        """After a broker restart: it may have come back empty, so every page in flight goes again."""
         pending = list(self._inflight.items())
         if pending:
-            log.warning("broker reconnected: publishing %d pages in flight again", len(pending))
+            log.warning("broker restarted: publishing %d pages in flight again", len(pending))
         for key, payload in pending:
             self._broker(lambda k=key, p=payload: self._publish(k, p))
 
@@ -204,8 +219,10 @@ class CeleryRunner:
                     break
                 self._reconnected = False
                 raws = self._broker(lambda: self._redis.mget([result_key(k) for k in missing]))
-                if self._reconnected:
-                    self._republish()
+                if self._reconnected or time.monotonic() - self._checked > RESTART_CHECK:
+                    self._checked = time.monotonic()
+                    if self._broker(self._broker_restarted):
+                        self._republish()
                 got = 0
                 for k, raw in zip(missing, raws):
                     if raw is not None:

@@ -48,10 +48,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def redis_port(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("redis")
-    port = _free_port()
+def _start_redis(folder: Path, port: int) -> subprocess.Popen:
+    """A redis-server of our own on 127.0.0.1, without persistence (a restart loses the queue)."""
     proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
                              "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -61,15 +59,24 @@ def redis_port(tmp_path_factory):
     for _ in range(100):
         try:
             client.ping()
-            break
+            return proc
         except redis.ConnectionError:
             time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("redis-server did not start")
-    yield port
+    proc.kill()
+    pytest.fail("redis-server did not start")
+
+
+def _stop_redis(proc: subprocess.Popen) -> None:
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory):
+    port = _free_port()
+    proc = _start_redis(tmp_path_factory.mktemp("redis"), port)
+    yield port
+    _stop_redis(proc)
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +112,8 @@ def _pages(work: Path) -> list[tuple]:
         "SELECT f.name, p.number, p.rotation, p.source, "
         "(SELECT group_concat(text || '@' || x0 || ',' || y0 || ',' || x1 || ',' || y1 || ':' || confidence, '|') "
         " FROM (SELECT * FROM ocr_lines WHERE page_id = p.id ORDER BY idx)) "
-        "FROM pages p JOIN files f ON f.id = p.file_id ORDER BY f.name, p.number").fetchall()
-    files = con.execute("SELECT name, status, attempts FROM files ORDER BY name").fetchall()
+        "FROM pages p JOIN files f ON f.id = p.file_id ORDER BY f.id, p.number").fetchall()
+    files = con.execute("SELECT name, status, attempts FROM files ORDER BY id").fetchall()
     con.close()
     return rows, files
 
@@ -198,3 +205,44 @@ def test_worker_killed_mid_batch_loses_nothing_and_reads_nothing_twice(corpus, r
     assert _pages(tmp_path) == ref_pages  # every page once, read the same
     taken_over = json.loads(r.get(f"docintake:ocr:{victim_page}"))
     assert taken_over["worker"] == "w2@test"  # the page w1 held was handed to w2
+
+
+def test_broker_restart_is_survived_and_a_failing_page_quarantines_its_file(tmp_path, text_page):
+    """The broker restarts empty with a page queued: the coordinator notices and queues it again.
+    A page no worker can read comes back, after its attempts, as the pipeline's per-file error."""
+    from PIL import Image
+
+    from intake.distributed.backend import CeleryRunner
+    from intake.errors import InputError
+    from intake.ocr.runner import OcrJob, read_page
+
+    page = tmp_path / "page.png"
+    text_page(["许昌市科学技术局", "科技创新券兑付申请"], width=1000).save(page)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG not really" * 50)
+    port = _free_port()
+    redis_proc = _start_redis(tmp_path, port)
+    broker = f"redis://127.0.0.1:{port}/0"
+    os.environ["DOCINTAKE_VISIBILITY_TIMEOUT"] = VISIBILITY
+    runner = CeleryRunner(broker, "rapidocr", workers=1, progress=False)
+    workers = None
+    try:
+        future = runner.submit(OcrJob(str(page), "rapidocr"))  # queued; no worker is running yet
+        _stop_redis(redis_proc)
+        redis_proc = _start_redis(tmp_path, port)  # back, empty: the queued page is gone
+        workers = Workers(port, 0, ["w1"], tmp_path)
+        got = runner.result_of(future)
+        with Image.open(page) as img:
+            want = read_page(img, "rapidocr")
+        assert [l.text for l in got.lines] == [l.text for l in want.lines]
+        assert got.lines == want.lines
+        with pytest.raises(InputError) as err:
+            runner.read([OcrJob(str(bad), "rapidocr")])
+        assert err.value.reason == "ocr_failed"
+        assert "连续 3 次识别失败" in err.value.message
+    finally:
+        os.environ.pop("DOCINTAKE_VISIBILITY_TIMEOUT", None)
+        runner.close()
+        if workers is not None:
+            workers.stop()
+        _stop_redis(redis_proc)
