@@ -183,6 +183,11 @@ def main(argv=None) -> int:
             redis_proc.wait(timeout=10)
     best = {k: min(v) for k, v in times.items()}
     rows = [
+        "## Distributed mode: 1 and 2 Celery workers against the in-process pool",
+        "",
+        f"Command: `.venv/bin/python bench/distributed.py --pages {args.pages} --rounds {args.rounds}"
+        + (" --ingest" if args.ingest else "") + "` (starts its own redis-server and `docintake worker`s)",
+        "",
         f"{len(pages)} generated scan pages, {args.rounds} alternating rounds (best counts), "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.",
         "",

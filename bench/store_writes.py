@@ -127,6 +127,11 @@ def main(argv=None) -> int:
     met = [r["offered"] for r in rows if r["offered"] != float("inf") and r["achieved"] >= 0.95 * r["offered"]]
     top = max((r["achieved"] for r in rows), default=0)
     lines = [
+        "## Store writes: how many results the single SQLite writer sustains",
+        "",
+        f"Command: `.venv/bin/python bench/store_writes.py --seconds {args.seconds:g} --rates {args.rates}"
+        f" --pages-per-file {args.pages_per_file}`",
+        "",
         f"Single-writer store throughput ({args.pages_per_file} pages per file, {LINES_PER_PAGE} lines x "
         f"{CHARS_PER_LINE} characters per page, one transaction per file, WAL; load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end).",
