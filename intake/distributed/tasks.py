@@ -116,7 +116,10 @@ def register(app):
             # Another worker is reading this page right now (the broker handed out a copy of a task
             # that outlived the visibility timeout): look again later instead of reading it twice.
             # If that worker dies its lease lapses and a later look takes the page over.
-            raise self.retry(countdown=LEASE_TTL / 2, max_retries=None)
+            # Look again well within the visibility timeout: a copy held unacknowledged past it would
+            # itself be handed out again.
+            raise self.retry(countdown=max(0.5, min(LEASE_TTL / 2, config.visibility_timeout / 4)),
+                             max_retries=None)
         with _Lease(r, lease_key(key), token):
             if r.exists(result_key(key)):
                 return "known"

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server not installe
 AS_OF = "2026-11-20"
 # Small on purpose: a task outliving it is handed out again (and waits for the first reader's lease),
 # and a killed worker's page comes back this soon.
-VISIBILITY = "10"
+VISIBILITY = "15"
 
 
 def _env() -> dict:
