@@ -31,7 +31,7 @@ class DistributedConfig:
     visibility_timeout: float = field(default_factory=lambda: _env_float("DOCINTAKE_VISIBILITY_TIMEOUT", 600))
     # deliveries of one page (errors and worker deaths together) before its file is quarantined
     attempts: int = field(default_factory=lambda: int(_env_float("DOCINTAKE_TASK_ATTEMPTS", 3)))
-    result_ttl: float = field(default_factory=lambda: _env_float("DOCINTAKE_RESULT_TTL", 86400))
+    result_ttl: float = field(default_factory=lambda: _env_float("DOCINTAKE_RESULT_TTL", 10800))
     # the coordinator gives up (EngineError, files stay archived) after this long without any result
     result_timeout: float = field(default_factory=lambda: _env_float("DOCINTAKE_RESULT_TIMEOUT", 3600))
     # ... and after this long without reaching the broker at all
