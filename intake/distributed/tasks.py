@@ -3,7 +3,8 @@
 Each worker process loads its engine once (at process start, before the first task)
 and reads with one thread, as the in-process pool does, so a page reads the same on
 either side. The task writes its plain-JSON result under the page's key; a second
-delivery of the same page finds the result and does nothing.
+delivery of the same page finds the result and does nothing, or finds the page's lease
+held by the worker still reading it and looks again later (see docs/scaling.md).
 
 Failures: an exception is retried (a new delivery of the same task) until the page
 has been tried `attempts` times; a worker that dies mid-task (OOM, SIGKILL, a lost
