@@ -71,11 +71,11 @@ def coordinator_cost(inbox: Path, broker: str, folder: Path) -> dict:
     shutil.copytree(inbox, work / "inbox")
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "intake.cli", "ingest", str(work / "inbox"), "--db",
-                             str(work / "db.sqlite"), "--settle", "0", "--as-of", "2026-11-20", "--broker", broker],
+                             str(work / "data" / "db.sqlite"), "--settle", "0", "--as-of", "2026-11-20", "--broker", broker],
                             env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    con = sqlite3.connect(work / "db.sqlite")
+    con = sqlite3.connect(work / "data" / "db.sqlite")
     pages = con.execute("SELECT count(*) FROM pages").fetchone()[0]
     con.close()
     return {"pages": pages, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "status": status}
