@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_workers import broker_option
 from .errors import DocintakeError, ExitCode
 
 DEFAULT_DB = "data/docintake.db"
@@ -35,6 +36,8 @@ LAZY_COMMANDS = {
     "redemption": "intake.cli_redemption:redemption_group",
     "lists": "intake.cli_lists:lists_group",
     "budget": "intake.cli_lists:budget_group",
+    "worker": "intake.cli_workers:worker_command",
+    "workers": "intake.cli_workers:workers_command",
 }
 
 
@@ -100,8 +103,9 @@ def cli(verbose: bool) -> None:
               help="Leave files modified less than this many seconds ago (still being written) for a later run.")
 @engine_option
 @as_of_option
+@broker_option
 def ingest(inbox: Path, db_path: Path, data_dir: Path | None, as_json: bool, workers: int | None,
-           settle: float, ocr_engine: str, as_of) -> None:
+           settle: float, ocr_engine: str, as_of, broker: str | None) -> None:
     """Process everything now in INBOX once, then exit.
 
     Each sub-folder of INBOX is one submission; a file directly in INBOX is a
@@ -126,18 +130,25 @@ def ingest(inbox: Path, db_path: Path, data_dir: Path | None, as_json: bool, wor
     check_separate(inbox, settings.data_dir, db_path)  # before the database is created in the wrong place
     db = connect(db_path)
     counts: dict[str, int] = {}
-    for line in run(inbox, db, settings):
-        counts[line["status"]] = counts.get(line["status"], 0) + 1
-        if as_json:
-            click.echo(dump_line(line))
-        else:
-            n_err = len(line["errors"])
-            click.echo(
-                f"{line['submission']}: {line['status']} ({line['packet']}, "
-                f"{len(line['documents'])} documents, {len(line['findings'])} findings"
-                + (f", {n_err} quarantined" if n_err else "")
-                + ")"
-            )
+    from .cli_workers import make_runner
+
+    runner = make_runner(broker, ocr_engine, workers) if broker else None  # None: ingest's own pool
+    try:
+        for line in run(inbox, db, settings, runner):
+            counts[line["status"]] = counts.get(line["status"], 0) + 1
+            if as_json:
+                click.echo(dump_line(line))
+            else:
+                n_err = len(line["errors"])
+                click.echo(
+                    f"{line['submission']}: {line['status']} ({line['packet']}, "
+                    f"{len(line['documents'])} documents, {len(line['findings'])} findings"
+                    + (f", {n_err} quarantined" if n_err else "")
+                    + ")"
+                )
+    finally:
+        if runner is not None:
+            runner.close()
     if not as_json:
         summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"
         click.echo(f"done: {summary}", err=True)

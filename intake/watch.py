@@ -40,6 +40,7 @@ from typing import Callable
 import click
 
 from . import locks
+from .cli_workers import broker_option, make_runner
 from .errors import DocintakeError, LockedError, TransientError, UsageError
 from .inbox import MAX_DEPTH, Submission, _walk, is_ignored
 
@@ -445,9 +446,10 @@ def _line_text(line: dict) -> str:
               help="Also deliver verified submissions to URL (as `docintake push URL` does).")
 @click.option("--secret", envvar="DOCINTAKE_PUSH_SECRET", default=None,
               help="HMAC secret for --push (or $DOCINTAKE_PUSH_SECRET).")
+@broker_option
 def watch_command(inbox: Path, db_path: Path, data_dir: Path | None, poll: bool, settle: float, rescan: float,
                   as_json: bool, workers: int | None, ocr_engine: str, as_of, push_url: str | None,
-                  secret: str | None) -> None:
+                  secret: str | None, broker: str | None = None) -> None:
     """Watch INBOX and process each submission once it has settled; runs until stopped.
 
     A file (or all files of a sub-folder) is taken when unchanged for --settle
@@ -482,7 +484,7 @@ def watch_command(inbox: Path, db_path: Path, data_dir: Path | None, poll: bool,
             click.echo(_line_text(line), err=True)
 
         watcher = Watcher(inbox, db, settings, settle=settle, rescan=rescan, poll=poll, on_result=on_result,
-                          stop=stop)
+                          stop=stop, runner=make_runner(broker, ocr_engine, workers, False) if broker else None)
 
         def on_signal(signum, frame):
             if stop.is_set():

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages docintake needs, or says exactly what to run.
-#   scripts/system-deps.sh run   -> OCR engine, Chinese language data, CJK fonts
+#   scripts/system-deps.sh run   -> OCR engine, Chinese language data, CJK fonts, Redis (distributed mode)
 #   scripts/system-deps.sh test  -> the same plus Chromium for the browser tests
 set -euo pipefail
 mode="${1:-run}"
@@ -15,6 +15,8 @@ fc-list :lang=zh family 2>/dev/null | grep -q "Noto Sans CJK" || pkgs+=(fonts-no
 fc-list :lang=zh family 2>/dev/null | grep -q "UKai" || pkgs+=(fonts-arphic-ukai fonts-arphic-uming)
 fc-list :lang=zh family 2>/dev/null | grep -q "WenQuanYi Zen Hei" || pkgs+=(fonts-wqy-zenhei)
 command -v fc-list >/dev/null 2>&1 || pkgs+=(fontconfig)
+# Broker of the distributed mode (`--broker`, docs/scaling.md); the default in-process mode never starts it.
+command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
 if [ "$mode" = "test" ]; then
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
 fi
