@@ -81,11 +81,11 @@ def redis_port(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    """Three generated submissions (a folder of files, a single-PDF stack, a loose PDF): 11 scanned pages."""
+    """Two generated voucher submissions (real scans; kept small: each batch is real OCR)."""
     from tests.corpus.corpus import write_corpus
 
     inbox = tmp_path_factory.mktemp("corpus") / "inbox"
-    write_corpus(inbox, seed=5, count=3, kinds=("voucher_redemption",))
+    write_corpus(inbox, seed=5, count=2, kinds=("voucher_redemption",))
     shutil.rmtree(inbox / ".truth", ignore_errors=True)
     return inbox
 
@@ -160,24 +160,10 @@ class Workers:
                 proc.wait(timeout=10)
 
 
-def test_two_workers_read_as_the_in_process_pool(corpus, reference, redis_port, tmp_path):
-    workers = Workers(redis_port, 1, ["w1", "w2"], tmp_path)
-    try:
-        lines = _ingest(corpus, tmp_path, "--broker", workers.broker)
-    finally:
-        workers.stop()
-    ref_lines, ref_pages = reference
-    assert len(ref_lines) == 3
-    assert lines == ref_lines
-    assert _pages(tmp_path) == ref_pages
-    import redis
-
-    r = redis.Redis(port=redis_port, db=1)
-    readers = {json.loads(r.get(k))["worker"] for k in r.scan_iter("docintake:ocr:*")}
-    assert readers == {"w1@test", "w2@test"}  # both took pages
-
-
-def test_worker_killed_mid_batch_loses_nothing_and_reads_nothing_twice(corpus, reference, redis_port, tmp_path):
+def test_two_workers_one_killed_mid_batch_read_as_the_in_process_pool(corpus, reference, redis_port, tmp_path):
+    """Two workers read a batch and one is SIGKILLed while it holds a page: every submission's
+    JSON line and every page's OCR are those of the in-process pool, nothing lost or twice.
+    (One test for both: each real-OCR batch costs minutes on a 2-core CI machine.)"""
     import redis
 
     r = redis.Redis(port=redis_port, db=2)
@@ -201,6 +187,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_reads_nothing_twice(corpus, r
     finally:
         workers.stop()
     ref_lines, ref_pages = reference
+    assert len(ref_lines) == 2
     assert lines == ref_lines  # every submission once, with the same result
     assert _pages(tmp_path) == ref_pages  # every page once, read the same
     taken_over = json.loads(r.get(f"docintake:ocr:{victim_page}"))
