@@ -192,10 +192,30 @@ def label_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
             c.notes.append("label read with one character different")
         if conf_far < 1.0:
             c.notes.append(f"value {gap:.0f} text heights right of its label")
+        if where == "right" and why == "" and _cut_at_wrap(view, hit, lines):
+            c.notes.append("cut at a line wrap of running text")
         out.append(c)
         if len(out) >= MAX_CANDIDATES:
             break
     return out
+
+
+def _cut_at_wrap(view: PageView, hit: LabelHit, lines: list[list[Char]]) -> bool:
+    """A label inside a running sentence (由其经办人陆海 / 阳具体办理…) whose value runs to the end
+    of a line that the sentence continues on: the value may go on past the wrap, so what was read
+    may be only its first part. A form's cell (label at the row start, or a gap or colon before
+    the value) is not running text."""
+    row = view.rows[hit.row]
+    if hit.start == 0 or not row.chars or len(lines) != 1 or lines[0][-1] is not row.chars[-1]:
+        return False
+    if hit.end < len(row.chars):
+        nxt = row.chars[hit.end]
+        if nk(nxt.text) in (":", "：") or nxt.bbox[0] - hit.bbox[2] > 0.5 * max(1, hit.bbox[3] - hit.bbox[1]):
+            return False
+    key = ("wrapped_rows",)
+    if key not in view._cache:
+        view._cache[key] = _wrapped_rows(view)
+    return hit.row in view._cache[key]
 
 
 @strategy("label")
