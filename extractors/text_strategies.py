@@ -103,7 +103,7 @@ def _value_right(view: PageView, hit: LabelHit, ctx: Context, spec: dict):
                 continue
             if cont[0].bbox[0] > x_start + 2.5 * h:
                 break
-            if starts_with_label(cont, ctx.stops, own):
+            if starts_with_label(cont, ctx.stops, own, continuation=True):
                 break
             run, _, _ = take_run(cont, h, ctx.stops, own, x_limit)
             if not run:

@@ -38,6 +38,18 @@ def test_foreign_label_inside_running_text_does_not_cut_a_name():
     assert "".join(c.text for c in run) == "许昌检测中心有限公司"
 
 
+def test_a_short_foreign_label_starting_a_wrapped_line_ends_the_value_only_with_a_colon():
+    from extractors.boundaries import starts_with_label
+
+    stops = StopKeys(own=("电话",), foreign=("中心", "电子邮箱"))
+    wrapped = _chars("中心")  # 许昌市科技创新公共服务 / 中心: the rest of the name
+    assert starts_with_label(wrapped, stops, "单位名称", continuation=True) is None
+    assert starts_with_label(_chars("中心：张三"), stops, "单位名称", continuation=True) == "中心"
+    assert starts_with_label(_chars("电子邮箱"), stops, "单位名称", continuation=True) == "电子邮箱"
+    assert starts_with_label(_chars("电话"), stops, "单位名称", continuation=True) == "电话"  # own label
+    assert starts_with_label(wrapped, stops, "单位名称") == "中心"  # at the value's own place: a label
+
+
 def test_every_schema_contributes_stop_labels():
     from extractors.boundaries import stop_keys
 
