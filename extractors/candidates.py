@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from intake.model import FieldValue
 
 from .normalize import compare_key
-from .strategies import Candidate
+from .context import Candidate
 from .value_types import check, kind_of
 
 W_TYPE, W_CONF, W_PRIOR = 0.45, 0.30, 0.25

@@ -13,7 +13,7 @@ import statistics
 from .boundaries import starts_with_label, take_run
 from .hits import _after, _candidate_hits, _first_anchor, _region_ok, _standalone
 from .layout import Char, LabelHit, PageView, conversions, nk, union
-from .strategies import Candidate, Context, _apply_strip, _mean_conf, _norm, strategy
+from .context import Candidate, Context, _apply_strip, _mean_conf, _norm, strategy
 
 MAX_CANDIDATES = 6  # per spec: enough for the label hits of a page, few enough to stay cheap
 
