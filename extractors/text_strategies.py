@@ -106,11 +106,22 @@ def _value_right(view: PageView, hit: LabelHit, ctx: Context, spec: dict):
             if starts_with_label(cont, ctx.stops, own, continuation=True):
                 break
             run, _, _ = take_run(cont, h, ctx.stops, own, x_limit)
-            if not run:
+            if not run or _other_type_line(lines[0], run):
                 break
             lines.append(run)
             prev_y1 = max(c.bbox[3] for c in run)
     return lines, max(0.0, gap) / lab_h, why
+
+
+_DIGIT_RUN = re.compile(r"[0-9Xx×\-\s]{8,}")
+
+
+def _other_type_line(first: list[Char], run: list[Char]) -> bool:
+    """A line of bare digits under a value written in characters (an ID or account number printed
+    above its own label on a tilted card) is another field, not the value's wrapped rest."""
+    head = "".join(c.text for c in first)
+    text = "".join(c.text for c in run)
+    return bool(re.search(r"[\u3400-\u9fff]", head)) and bool(_DIGIT_RUN.fullmatch(text))
 
 
 def _value_below(view: PageView, hit: LabelHit, ctx: Context, spec: dict):
