@@ -55,7 +55,7 @@ def _value_right(view: PageView, hit: LabelHit, ctx: Context, spec: dict):
         if ri == hit.row:
             chars = r.chars[hit.end :]
         else:
-            if r.chars and r.chars[0].bbox[0] < hit.bbox[2] - 0.3 * lab_h:
+            if r.chars and r.chars[0].bbox[0] < hit.bbox[2] - 0.3 * lab_h and not _rest_of_wrapped(r, hit, lab_h):
                 continue  # a row of the label column: the next label, or the rest of a wrapped one
             chars = [c for c in r.chars if c.bbox[0] >= hit.bbox[2] - 0.3 * lab_h]
         chars = _strip_lead(chars)
@@ -122,6 +122,16 @@ def _other_type_line(first: list[Char], run: list[Char]) -> bool:
     head = "".join(c.text for c in first)
     text = "".join(c.text for c in run)
     return bool(re.search(r"[\u3400-\u9fff]", head)) and bool(_DIGIT_RUN.fullmatch(text))
+
+
+def _rest_of_wrapped(row, hit: LabelHit, lab_h: float) -> bool:
+    """The row's label-column text is the rest of this wrapped label (科技人员及预计 / 使用人员), so
+    the value beside it (OCR put the cell's value on that row) is this label's value."""
+    full = nk(hit.label)
+    if hit.end - hit.start >= len(full):
+        return False  # not a wrapped hit
+    left = "".join(nk(c.text) for c in row.chars if c.bbox[0] < hit.bbox[2] - 0.3 * lab_h)
+    return bool(left) and full.endswith(left)
 
 
 def _value_below(view: PageView, hit: LabelHit, ctx: Context, spec: dict):
