@@ -29,3 +29,12 @@ def test_an_address_does_not_run_on_into_the_id_number_printed_under_it():
     fields = extract_pages(pages, images, "card")[0].fields
     assert fields["address"].value == doc.truth["fields"]["address"]
     assert fields["id_number"].value == doc.truth["fields"]["id_number"]
+
+
+def test_a_wrapped_labels_value_on_the_row_of_its_second_part_is_read():
+    """科技人员及预计 / 使用人员 wrapped in its cell, the value printed between the two parts: OCR
+    groups the value with the second part's row, which is the label's rest, not another label."""
+    doc = generate_document("application_form", seed=2, quality="scan", family="pair_grid")
+    pages, images = generated_pages(doc)
+    got = extract_pages(pages, images, "form")[0].fields["expected_users"]
+    assert got.value == doc.truth["fields"]["expected_users"]  # not the part after 预计使用人员 inside it
