@@ -301,6 +301,23 @@ def _gap(a_ok, a_n, b_ok, b_n) -> str:
     return f"{100 * (a_ok / a_n - b_ok / b_n):+.1f}"
 
 
+def _reliability_table(rows, name: str, key) -> list[str]:
+    """Fields read per group, developed and held-out side by side: how many were right, how many
+    were given ≥ 0.98 and how many of those were right."""
+    groups: dict[str, dict[str, list]] = defaultdict(lambda: {"developed": [], "held_out": []})
+    for r in rows:
+        for c in r["field_confs"].values():
+            groups[key(r, c)][r["split"]].append(c)
+    out = [f"| {name} | fields, dev / held-out | right, dev / held-out | given ≥ 0.98, dev / held-out "
+           "| right among ≥ 0.98, dev / held-out |", "|---|---|---|---|---|"]
+    for g in sorted(groups):
+        d, h = groups[g]["developed"], groups[g]["held_out"]
+        dh, hh = [c for c in d if c[1] >= 0.98], [c for c in h if c[1] >= 0.98]
+        out.append(f"| {g} | {len(d)} / {len(h)} | {_pct(sum(c[2] for c in d), len(d))} / {_pct(sum(c[2] for c in h), len(h))} "
+                   f"| {len(dh)} / {len(hh)} | {_pct(sum(c[2] for c in dh), len(dh))} / {_pct(sum(c[2] for c in hh), len(hh))} |")
+    return out
+
+
 def split_report(res: dict, qualities: list[str], command: str) -> str:
     """Developed vs held-out layout families side by side: overall, per family, per field, and the
     confidence reliability of what was read on held-out families."""
@@ -357,6 +374,12 @@ def split_report(res: dict, qualities: list[str], command: str) -> str:
         mean = sum(c[1] for c in inb) / len(inb)
         acc = sum(c[2] for c in inb) / len(inb)
         out.append(f"| {label} | {len(inb)} | {100 * mean:.1f}% | {100 * acc:.1f}% | {100 * (acc - mean):+.1f} |")
+    out += ["", "Reliability per strategy and per document type (issue 11: a field given ≥ 0.98 must be right at least "
+            "98% of the time on held-out families). Strategy is the one that produced the winning value "
+            "(`+reread`: confirmed or changed by a crop re-read).", ""]
+    out += _reliability_table(rows, "strategy", lambda r, c: c[0].split("+")[0] + ("+reread" if "+reread" in c[0] else ""))
+    out += [""]
+    out += _reliability_table(rows, "document type", lambda r, c: r["type"])
     missing = sum(1 for r in rows if r["split"] == "held_out" for k in r["fields"] if k not in r["field_confs"])
     out += ["", f"Held-out fields not read at all (no value, so no confidence): {missing}.", ""]
     for side, name in SIDES:

@@ -109,17 +109,23 @@ def stop_at(keys: list[str], j: int, stops: StopKeys, own: str, gap_before: floa
     return None
 
 
-def starts_with_label(chars: list[Char], stops: StopKeys, own: str) -> str | None:
+def starts_with_label(chars: list[Char], stops: StopKeys, own: str, continuation: bool = False) -> str | None:
     """A label printed right at the value's place: the hit was part of a longer label
-    (``乙方开户银行：…`` is not 乙方's value), or the value is blank and the next field follows."""
+    (``乙方开户银行：…`` is not 乙方's value), or the value is blank and the next field follows.
+
+    ``continuation``: ``chars`` start the next line of a value that may wrap. There a short
+    foreign label (two characters: 中心, 电子, 科技…) is as likely the wrapped rest of the value
+    (许昌市科技创新公共服务 / 中心) as a label, so it ends the value only followed by a colon."""
     keys = [nk(c.text) for c in chars[:16]]
     s = "".join(keys)
     if not s:
         return None
-    for sk, _ in stops.by_first.get(s[0], ()):
+    for sk, is_own in stops.by_first.get(s[0], ()):
         if sk == own or sk in own:
             continue
         if s.startswith(sk):
+            if continuation and not is_own and len(sk) <= 2 and s[len(sk):len(sk) + 1] not in _COLONS:
+                continue
             return sk
     return None
 

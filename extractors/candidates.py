@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from intake.model import FieldValue
 
 from .normalize import compare_key
-from .strategies import Candidate
+from .context import Candidate
 from .value_types import check, kind_of
 
 W_TYPE, W_CONF, W_PRIOR = 0.45, 0.30, 0.25
@@ -86,6 +86,8 @@ def score_all(fs, found: list[tuple[int, dict, Candidate]]) -> list[Scored]:
         ts, why = check(kind, c.value)
         if any(n.startswith("printed after another label") for n in c.notes):
             ts, why = ts * 0.3, f"{why}; belongs to another label"
+        if any(n.startswith("cut at a line wrap") for n in c.notes):
+            ts, why = ts * 0.6, f"{why}; may run on past the line wrap"
         scored.append(Scored(c, idx, kind, ts, why))
     keys = [compare_key(s.cand.value) for s in scored]
     for i, s in enumerate(scored):
@@ -128,7 +130,7 @@ def choose(fs, found: list[tuple[int, dict, Candidate]]) -> tuple[Candidate | No
     return best, ranked
 
 
-_DOUBTS = ("type check", "repaired", "close rival", "amount in words")
+_DOUBTS = ("type check", "repaired", "close rival", "amount in words", "cut at a line wrap")
 
 
 def keep_doubt(c: Candidate) -> None:

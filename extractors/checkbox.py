@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from .layout import LabelHit, PageView, nk
-from .strategies import Candidate, Context, _norm, strategy
+from .context import Candidate, Context, _norm, strategy
 
 _MARKED = set("☑☒■▣◼◾●◉⦿✓✔√✗✘×⊠⊗") | {"\u2705", "\u2611", "\u25a0"}
 _EMPTY = set("□☐○◯〇▢◻◽口")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from .strategies import Candidate
+from .context import Candidate
 
 REPAIRED_CONF = 0.8  # a repaired value is shown, never trusted without review
 DOUBT_CONF = 0.75

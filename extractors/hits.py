@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .layout import LabelHit, PageView, nk, union
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .strategies import Context
+    from .context import Context
 
 
 

@@ -13,7 +13,7 @@ import statistics
 from .boundaries import starts_with_label, take_run
 from .hits import _after, _candidate_hits, _first_anchor, _region_ok, _standalone
 from .layout import Char, LabelHit, PageView, conversions, nk, union
-from .strategies import Candidate, Context, _apply_strip, _mean_conf, _norm, strategy
+from .context import Candidate, Context, _apply_strip, _mean_conf, _norm, strategy
 
 MAX_CANDIDATES = 6  # per spec: enough for the label hits of a page, few enough to stay cheap
 
@@ -55,7 +55,7 @@ def _value_right(view: PageView, hit: LabelHit, ctx: Context, spec: dict):
         if ri == hit.row:
             chars = r.chars[hit.end :]
         else:
-            if r.chars and r.chars[0].bbox[0] < hit.bbox[2] - 0.3 * lab_h:
+            if r.chars and r.chars[0].bbox[0] < hit.bbox[2] - 0.3 * lab_h and not _rest_of_wrapped(r, hit, lab_h):
                 continue  # a row of the label column: the next label, or the rest of a wrapped one
             chars = [c for c in r.chars if c.bbox[0] >= hit.bbox[2] - 0.3 * lab_h]
         chars = _strip_lead(chars)
@@ -103,14 +103,35 @@ def _value_right(view: PageView, hit: LabelHit, ctx: Context, spec: dict):
                 continue
             if cont[0].bbox[0] > x_start + 2.5 * h:
                 break
-            if starts_with_label(cont, ctx.stops, own):
+            if starts_with_label(cont, ctx.stops, own, continuation=True):
                 break
             run, _, _ = take_run(cont, h, ctx.stops, own, x_limit)
-            if not run:
+            if not run or _other_type_line(lines[0], run):
                 break
             lines.append(run)
             prev_y1 = max(c.bbox[3] for c in run)
     return lines, max(0.0, gap) / lab_h, why
+
+
+_DIGIT_RUN = re.compile(r"[0-9Xx×\-\s]{8,}")
+
+
+def _other_type_line(first: list[Char], run: list[Char]) -> bool:
+    """A line of bare digits under a value written in characters (an ID or account number printed
+    above its own label on a tilted card) is another field, not the value's wrapped rest."""
+    head = "".join(c.text for c in first)
+    text = "".join(c.text for c in run)
+    return bool(re.search(r"[\u3400-\u9fff]", head)) and bool(_DIGIT_RUN.fullmatch(text))
+
+
+def _rest_of_wrapped(row, hit: LabelHit, lab_h: float) -> bool:
+    """The row's label-column text is the rest of this wrapped label (科技人员及预计 / 使用人员), so
+    the value beside it (OCR put the cell's value on that row) is this label's value."""
+    full = nk(hit.label)
+    if hit.end - hit.start >= len(full):
+        return False  # not a wrapped hit
+    left = "".join(nk(c.text) for c in row.chars if c.bbox[0] < hit.bbox[2] - 0.3 * lab_h)
+    return bool(left) and full.endswith(left)
 
 
 def _value_below(view: PageView, hit: LabelHit, ctx: Context, spec: dict):
@@ -192,10 +213,30 @@ def label_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
             c.notes.append("label read with one character different")
         if conf_far < 1.0:
             c.notes.append(f"value {gap:.0f} text heights right of its label")
+        if where == "right" and why == "" and _cut_at_wrap(view, hit, lines):
+            c.notes.append("cut at a line wrap of running text")
         out.append(c)
         if len(out) >= MAX_CANDIDATES:
             break
     return out
+
+
+def _cut_at_wrap(view: PageView, hit: LabelHit, lines: list[list[Char]]) -> bool:
+    """A label inside a running sentence (由其经办人陆海 / 阳具体办理…) whose value runs to the end
+    of a line that the sentence continues on: the value may go on past the wrap, so what was read
+    may be only its first part. A form's cell (label at the row start, or a gap or colon before
+    the value) is not running text."""
+    row = view.rows[hit.row]
+    if hit.start == 0 or not row.chars or len(lines) != 1 or lines[0][-1] is not row.chars[-1]:
+        return False
+    if hit.end < len(row.chars):
+        nxt = row.chars[hit.end]
+        if nk(nxt.text) in (":", "：") or nxt.bbox[0] - hit.bbox[2] > 0.5 * max(1, hit.bbox[3] - hit.bbox[1]):
+            return False
+    key = ("wrapped_rows",)
+    if key not in view._cache:
+        view._cache[key] = _wrapped_rows(view)
+    return hit.row in view._cache[key]
 
 
 @strategy("label")

@@ -38,6 +38,18 @@ def test_foreign_label_inside_running_text_does_not_cut_a_name():
     assert "".join(c.text for c in run) == "许昌检测中心有限公司"
 
 
+def test_a_short_foreign_label_starting_a_wrapped_line_ends_the_value_only_with_a_colon():
+    from extractors.boundaries import starts_with_label
+
+    stops = StopKeys(own=("电话",), foreign=("中心", "电子邮箱"))
+    wrapped = _chars("中心")  # 许昌市科技创新公共服务 / 中心: the rest of the name
+    assert starts_with_label(wrapped, stops, "单位名称", continuation=True) is None
+    assert starts_with_label(_chars("中心：张三"), stops, "单位名称", continuation=True) == "中心"
+    assert starts_with_label(_chars("电子邮箱"), stops, "单位名称", continuation=True) == "电子邮箱"
+    assert starts_with_label(_chars("电话"), stops, "单位名称", continuation=True) == "电话"  # own label
+    assert starts_with_label(wrapped, stops, "单位名称") == "中心"  # at the value's own place: a label
+
+
 def test_every_schema_contributes_stop_labels():
     from extractors.boundaries import stop_keys
 
@@ -156,3 +168,48 @@ def test_schema_check_names_a_cross_check_on_a_missing_or_non_money_field(tmp_pa
     assert ("/x-cross-checks/0", "field 'totl' is not in properties") in problems
     assert ("/x-cross-checks/1", "field 'buyer_name' must have format money") in problems
     assert ("/properties/invoice_number/x-distinct-from/0", "field 'nothing' is not in properties") in problems
+
+
+# --- running sentences ------------------------------------------------------------------------
+
+# The OCR lines of a developed org_agent letter (tests/corpus, membership packet seed 0): the agent
+# is printed in the form's cell and again in the running sentence, where the line wraps inside the
+# name (…由其经办人陆海 / 阳具体办理…).
+_ORG_AGENT_ROWS = [
+    (979, 404, 1557, 516, "授权委托书"),
+    (403, 663, 614, 733, "委托单位"), (915, 673, 1548, 742, "许昌市盛世电气设备有限公司"),
+    (398, 910, 611, 981, "受托单位"), (912, 919, 1542, 991, "许昌隆盛汽车零部件有限公司"),
+    (391, 1156, 558, 1230, "经办人"), (901, 1165, 1067, 1239, "陆海阳"),
+    (394, 1287, 760, 1350, "经办人身份证号码"), (905, 1297, 1379, 1357, "411002197501260778"),
+    (475, 1603, 2071, 1693, "兹委托许昌隆盛汽车零部件有限公司为我单位的受托单位，由其经办人陆海"),
+    (378, 1693, 2067, 1776, "阳具体办理，办理我单位许昌市科技文献资源共享平台机构会员的申请、材料递"),
+    (378, 1778, 2067, 1863, "交及账号领取等事宜。受托单位及其经办人在委托权限内办理的事项，我单位均"),
+    (378, 1865, 1365, 1937, "予以认可，由此产生的法律后果由我单位承担。"),
+    (1173, 2358, 1808, 2434, "许昌市盛世电气设备有限公司"),
+    (1171, 2646, 1655, 2712, "二〇二六年二月十五日"),
+]
+
+
+def test_a_value_cut_at_a_line_wrap_of_running_text_loses_to_the_forms_cell():
+    from extractors import extract_pages
+    from intake.model import Line, Page
+
+    page = Page(number=1, width=2480, height=3508, dpi=300, source="ocr", image_path="",
+                lines=tuple(Line(t, (a, b, c, d), 0.99) for a, b, c, d, t in _ORG_AGENT_ROWS), engine="rapidocr")
+    docs = extract_pages([page], [None], "letter")
+    assert [d.type for d in docs] == ["authorization_letter"]
+    agent = docs[0].fields["agent_name"]
+    assert agent.value == "陆海阳"  # not 陆海, the part before the wrap
+    assert "may run on past the line wrap" in agent.why
+
+
+def test_a_value_cut_at_a_line_wrap_is_never_trusted():
+    from extractors import extract_pages
+    from intake.model import Line, Page
+
+    rows = [r for r in _ORG_AGENT_ROWS if r[4] not in ("经办人", "陆海阳")]  # the sentence alone
+    page = Page(number=1, width=2480, height=3508, dpi=300, source="ocr", image_path="",
+                lines=tuple(Line(t, (a, b, c, d), 0.99) for a, b, c, d, t in rows), engine="rapidocr")
+    agent = extract_pages([page], [None], "letter")[0].fields.get("agent_name")
+    assert agent.value == "陆海" and agent.confidence < 0.85  # below every review threshold: a person checks
+    assert "cut at a line wrap of running text" in agent.notes

@@ -19,11 +19,7 @@ from .conftest import generated_pages
 
 SEED = 1
 # Known misses, by cause (not by layout): each is a reading problem below extraction.
-KNOWN = {
-    ("commitment_letter", "compact"): "the name under the seal is erased with the seal before OCR",
-    ("service_contract", "entrust_form"): "classified unknown (x-classify, the normalize helper's part)",
-    ("bank_receipt", "side_by_side"): "classified unknown (x-classify, the normalize helper's part)",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 # Fields read by code outside extraction's ranking (checkbox glyphs: extractors/checkbox.py).
 NOT_HERE = {("application_form", "pair_grid"): {"member_type"}}
 

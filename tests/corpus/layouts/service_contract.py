@@ -318,9 +318,12 @@ def _entrust_form(v: dict, dpi: int, rng: random.Random) -> list[Page]:
                    anchor="ms")
         y += rh
     p.rect(L, y, R, y + rh, 0.3)
-    p.line(c1, y, c1, y + rh, 0.3)
+    # the value cell starts after the label: a long label (技术服务费（检验检测费）) widens its cell
+    # instead of being overprinted by the value
+    xv = max(c1, p.width(v["fee_label"], fam, 10) + L + 4)
+    p.line(xv, y, xv, y + rh, 0.3)
     p.text(L + 2, y + 6.2, v["fee_label"], fam, 10)
-    p.text(c1 + 2, y + 6.2, f"¥{money.norm(fee)}", fam, 10)
+    p.text(xv + 2, y + 6.2, f"¥{money.norm(fee)}", fam, 10)
     y += rh
     p.rect(L, y, R, y + rh, 0.3)
     p.text(L + 2, y + 6.2, f"合计（大写）：人民币{money.daxie(v['total_amount'])}", fam, 10.5)
