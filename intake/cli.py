@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_workers import broker_option
+from .runners import broker_option
 from .errors import DocintakeError, ExitCode
 
 DEFAULT_DB = "data/docintake.db"
@@ -130,7 +130,7 @@ def ingest(inbox: Path, db_path: Path, data_dir: Path | None, as_json: bool, wor
     check_separate(inbox, settings.data_dir, db_path)  # before the database is created in the wrong place
     db = connect(db_path)
     counts: dict[str, int] = {}
-    from .cli_workers import make_runner
+    from .runners import make_runner
 
     runner = make_runner(broker, ocr_engine, workers) if broker else None  # None: ingest's own pool
     try:

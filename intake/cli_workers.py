@@ -1,28 +1,11 @@
-"""`docintake worker` and `docintake workers`, and the `--broker` option of ingest and watch.
-
-Celery is imported only by these commands and by `--broker`: the in-process mode
-(the default, and `make run`) needs neither Celery nor Redis.
-"""
+"""`docintake worker` and `docintake workers` (the `--broker` option of ingest and watch is in
+intake/runners.py). Celery is imported only by these commands and by `--broker`."""
 from __future__ import annotations
 
 import json
 import os
 
 import click
-
-
-def broker_option(f):
-    return click.option(
-        "--broker", default=None, metavar="URL",
-        help="Read pages on `docintake worker` processes through this Redis broker (redis://host:6379/0); "
-             "default: in this process's own pool.")(f)
-
-
-def make_runner(broker: str | None, engine: str, workers: int | None, progress: bool | None = None):
-    """The OCR runner: Celery workers behind `broker`, or the in-process pool without one."""
-    from .distributed.backend import make_runner as make
-
-    return make(broker, engine, workers, progress)
 
 
 @click.command("worker")

@@ -40,7 +40,7 @@ from typing import Callable
 import click
 
 from . import locks
-from .cli_workers import broker_option, make_runner
+from .runners import broker_option, make_runner
 from .errors import DocintakeError, LockedError, TransientError, UsageError
 from .inbox import MAX_DEPTH, Submission, _walk, is_ignored
 

@@ -270,12 +270,3 @@ class CeleryRunner:
         except Exception:  # noqa: BLE001 - an unreachable broker shows at the first page
             return 0
         return sum(int((s.get("pool") or {}).get("max-concurrency") or 1) for s in stats.values())
-
-
-def make_runner(broker: str | None, engine: str, workers: int | None, progress: bool | None = None):
-    """The runner for `--broker`: Celery workers with one, the in-process pool without."""
-    if not broker:
-        from ..ocr.runner import OcrRunner
-
-        return OcrRunner(engine, workers, progress)
-    return CeleryRunner(broker, engine, workers, progress)
