@@ -71,11 +71,12 @@ class Candidate:
 class Context:
     """One logical document being read: its pages, images and shared detections."""
 
-    def __init__(self, doctype, views: list[PageView], images: list[Image.Image | None], engine_name: str = "rapidocr"):
+    def __init__(self, doctype, views: list[PageView], images, engine_name: str = "rapidocr", reader=None):
         self.doctype = doctype
         self.views = views
-        self.images = images
+        self.images = images  # a sequence of images (extraction passes a PageImages: decoded on demand)
         self.engine_name = engine_name
+        self.reader = reader  # model.RegionReader for second readings; None: none are made
         self._seals: dict[int, list[Seal]] = {}
         self._qr: dict[int, list] = {}
         from .boundaries import stop_keys
@@ -294,11 +295,9 @@ def seal_text_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
         if not text:
             img = ctx.image_of(view)
             try:
-                from intake.ocr.base import get_engine
-
                 from .seals import read_seal_text
 
-                text = read_seal_text(img, s, get_engine(ctx.engine_name if ctx.engine_name == "rapidocr" else "rapidocr"))
+                text = read_seal_text(img, s, ctx.reader) if ctx.reader is not None else ""
             except Exception:
                 log.exception("seal text reading failed")
                 text = ""

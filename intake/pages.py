@@ -74,12 +74,6 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
-def _read_line(engine, crop: Image.Image) -> str:
-    if hasattr(engine, "read_line"):
-        return engine.read_line(crop)
-    return "".join(l.text for l in engine.recognize(crop))
-
-
 def text_layer_matches_page(lp: LoadedPage, runner: OcrRunner, db=None) -> bool:
     """Whether OCR of a few of the text layer's lines reads what the layer says.
 
@@ -87,15 +81,13 @@ def text_layer_matches_page(lp: LoadedPage, runner: OcrRunner, db=None) -> bool:
     reading the pixels tells. Each line is cropped and recognised without the detector
     (a few tens of milliseconds), once per file, in this process, and cached.
     """
-    from .ocr.base import get_engine, limit_threads
+    from .reader import OcrReader
 
     lines = sorted((l for l in lp.text_lines or [] if len(_norm(l.text)) >= 4), key=lambda l: -len(l.text))
     lines = lines[:SPOT_LINES]
     if not lines:
         return True
-    limit_threads()
-    engine = get_engine(runner.engine)
-    settings = runner.settings_key() + "|line"
+    reader = OcrReader(runner, db)
     image = lp.image
     scores = []
     for line in lines:
@@ -103,14 +95,7 @@ def text_layer_matches_page(lp: LoadedPage, runner: OcrRunner, db=None) -> bool:
         pad = max(4, (y1 - y0) // 4)
         crop = image.crop((max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad),
                            min(image.height, y1 + pad)))
-        key = cache_key_of(image_key(crop), settings)
-        hit = cache_get(db, key) if db is not None else None
-        if hit is not None:
-            read = "".join(l.text for l in hit.lines)
-        else:
-            read = _read_line(engine, crop)
-            if db is not None:
-                cache_put(db, key, runner.engine, OcrResult([Line(read, (0, 0, crop.width, crop.height), 1.0)], 0))
+        read = "".join(l.text for l in reader.read(crop, line=True))
         scores.append(difflib.SequenceMatcher(None, _norm(line.text), _norm(read)).ratio())
     score = sum(scores) / len(scores)
     if score < SPOT_MIN_SIMILARITY:

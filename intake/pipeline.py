@@ -28,10 +28,11 @@ from .db import log_event, now, transaction
 from .errors import DatabaseError, EngineError, InputError, TooLargeError, TransientError
 from .inbox import Submission, discover, open_for_writing, wait_settled
 from .loaders import check_file, type_note
-from .model import Document, Page
+from .model import Document, Page, RegionReader
 from .ocr.runner import OcrRunner
 from .pages import load_to_disk, read_pages
 from .prefetch import Prefetcher
+from .reader import OcrReader
 
 log = logging.getLogger("docintake.pipeline")
 
@@ -78,19 +79,27 @@ class Settings:
 # --- reading one file (no database) -----------------------------------------------------------
 
 
-def read_file(path: Path, runner: OcrRunner, pages_dir: Path) -> tuple[str, list[Page], list[Image.Image]]:
-    """One file to pages (used by `extract`, which has no database)."""
+def read_file(path: Path, runner: OcrRunner, pages_dir: Path) -> tuple[str, list[Page], list[str]]:
+    """One file to pages and the paths of their images (used by `extract`, which has no database)."""
     ext = check_file(path)
     sha = archive.sha256_file(path)
     loaded = load_to_disk(path, ext, pages_dir, sha)
-    pages, images = read_pages(loaded, pages_dir, sha, runner)
-    return sha, pages, images
+    pages, _ = read_pages(loaded, pages_dir, sha, runner)
+    return sha, pages, [p.image_path for p in pages]
 
 
-def extract(pages: list[Page], images: list[Image.Image], file_name: str, engine: str) -> list[Document]:
+def extract(pages: list[Page], images: list, file_name: str, engine: str,
+            reader: RegionReader | None = None) -> list[Document]:
+    """Pages to documents. `images` are the page images or their paths: paths are opened only while
+    extraction needs them, a few at a time (extractors/pageimages.py). `reader` re-reads regions
+    (an `OcrReader` through the pipeline's runner and cache; in-process engines when None)."""
     from extractors import extract_pages
 
-    return extract_pages(pages, images, file_name, engine)
+    if reader is None:
+        from .reader import EngineReader
+
+        reader = EngineReader(engine)
+    return extract_pages(pages, images, file_name, engine, reader=reader)
 
 
 # --- ingest -----------------------------------------------------------------------------------
@@ -373,10 +382,10 @@ def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_n
         try:
             loaded = (prefetch.take_loaded(sha) if prefetch else None) or load_to_disk(
                 Path(apath), ext, settings.pages_dir, sha)
-            pages, images = read_pages(loaded, settings.pages_dir, sha, runner, db, prefetch,
-                                       settings.verify_text_layer)
-            documents = extract(pages, images, name, runner.engine)
-            del loaded, images
+            pages, _ = read_pages(loaded, settings.pages_dir, sha, runner, db, prefetch,
+                                  settings.verify_text_layer)
+            del loaded  # the pages are on disk: extraction opens them a few at a time
+            documents = extract(pages, [p.image_path for p in pages], name, runner.engine, OcrReader(runner, db))
         except InputError as err:
             _quarantine_archived(db, settings, sid, sub_name, file_id, name, apath, err)
             continue
