@@ -32,22 +32,30 @@ def _lazy(path: Path) -> Image.Image:
     return Image.open(path)  # decoded on first pixel access
 
 
+def _key_file(path: Path) -> Path:
+    return path.with_suffix(".key")
+
+
 def render_pages(pages: Iterable[LoadedPage], folder: Path) -> list[LoadedPage]:
-    """Write each page's PNG as it is rendered and keep only a lazy handle on it (with its pixel key)."""
+    """Write each page's PNG as it is rendered and keep only a lazy handle on it (with its pixel key).
+
+    The key (`image_key`) is computed here, once per page, and carried: the OCR cache key, the
+    read-ahead's key and the stored `image_sha256` all come from it. `<n>.key` beside the PNG
+    names the pixels the PNG holds, so a resumed run reuses an earlier run's PNG without decoding it
+    (a page turned upright has another key, and is written again)."""
     folder.mkdir(parents=True, exist_ok=True)
     out: list[LoadedPage] = []
     for lp in pages:
         key = image_key(lp.image)
         path = folder / f"{lp.number}.png"
-        fresh = True
-        if path.exists():
-            try:  # an earlier run's PNG may be the rotated page: reuse it only if it is these pixels
-                with Image.open(path) as old:
-                    fresh = image_key(old) != key
-            except Exception:  # noqa: BLE001 - unreadable leftover: write it again
-                fresh = True
+        try:
+            fresh = not path.exists() or _key_file(path).read_text().strip() != key
+        except OSError:  # no key file (an older run, or a crash between the two writes): write it again
+            fresh = True
         if fresh:
+            _key_file(path).unlink(missing_ok=True)
             archive.atomic_write_bytes(path, encode_png(lp.image))
+            archive.atomic_write_bytes(_key_file(path), key.encode())
         out.append(LoadedPage(lp.number, _lazy(path), lp.dpi, lp.text_lines, key))
         del lp
     return out
@@ -150,6 +158,7 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
             res = results[i]
             if res.rotation:
                 turned = rotate(image, res.rotation)
+                _key_file(paths[i]).unlink(missing_ok=True)  # the PNG no longer holds the rendered pixels
                 archive.atomic_write_bytes(paths[i], encode_png(turned))
                 rkey = image_key(turned)  # the stored page is the upright one
                 del turned
