@@ -322,6 +322,29 @@ def test_two_processes_opening_a_fresh_database_get_no_lock_error(tmp_path):
     assert bad == 0, out
 
 
+def test_opening_a_fresh_database_while_another_connection_writes_waits_instead_of_failing(tmp_path):
+    """Before: connect() ran `PRAGMA journal_mode=WAL`, which needs an exclusive lock; while another
+    connection held a write lock on the new file (a second process creating its tables), SQLite
+    returned 'database is locked' at once, without calling the busy handler (deadlock avoidance).
+    The race above hits that window only now and then; this holds it open for a second."""
+    import threading
+
+    path = tmp_path / "d.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")  # a fresh database, still in rollback-journal mode
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    release = threading.Timer(1.0, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        db = connect(path)
+        assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        db.conn.close()
+    finally:
+        release.join()
+        holder.close()
+
+
 # --- 7. paths independent of the working directory ---------------------------------------------
 
 
