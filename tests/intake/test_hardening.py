@@ -107,10 +107,10 @@ def test_an_unexpected_error_quarantines_the_file_and_requeue_takes_it_back(tmp_
     make_pdf(inbox / "sub" / "good.pdf", "this one is fine and must be processed, text layer")
     real = pipeline.extract
 
-    def extract(pages, images, name, engine):  # fault injection: a bug in a leaf module
+    def extract(pages, images, name, *args):  # fault injection: a bug in a leaf module
         if name == "bad.pdf":
             raise ZeroDivisionError("division by zero")
-        return real(pages, images, name, engine)
+        return real(pages, images, name, *args)
 
     monkeypatch.setattr(pipeline, "extract", extract)
     lines = list(ingest(inbox, db, settings))
