@@ -18,7 +18,7 @@ from PIL import Image
 from . import archive
 from .loaders import LoadedPage, encode_png, iter_pages
 from .model import Line, Page
-from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, cache_key_of, cache_put, image_key, rotate
+from .ocr.runner import OcrJob, OcrRunner, cache_get, cache_key_of, cache_put, image_key, rotate
 
 log = logging.getLogger("docintake.pages")
 

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import sqlite_utils
-from PIL import Image
 
 from . import archive, locks, store
 from .db import log_event, now, transaction
