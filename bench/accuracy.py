@@ -105,6 +105,21 @@ def key(v) -> str:
 # ---------------------------------------------------------------------------
 
 
+class BenchReader:
+    """Region reads for extraction: the engines in this process; second page readings (red kept) cached."""
+
+    def __init__(self, cache_dir):
+        self.cache_dir = cache_dir
+
+    def read(self, image, engine=None, keep_red=False, line=False):
+        from intake.reader import EngineReader
+
+        engine = engine or "rapidocr"
+        if keep_red and not line:
+            return ocr_cached(image.convert("L"), engine, self.cache_dir, orient=False)[0]
+        return EngineReader(engine).read(image, engine, keep_red, line)
+
+
 def _eval_one(job) -> dict:
     """Generate, read and extract one document; compare with its truth."""
     t, seed, q, engine, cache_dir, family = (tuple(job) + (None,))[:6]
@@ -112,7 +127,7 @@ def _eval_one(job) -> dict:
     from extractors import extract_pages
     from tests.corpus import generate_document
 
-    ex.reocr_hook = lambda img, eng: ocr_cached(img, eng, cache_dir, orient=False)[0]
+    ex.default_reader = BenchReader(cache_dir)
     before = dict(ex.STATS)
     doc = generate_document(t, seed=seed, quality=q, family=family)
     pages, images = pages_from_generated(doc, engine, cache_dir)

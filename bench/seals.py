@@ -160,7 +160,9 @@ def _extracted_signature(doc):
     from extractors import extract_pages
 
     pages, images = accuracy.pages_from_generated(doc, "rapidocr")
-    docs = extract_pages(pages, images, doc.type, "rapidocr")
+    from intake.reader import EngineReader
+
+    docs = extract_pages(pages, images, doc.type, "rapidocr", reader=EngineReader())
     fv = docs[0].fields.get("signature_present") if docs else None
     if fv is None or fv.raw == "not_verifiable":
         return None

@@ -7,10 +7,10 @@ lazily so that ``extractors.registry`` and ``extractors.codes`` stay light.
 from __future__ import annotations
 
 
-def extract_pages(pages, images, file_name, engine_name="rapidocr", registry=None):
+def extract_pages(pages, images, file_name, engine_name="rapidocr", registry=None, reader=None):
     from .extract import extract_pages as _extract_pages
 
-    return _extract_pages(pages, images, file_name, engine_name, registry)
+    return _extract_pages(pages, images, file_name, engine_name, registry, reader)
 
 
 def explain(documents) -> str:

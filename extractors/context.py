@@ -56,11 +56,12 @@ class Candidate:
 class Context:
     """One logical document being read: its pages, images and shared detections."""
 
-    def __init__(self, doctype, views: list[PageView], images: list[Image.Image | None], engine_name: str = "rapidocr"):
+    def __init__(self, doctype, views: list[PageView], images, engine_name: str = "rapidocr", reader=None):
         self.doctype = doctype
         self.views = views
-        self.images = images
+        self.images = images  # a sequence of images (extraction passes a PageImages: decoded on demand)
         self.engine_name = engine_name
+        self.reader = reader  # model.RegionReader for second readings; None: none are made
         self._seals: dict[int, list[Seal]] = {}
         self._qr: dict[int, list] = {}
         from .boundaries import stop_keys

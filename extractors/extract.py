@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from PIL import Image
 
-from intake.model import Document, FieldValue, Page
+from intake.model import Document, FieldValue, Page, RegionReader
 
 from .classify import classify_page, split_documents
 from .layout import PageView, nk
+from .pageimages import PageImages
 from .registry import DocType, Registry, load_registry
 from .strategies import STRATEGIES, Candidate, Context
 
@@ -131,7 +132,9 @@ def _reread(fs, cand: Candidate, ctx: Context, threshold: float) -> Candidate:
 
     spec = getattr(cand, "spec", None) or fs.extract[0]
     STATS["reread_attempted"] += 1
-    new = reread_value(img, cand, spec, ctx.engine_name)
+    if ctx.reader is None:
+        return cand
+    new = reread_value(img, cand, spec, ctx.engine_name, ctx.reader)
     if new is None:
         STATS["reread_no_reading"] += 1
         return cand
@@ -157,7 +160,7 @@ def _reread(fs, cand: Candidate, ctx: Context, threshold: float) -> Candidate:
 def _read_blank(fs, ctx: Context) -> Candidate | None:
     """A required value whose label was read but not the value (a seal stamped across it):
     read the space right of the label on its own, red removed. Never trusted without review."""
-    if not _reread_enabled():
+    if not _reread_enabled() or ctx.reader is None:
         return None
     from .hits import _candidate_hits
 
@@ -184,7 +187,7 @@ def _read_blank(fs, ctx: Context) -> Candidate | None:
         from .reread import read_region
 
         STATS["blank_reread_attempted"] += 1
-        got = read_region(img, (x0, hit.bbox[1], x1, hit.bbox[3]), float(lab_h), spec, ctx.engine_name)
+        got = read_region(img, (x0, hit.bbox[1], x1, hit.bbox[3]), float(lab_h), spec, ctx.engine_name, ctx.reader)
         if got is None:
             return None
         value, certainty, conf, how = got
@@ -215,11 +218,12 @@ def _distinct_after(dt: DocType, chosen: dict[str, Candidate]) -> None:
             a.notes.append(f"same digits as {other} {b.value}")
 
 
-def extract_document(dt: DocType, views: list[PageView], images: list, engine_name: str) -> tuple[dict[str, FieldValue], Context]:
+def extract_document(dt: DocType, views: list[PageView], images, engine_name: str,
+                     reader: RegionReader | None = None) -> tuple[dict[str, FieldValue], Context]:
     from .candidates import ExplainedValue, evidence, keep_doubt, why_text
     from .crosschecks import apply as cross_check
 
-    ctx = Context(dt, views, images, engine_name)
+    ctx = Context(dt, views, images, engine_name, reader)
     threshold = dt.confidence_threshold
     chosen: dict[str, Candidate] = {}
     ranked_of: dict[str, list] = {}
@@ -259,26 +263,21 @@ def extract_document(dt: DocType, views: list[PageView], images: list, engine_na
 # ---------------------------------------------------------------------------
 
 
-def _has_colour(img: Image.Image | None) -> bool:
-    return img is not None and img.mode in ("RGB", "RGBA")
+def _colour(images, k: int) -> bool:
+    return images.mode(k) in ("RGB", "RGBA")
 
 
-# Optional cache for second page readings: fn(image, engine_name) -> list[Line] (the benchmark sets one).
-reocr_hook = None
+# The reader used when a caller passes none (tests and benchmarks set one; the pipeline always passes its own).
+# Without any, extraction reads nothing again: no second readings, no seal-ring text.
+default_reader: RegionReader | None = None
 
 
-def _reocr_keep_red(page: Page, img: Image.Image, engine_name: str) -> Page:
+def _reocr_keep_red(page: Page, img: Image.Image, engine_name: str, reader: RegionReader) -> Page:
     """Read the page again with red print kept (as gray): red/brown labels (invoices) are erased by seal removal."""
     from dataclasses import replace
 
-    from intake.ocr.base import get_engine
-
     STATS["red_reocr"] += 1
-    gray = img.convert("L")
-    if reocr_hook is not None:
-        lines = reocr_hook(gray, engine_name)
-    else:
-        lines = get_engine(engine_name).recognize(gray)
+    lines = reader.read(img, engine=engine_name, keep_red=True)
     return replace(page, lines=tuple(lines))
 
 
@@ -303,7 +302,7 @@ def _covered(b, lines) -> bool:
     return False
 
 
-def _reocr_seal_bands(page: Page, img: Image.Image, seals, engine_name: str) -> Page | None:
+def _reocr_seal_bands(page: Page, img: Image.Image, seals, reader: RegionReader) -> Page | None:
     """Read again the bands of the page a seal is stamped across, each on its own.
 
     At page scale the text detector often loses a whole line a seal overlaps (单位名称（加盖公章）：
@@ -311,8 +310,6 @@ def _reocr_seal_bands(page: Page, img: Image.Image, seals, engine_name: str) -> 
     in a crop of its own. Lines found in a band that the page reading does not have are added;
     None when nothing was added."""
     from dataclasses import replace
-
-    from intake.ocr.base import get_engine
 
     added = []
     for seal in seals:
@@ -323,10 +320,7 @@ def _reocr_seal_bands(page: Page, img: Image.Image, seals, engine_name: str) -> 
             continue
         band = img.crop((0, top, img.width, bottom))
         STATS["seal_band_reocr"] += 1
-        if reocr_hook is not None:
-            lines = reocr_hook(band, engine_name)
-        else:
-            lines = get_engine(engine_name).recognize(band)
+        lines = reader.read(band)
         for ln in lines:
             ln = _shift_line(ln, 0, top)
             if ln.text.strip() and not _covered(ln.bbox, list(page.lines) + added):
@@ -337,46 +331,57 @@ def _reocr_seal_bands(page: Page, img: Image.Image, seals, engine_name: str) -> 
     return replace(page, lines=tuple(sorted(list(page.lines) + added, key=lambda ln: (ln.bbox[1], ln.bbox[0]))))
 
 
-def _engine_pages(dt: DocType, pages: list[Page], images: list, engine_name: str) -> tuple[list[Page], str]:
+def _engine_pages(dt: DocType, pages: list[Page], images, engine_name: str,
+                  reader: RegionReader | None) -> tuple[list[Page], str]:
     """Honour a schema's x-ocr-engine: re-read its pages with that engine."""
     want = dt.ocr_engine
-    if not want or want == engine_name:
+    if not want or want == engine_name or reader is None:
         return pages, engine_name
     from dataclasses import replace
 
-    from intake.ocr.base import get_engine
-
-    eng = get_engine(want)
     out = []
-    for p, img in zip(pages, images):
-        if p.source == "ocr" and img is not None:
-            p = replace(p, lines=tuple(eng.recognize(img)), engine=want)
+    for k, p in enumerate(pages):
+        if p.source == "ocr" and images.mode(k) is not None:
+            p = replace(p, lines=tuple(reader.read(images[k], engine=want)), engine=want)
         out.append(p)
     return out, want
 
 
+def _keep_red_pages(pages: list[Page], images, engine_name: str, reader: RegionReader) -> list[Page]:
+    return [_reocr_keep_red(p, images[k], engine_name, reader) if p.source == "ocr" and _colour(images, k) else p
+            for k, p in enumerate(pages)]
+
+
 def extract_pages(
     pages: list[Page],
-    images: list[Image.Image],
+    images: Sequence,
     file_name: str,
     engine_name: str = "rapidocr",
     registry: Registry | None = None,
+    reader: RegionReader | None = None,
 ) -> list[Document]:
-    """One Document per logical document in page order, with fields and seals."""
+    """One Document per logical document in page order, with fields and seals.
+
+    `images` holds, per page, a decoded image or the path of the page image (opened only
+    while extraction needs its pixels, a few at a time: see pageimages.py). `reader` reads
+    regions again (model.RegionReader); `default_reader` when None.
+    """
     reg = registry or load_registry()
+    reader = reader if reader is not None else default_reader
     pages = list(pages)
-    images = list(images) + [None] * max(0, len(pages) - len(images))
-    views = [PageView(p, img) for p, img in zip(pages, images)]
+    images = PageImages.of(list(images) + [None] * max(0, len(pages) - len(images)))
+    views = [PageView(p, images.held(i)) for i, p in enumerate(pages)]
     classes = [classify_page(v, reg) for v in views]
     # pages that match nothing in a colour scan: red print may have been erased before OCR
-    for i, (pc, p, img) in enumerate(zip(classes, pages, images)):
-        if pc.type == "unknown" and p.source == "ocr" and _has_colour(img) and _red_reocr_enabled():
+    for i, (pc, p) in enumerate(zip(classes, pages)):
+        if pc.type == "unknown" and p.source == "ocr" and reader is not None and _colour(images, i) \
+                and _red_reocr_enabled():
             try:
-                p2 = _reocr_keep_red(p, img, engine_name)
+                p2 = _reocr_keep_red(p, images[i], engine_name, reader)
             except Exception:
                 log.exception("re-reading page %s with red kept failed", p.number)
                 continue
-            v2 = PageView(p2, img)
+            v2 = PageView(p2, images.held(i))
             pc2 = classify_page(v2, reg)
             if pc2.type != "unknown":
                 pages[i], views[i], classes[i] = p2, v2, pc2
@@ -391,21 +396,22 @@ def extract_pages(
             continue
         dt = reg.get(type_name)
         dpages = [pages[i] for i in idx]
-        dimgs = [images[i] for i in idx]
-        dpages, eng = _engine_pages(dt, dpages, dimgs, engine_name)
-        if dt.schema.get("x-ocr-keep-red") and _red_reocr_enabled():
-            dpages = [_reocr_keep_red(p, im, eng) if p.source == "ocr" and _has_colour(im) else p
-                      for p, im in zip(dpages, dimgs)]
-        dviews = [views[i] if dpages[k] is pages[idx[k]] else PageView(dpages[k], dimgs[k]) for k, i in enumerate(idx)]
-        fields, ctx = extract_document(dt, dviews, dimgs, eng)
+        dimgs = images.subset(idx)
+        dpages, eng = _engine_pages(dt, dpages, dimgs, engine_name, reader)
+        red_ok = _red_reocr_enabled() and reader is not None
+        if dt.schema.get("x-ocr-keep-red") and red_ok:
+            dpages = _keep_red_pages(dpages, dimgs, eng, reader)
+        dviews = [views[i] if dpages[k] is pages[idx[k]] else PageView(dpages[k], dimgs.held(k))
+                  for k, i in enumerate(idx)]
+        fields, ctx = extract_document(dt, dviews, dimgs, eng, reader)
         missing = [f.key for f in dt.fields if f.required and f.key not in fields and f.type != "boolean"]
-        if missing and _red_reocr_enabled() and not dt.schema.get("x-ocr-keep-red") and any(p.source == "ocr" and _has_colour(im) for p, im in zip(dpages, dimgs)):
+        if missing and red_ok and not dt.schema.get("x-ocr-keep-red") and any(
+                p.source == "ocr" and _colour(dimgs, k) for k, p in enumerate(dpages)):
             # required labels may be printed in red (erased with the seals): read again keeping red
             try:
-                rpages = [_reocr_keep_red(p, im, eng) if p.source == "ocr" and _has_colour(im) else p
-                          for p, im in zip(dpages, dimgs)]
-                rviews = [PageView(p, im) for p, im in zip(rpages, dimgs)]
-                rfields, _ = extract_document(dt, rviews, dimgs, eng)
+                rpages = _keep_red_pages(dpages, dimgs, eng, reader)
+                rviews = [PageView(p, dimgs.held(k)) for k, p in enumerate(rpages)]
+                rfields, _ = extract_document(dt, rviews, dimgs, eng, reader)
                 for k, fv in rfields.items():
                     if k not in fields:
                         fields[k] = fv
@@ -413,15 +419,17 @@ def extract_pages(
             except Exception:
                 log.exception("re-reading with red kept failed")
         missing = [f.key for f in dt.fields if f.required and f.key not in fields and f.type != "boolean"]
-        if missing and _reread_enabled():
-            _fill_from_seal_bands(dt, fields, dpages, dimgs, dviews, ctx, eng)
+        if missing and _reread_enabled() and reader is not None:
+            _fill_from_seal_bands(dt, fields, dpages, dimgs, dviews, ctx, eng, reader)
         doc.fields = fields
         doc.seals = ctx.all_seals()
         docs.append(doc)
+    images.release()
     return docs
 
 
-def _fill_from_seal_bands(dt: DocType, fields: dict, dpages, dimgs, dviews, ctx: Context, eng: str) -> None:
+def _fill_from_seal_bands(dt: DocType, fields: dict, dpages, dimgs, dviews, ctx: Context, eng: str,
+                          reader: RegionReader) -> None:
     """Required fields still missing on pages with seals: read the seals' bands again and take
     the missing fields from the page with the recovered lines (a value found only there is
     marked, and never above 0.95: the page reading lost it once)."""
@@ -429,13 +437,13 @@ def _fill_from_seal_bands(dt: DocType, fields: dict, dpages, dimgs, dviews, ctx:
         bpages, changed = [], False
         for p, im, v in zip(dpages, dimgs, dviews):
             seals = ctx.seals(v) if (p.source == "ocr" and im is not None) else []
-            p2 = _reocr_seal_bands(p, im, seals, eng) if seals else None
+            p2 = _reocr_seal_bands(p, im, seals, reader) if seals else None
             changed |= p2 is not None
             bpages.append(p2 or p)
         if not changed:
             return
         bviews = [PageView(p, im) for p, im in zip(bpages, dimgs)]
-        bfields, _ = extract_document(dt, bviews, dimgs, eng)
+        bfields, _ = extract_document(dt, bviews, dimgs, eng, reader)
         for k, fv in bfields.items():
             if k not in fields:
                 fv.confidence = min(fv.confidence, 0.95)

@@ -46,8 +46,8 @@ def _binarize(img: Image.Image) -> Image.Image:
     return Image.fromarray(bw).convert("RGB")
 
 
-def _read(engine, img: Image.Image) -> tuple[str, float]:
-    lines = engine.recognize(img)
+def _read(reader, engine: str, img: Image.Image) -> tuple[str, float]:
+    lines = reader.read(img, engine=engine)
     if not lines:
         return "", 0.0
     # reading order: rows top to bottom, left to right
@@ -58,10 +58,10 @@ def _read(engine, img: Image.Image) -> tuple[str, float]:
     return text, float(conf)
 
 
-def reread_value(image: Image.Image, cand, spec: dict, engine_name: str):
-    """(value, certainty, confidence, description) of the best second reading, or None."""
-    from intake.ocr.base import get_engine
+def reread_value(image: Image.Image, cand, spec: dict, engine_name: str, reader):
+    """(value, certainty, confidence, description) of the best second reading, or None.
 
+    `reader` is the `model.RegionReader` the caller passed to extraction."""
     norm = NORMALIZERS[spec.get("normalizer", "text")]
     x0, y0, x1, y1 = cand.bbox
     hs = [c.h for c in cand.chars] or [y1 - y0]
@@ -72,7 +72,7 @@ def reread_value(image: Image.Image, cand, spec: dict, engine_name: str):
 
     def attempt(engine, img, how):
         try:
-            text, conf = _read(engine, img)
+            text, conf = _read(reader, engine, img)
         except Exception:
             log.exception("re-read with %s failed", how)
             return
@@ -90,7 +90,7 @@ def reread_value(image: Image.Image, cand, spec: dict, engine_name: str):
             return
         readings.append((n.value, n.certainty, conf, f"{how}:{text}"))
 
-    eng = get_engine(engine_name)
+    eng = engine_name
     attempt(eng, up, "upscaled")
     if not readings or readings[-1][1] < 1.0 or not _agrees(readings[-1][0], cand.value):
         attempt(eng, _binarize(up), "binarized")
@@ -98,7 +98,7 @@ def reread_value(image: Image.Image, cand, spec: dict, engine_name: str):
     if need_other:
         other = "tesseract" if engine_name != "tesseract" else "rapidocr"
         try:
-            attempt(get_engine(other), _binarize(up), other)
+            attempt(other, _binarize(up), other)
         except Exception:
             log.exception("other engine %s unavailable", other)
     if not readings:
@@ -126,22 +126,20 @@ def _agrees(a, b) -> bool:
     return compare_key(a) == compare_key(b)
 
 
-def read_region(image: Image.Image, box, char_h: float, spec: dict, engine_name: str):
+def read_region(image: Image.Image, box, char_h: float, spec: dict, engine_name: str, reader):
     """(value, certainty, confidence, text) read from a region with red seal ink removed, or None.
 
     For a value the page-level reading lost entirely, typically under the applicant's seal
     stamped across it: the space right of its label is read again on its own."""
-    from intake.ocr.base import get_engine
-    from intake.ocr.preprocess import remove_red
+    from intake.imaging import remove_red
 
     norm = NORMALIZERS[spec.get("normalizer", "text")]
     crop = remove_red(_crop(image, box, pad_x=0, pad_y=0.2 * char_h).convert("RGB"))
     up = _prepare(crop, char_h)
     best = None
-    eng = get_engine(engine_name)
     for how, img in (("cell", up), ("cell-binarized", _binarize(up))):
         try:
-            text, conf = _read(eng, img)
+            text, conf = _read(reader, engine_name, img)
         except Exception:
             log.exception("reading a blank value's region failed")
             continue

@@ -568,8 +568,11 @@ def _normalize(strip: np.ndarray) -> np.ndarray:
     return out
 
 
-def read_seal_text(image: Image.Image, seal: Seal, engine=None) -> str:
-    """The text along the seal's upper arc, read by polar unwrap and OCR ("" if none)."""
+def read_seal_text(image: Image.Image, seal: Seal, reader) -> str:
+    """The text along the seal's upper arc, read by polar unwrap and OCR ("" if none).
+
+    `reader` is the `model.RegionReader` extraction was given; ring text is read with RapidOCR
+    (Tesseract reads none of it)."""
     ink = seal_ink_image(image, seal)
     x0, y0, x1, y1 = seal.bbox
     pad = int(0.1 * max(x1 - x0, y1 - y0))
@@ -577,17 +580,12 @@ def read_seal_text(image: Image.Image, seal: Seal, engine=None) -> str:
     cx0, cy0 = max(0, x0 - pad), max(0, y0 - pad)
     crop = ink[cy0:min(H, y1 + pad), cx0:min(W, x1 + pad)]
     local = Seal(page=seal.page, bbox=(x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0), color=seal.color, shape=seal.shape)
-    if engine is None:
-        from intake.ocr.base import get_engine
-
-        engine = get_engine("rapidocr")
-    ocr = getattr(engine, "_ocr", None)
     best, best_score = "", -1.0
     # band of the ring that holds the name: inside the rim, outside the star/centre text
     for outer, inner in ((0.93, 0.55), (0.88, 0.5), (0.97, 0.6)):
         strip = _normalize(_unwrap(crop, local, inner=inner, outer=outer, text_h=48))
         rgb = np.ascontiguousarray(np.stack([strip] * 3, axis=-1))
-        text, score = _ocr_strip(ocr, engine, rgb)
+        text, score = _ocr_strip(reader, Image.fromarray(rgb))
         if text and score > best_score:
             best, best_score = text, score
         if best_score > 0.85:
@@ -595,32 +593,15 @@ def read_seal_text(image: Image.Image, seal: Seal, engine=None) -> str:
     return best
 
 
-def _ocr_strip(ocr, engine, rgb: np.ndarray) -> tuple[str, float]:
-    from intake.ocr.base import clean_text
-
-    if ocr is not None:
-        # the strip is one text line: recognition alone is fast and avoids the
-        # detector's trouble with very wide, short images
-        res = ocr(rgb, use_det=False, use_cls=False, use_rec=True)
-        txts = getattr(res, "txts", None)
-        scores = getattr(res, "scores", None)
-        if txts:
-            text = clean_text("".join(txts))
-            if text:
-                return text, float(np.mean(scores))
-        res = ocr(rgb)
-        txts = getattr(res, "txts", None)
-        boxes = getattr(res, "boxes", None)
-        scores = getattr(res, "scores", None)
-        if not txts or boxes is None or scores is None:
-            return "", 0.0
-        items = sorted(zip(boxes, txts, scores), key=lambda t: min(p[0] for p in t[0]))
-        text = clean_text("".join(t for _, t, _ in items))
-        n = sum(len(t) for _, t, _ in items) or 1
-        score = sum(float(s) * len(t) for _, t, s in items) / n
-        return text, score
-    lines = engine.recognize(Image.fromarray(rgb))
-    lines = sorted(lines, key=lambda l: l.bbox[0])
-    text = clean_text("".join(l.text for l in lines))
-    score = sum(l.confidence for l in lines) / max(1, len(lines))
-    return text, score
+def _ocr_strip(reader, strip: Image.Image) -> tuple[str, float]:
+    # the strip is one text line: recognition alone is fast and avoids the
+    # detector's trouble with very wide, short images
+    lines = reader.read(strip, engine="rapidocr", line=True)
+    if lines and lines[0].text:
+        return lines[0].text, lines[0].confidence
+    items = sorted(reader.read(strip, engine="rapidocr"), key=lambda l: l.bbox[0])
+    if not items:
+        return "", 0.0
+    text = "".join(l.text for l in items).strip()
+    n = sum(len(l.text) for l in items) or 1
+    return text, sum(l.confidence * len(l.text) for l in items) / n

@@ -171,11 +171,9 @@ def seal_text_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
         if not text:
             img = ctx.image_of(view)
             try:
-                from intake.ocr.base import get_engine
-
                 from .seals import read_seal_text
 
-                text = read_seal_text(img, s, get_engine(ctx.engine_name if ctx.engine_name == "rapidocr" else "rapidocr"))
+                text = read_seal_text(img, s, ctx.reader) if ctx.reader is not None else ""
             except Exception:
                 log.exception("seal text reading failed")
                 text = ""

@@ -167,6 +167,7 @@ def extract(files: tuple[Path, ...], as_json: bool, explain: bool, workers: int 
     from .errors import InputError
     from .ocr.runner import OcrRunner
     from .pipeline import extract as run_extract, read_file
+    from .reader import OcrReader
     from .validation import validate_document
 
     as_of_date = as_of.date() if as_of else date.today()
@@ -179,7 +180,7 @@ def extract(files: tuple[Path, ...], as_json: bool, explain: bool, workers: int 
                 try:
                     sha, pages, images = read_file(path, runner, Path(tmp))
                     entry["sha256"] = sha
-                    documents = run_extract(pages, images, path.name, ocr_engine)
+                    documents = run_extract(pages, images, path.name, ocr_engine, OcrReader(runner))
                     for doc in documents:
                         doc.findings = validate_document(doc, as_of_date)
                     entry["documents"] = [d.contract() for d in documents]

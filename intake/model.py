@@ -7,7 +7,7 @@ the database or the file system, so the same objects flow through `extract`
 from __future__ import annotations
 
 from dataclasses import dataclass, field, asdict
-from typing import Any
+from typing import Any, Protocol
 
 BBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the rendered page image
 
@@ -181,3 +181,19 @@ def parse_bool(value: Any) -> bool | None:
     if s in FALSE_WORDS:
         return False
     return None
+
+
+class RegionReader(Protocol):
+    """How extraction reads an image again (a crop, a page with red print kept, another engine, a seal ring).
+
+    Extraction is a pure leaf and never loads an OCR engine itself: the caller (the pipeline,
+    `docintake extract`, a test) passes an object with this shape, and its implementation
+    decides where the reading runs and how it is cached (intake/reader.py).
+
+    `engine` None means the caller's engine. `keep_red` reads the image as grayscale, so red
+    print the engine's seal-ink removal would erase stays legible. `line` reads the image as one
+    text line with the recogniser only (no detector): at most one `Line` covering the image.
+    """
+
+    def read(self, image, engine: str | None = None, keep_red: bool = False, line: bool = False) -> list[Line]:
+        ...

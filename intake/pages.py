@@ -18,7 +18,7 @@ from PIL import Image
 from . import archive
 from .loaders import LoadedPage, encode_png, iter_pages
 from .model import Line, Page
-from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, cache_key_of, cache_put, image_key, rotate
+from .ocr.runner import OcrJob, OcrRunner, cache_get, cache_key_of, cache_put, image_key, rotate
 
 log = logging.getLogger("docintake.pages")
 
@@ -32,22 +32,30 @@ def _lazy(path: Path) -> Image.Image:
     return Image.open(path)  # decoded on first pixel access
 
 
+def _key_file(path: Path) -> Path:
+    return path.with_suffix(".key")
+
+
 def render_pages(pages: Iterable[LoadedPage], folder: Path) -> list[LoadedPage]:
-    """Write each page's PNG as it is rendered and keep only a lazy handle on it (with its pixel key)."""
+    """Write each page's PNG as it is rendered and keep only a lazy handle on it (with its pixel key).
+
+    The key (`image_key`) is computed here, once per page, and carried: the OCR cache key, the
+    read-ahead's key and the stored `image_sha256` all come from it. `<n>.key` beside the PNG
+    names the pixels the PNG holds, so a resumed run reuses an earlier run's PNG without decoding it
+    (a page turned upright has another key, and is written again)."""
     folder.mkdir(parents=True, exist_ok=True)
     out: list[LoadedPage] = []
     for lp in pages:
         key = image_key(lp.image)
         path = folder / f"{lp.number}.png"
-        fresh = True
-        if path.exists():
-            try:  # an earlier run's PNG may be the rotated page: reuse it only if it is these pixels
-                with Image.open(path) as old:
-                    fresh = image_key(old) != key
-            except Exception:  # noqa: BLE001 - unreadable leftover: write it again
-                fresh = True
+        try:
+            fresh = not path.exists() or _key_file(path).read_text().strip() != key
+        except OSError:  # no key file (an older run, or a crash between the two writes): write it again
+            fresh = True
         if fresh:
+            _key_file(path).unlink(missing_ok=True)
             archive.atomic_write_bytes(path, encode_png(lp.image))
+            archive.atomic_write_bytes(_key_file(path), key.encode())
         out.append(LoadedPage(lp.number, _lazy(path), lp.dpi, lp.text_lines, key))
         del lp
     return out
@@ -74,12 +82,6 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
-def _read_line(engine, crop: Image.Image) -> str:
-    if hasattr(engine, "read_line"):
-        return engine.read_line(crop)
-    return "".join(l.text for l in engine.recognize(crop))
-
-
 def text_layer_matches_page(lp: LoadedPage, runner: OcrRunner, db=None) -> bool:
     """Whether OCR of a few of the text layer's lines reads what the layer says.
 
@@ -87,15 +89,13 @@ def text_layer_matches_page(lp: LoadedPage, runner: OcrRunner, db=None) -> bool:
     reading the pixels tells. Each line is cropped and recognised without the detector
     (a few tens of milliseconds), once per file, in this process, and cached.
     """
-    from .ocr.base import get_engine, limit_threads
+    from .reader import OcrReader
 
     lines = sorted((l for l in lp.text_lines or [] if len(_norm(l.text)) >= 4), key=lambda l: -len(l.text))
     lines = lines[:SPOT_LINES]
     if not lines:
         return True
-    limit_threads()
-    engine = get_engine(runner.engine)
-    settings = runner.settings_key() + "|line"
+    reader = OcrReader(runner, db)
     image = lp.image
     scores = []
     for line in lines:
@@ -103,14 +103,7 @@ def text_layer_matches_page(lp: LoadedPage, runner: OcrRunner, db=None) -> bool:
         pad = max(4, (y1 - y0) // 4)
         crop = image.crop((max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad),
                            min(image.height, y1 + pad)))
-        key = cache_key_of(image_key(crop), settings)
-        hit = cache_get(db, key) if db is not None else None
-        if hit is not None:
-            read = "".join(l.text for l in hit.lines)
-        else:
-            read = _read_line(engine, crop)
-            if db is not None:
-                cache_put(db, key, runner.engine, OcrResult([Line(read, (0, 0, crop.width, crop.height), 1.0)], 0))
+        read = "".join(l.text for l in reader.read(crop, line=True))
         scores.append(difflib.SequenceMatcher(None, _norm(line.text), _norm(read)).ratio())
     score = sum(scores) / len(scores)
     if score < SPOT_MIN_SIMILARITY:
@@ -165,6 +158,7 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
             res = results[i]
             if res.rotation:
                 turned = rotate(image, res.rotation)
+                _key_file(paths[i]).unlink(missing_ok=True)  # the PNG no longer holds the rendered pixels
                 archive.atomic_write_bytes(paths[i], encode_png(turned))
                 rkey = image_key(turned)  # the stored page is the upright one
                 del turned

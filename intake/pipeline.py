@@ -14,24 +14,24 @@ import os
 import shutil
 import traceback
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sqlite_utils
-from PIL import Image
 
 from . import archive, locks, store
 from .db import log_event, now, transaction
-from .errors import DatabaseError, EngineError, InputError, TooLargeError, TransientError
+from .errors import DatabaseError, EngineError, InputError, LockedError, TooLargeError, TransientError
 from .inbox import Submission, discover, open_for_writing, wait_settled
 from .loaders import check_file, type_note
-from .model import Document, Page
+from .model import Document, Page, RegionReader
 from .ocr.runner import OcrRunner
 from .pages import load_to_disk, read_pages
 from .prefetch import Prefetcher
+from .reader import OcrReader
 
 log = logging.getLogger("docintake.pipeline")
 
@@ -78,19 +78,27 @@ class Settings:
 # --- reading one file (no database) -----------------------------------------------------------
 
 
-def read_file(path: Path, runner: OcrRunner, pages_dir: Path) -> tuple[str, list[Page], list[Image.Image]]:
-    """One file to pages (used by `extract`, which has no database)."""
+def read_file(path: Path, runner: OcrRunner, pages_dir: Path) -> tuple[str, list[Page], list[str]]:
+    """One file to pages and the paths of their images (used by `extract`, which has no database)."""
     ext = check_file(path)
     sha = archive.sha256_file(path)
     loaded = load_to_disk(path, ext, pages_dir, sha)
-    pages, images = read_pages(loaded, pages_dir, sha, runner)
-    return sha, pages, images
+    pages, _ = read_pages(loaded, pages_dir, sha, runner)
+    return sha, pages, [p.image_path for p in pages]
 
 
-def extract(pages: list[Page], images: list[Image.Image], file_name: str, engine: str) -> list[Document]:
+def extract(pages: list[Page], images: list, file_name: str, engine: str,
+            reader: RegionReader | None = None) -> list[Document]:
+    """Pages to documents. `images` are the page images or their paths: paths are opened only while
+    extraction needs them, a few at a time (extractors/pageimages.py). `reader` re-reads regions
+    (an `OcrReader` through the pipeline's runner and cache; in-process engines when None)."""
     from extractors import extract_pages
 
-    return extract_pages(pages, images, file_name, engine)
+    if reader is None:
+        from .reader import EngineReader
+
+        reader = EngineReader(engine)
+    return extract_pages(pages, images, file_name, engine, reader=reader)
 
 
 # --- ingest -----------------------------------------------------------------------------------
@@ -373,10 +381,10 @@ def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_n
         try:
             loaded = (prefetch.take_loaded(sha) if prefetch else None) or load_to_disk(
                 Path(apath), ext, settings.pages_dir, sha)
-            pages, images = read_pages(loaded, settings.pages_dir, sha, runner, db, prefetch,
-                                       settings.verify_text_layer)
-            documents = extract(pages, images, name, runner.engine)
-            del loaded, images
+            pages, _ = read_pages(loaded, settings.pages_dir, sha, runner, db, prefetch,
+                                  settings.verify_text_layer)
+            del loaded  # the pages are on disk: extraction opens them a few at a time
+            documents = extract(pages, [p.image_path for p in pages], name, runner.engine, OcrReader(runner, db))
         except InputError as err:
             _quarantine_archived(db, settings, sid, sub_name, file_id, name, apath, err)
             continue
@@ -444,19 +452,9 @@ def _remove_empty_dirs(folder: Path) -> None:
             pass  # not empty: ignored (hidden) files stay where the user put them
 
 
-def decide_submission(db, sid: int, as_of: date) -> dict:
-    """Validate the stored documents of a submission and record the decision."""
-    from .validation import SqliteHistory, decide
-
-    docs = store.load_documents(db, sid)
-    files = db.execute("SELECT id, status FROM files WHERE submission_id = ?", [sid]).fetchall()
-    decision = decide(docs, as_of, history=SqliteHistory(db), page_texts=store.page_texts(db, sid),
-                      submission_id=sid)
-    with transaction(db):
-        store.save_decision(db, sid, decision)
-        if files and all(s == "quarantined" for _, s in files):
-            db.conn.execute("UPDATE submissions SET status = 'quarantined' WHERE id = ?", (sid,))
-        log_event(db, "decided", decision.status, submission_id=sid)
+def decide_submission(db, sid: int, as_of: date | None = None) -> dict:
+    """Validate and record the decision (`store.decide_and_save`); the submission's contract line."""
+    store.decide_and_save(db, sid, as_of)
     return submission_json(db, sid)
 
 
@@ -533,24 +531,29 @@ def resume_submission(db, settings: Settings, runner: OcrRunner, sid: int, name:
     return decide_submission(db, sid, date.fromisoformat(as_of) if as_of else (settings.as_of or date.today()))
 
 
-def resume_unfinished(db, settings: Settings, runner: OcrRunner, pending: set[str]) -> Iterator[dict]:
-    """Finish submissions a crashed run left half done whose inbox entry holds nothing more.
+def resume_unfinished(db, settings: Settings, runner: OcrRunner, skip: Callable[[str | None], bool],
+                      guard: Callable[[], AbstractContextManager] | None = None) -> Iterator[dict]:
+    """Finish submissions a crashed run left half done; used by ingest and watch.
 
-    Those still in the inbox (`pending`) are resumed by the normal pass, so that
-    a folder's remaining files join the same submission. One that fails is logged and
-    left for the next run (its files count their attempts): it never blocks newer work.
+    `skip(source_path)` names those left to the normal pass (still in the inbox, so that a
+    folder's remaining files join the same submission) or to another inbox's run; `guard()`
+    is entered around each one (the watcher's non-blocking inbox lock; its `LockedError`
+    ends the round). One that fails is logged and left for the next run (its files count
+    their attempts): it never blocks newer work. Engine and database errors are not the
+    submission's fault and stop the round.
     """
-    for sid, name, source, as_of in db.execute(
-        "SELECT id, name, source_path, as_of FROM submissions WHERE status = 'processing' ORDER BY id"
-    ).fetchall():
-        if source in pending:
+    for sid, name, source, as_of in store.unfinished_submissions(db):
+        if skip(source):
             continue
         try:
-            yield resume_submission(db, settings, runner, sid, name, source, as_of)
-        except (DatabaseError, EngineError):
+            with guard() if guard is not None else nullcontext():
+                line = resume_submission(db, settings, runner, sid, name, source, as_of)
+        except (DatabaseError, EngineError, LockedError, KeyboardInterrupt):
             raise
         except Exception:  # noqa: BLE001
             log.error("resuming submission %s (%s) failed; newer work goes on", sid, name, exc_info=True)
+            continue
+        yield line
 
 
 def ingest(inbox: Path, db: sqlite_utils.Database, settings: Settings, runner: OcrRunner | None = None
@@ -572,7 +575,8 @@ def ingest(inbox: Path, db: sqlite_utils.Database, settings: Settings, runner: O
             submissions, busy = wait_settled(found, settings.settle, inbox)
             for sub in busy:
                 log.warning("leaving %s for a later run: it is still being written", sub.name)
-            yield from resume_unfinished(db, settings, runner, {str(s.path) for s in found})
+            pending = {str(s.path) for s in found}
+            yield from resume_unfinished(db, settings, runner, lambda source: source in pending)
             for i, sub in enumerate(submissions):
                 # this submission's pages first, then the next ones', while this one is extracted
                 prefetch.ahead(submissions[i : i + READ_AHEAD])

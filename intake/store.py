@@ -216,8 +216,15 @@ def findings_of(db: sqlite_utils.Database, submission_id: int) -> list[Finding]:
     return out
 
 
-def revalidate(db: sqlite_utils.Database, submission_id: int, as_of: date | None = None):
-    """Re-run the packet's validation from what is stored (used after a reviewer's edit)."""
+def decide_and_save(db: sqlite_utils.Database, submission_id: int, as_of: date | None = None,
+                    event: str = "decided"):
+    """Validate a submission's stored documents and record the decision: the one place that does.
+
+    Used by ingest and watch when a submission's files are done (`event` "decided") and by the
+    review UI after an edit (`revalidate`). `as_of` None: the date the submission was received
+    for. A submission whose every file was quarantined, and that no reviewer decided, is
+    marked quarantined.
+    """
     from .validation import SqliteHistory, decide
 
     if as_of is None:
@@ -227,7 +234,24 @@ def revalidate(db: sqlite_utils.Database, submission_id: int, as_of: date | None
     decision = decide(
         docs, as_of, history=SqliteHistory(db), page_texts=page_texts(db, submission_id), submission_id=submission_id
     )
+    files = db.execute("SELECT status FROM files WHERE submission_id = ?", [submission_id]).fetchall()
     with transaction(db):
         save_decision(db, submission_id, decision)
-        log_event(db, "revalidated", f"{decision.status}; {len(decision.findings)} findings", submission_id=submission_id)
+        if files and all(s == "quarantined" for (s,) in files):
+            db.conn.execute("UPDATE submissions SET status = 'quarantined' WHERE id = ? AND decision IS NULL",
+                            (submission_id,))
+        detail = decision.status if event == "decided" else f"{decision.status}; {len(decision.findings)} findings"
+        log_event(db, event, detail, submission_id=submission_id)
     return decision
+
+
+def revalidate(db: sqlite_utils.Database, submission_id: int, as_of: date | None = None):
+    """Re-run the packet's validation from what is stored (after a reviewer's edit)."""
+    return decide_and_save(db, submission_id, as_of, event="revalidated")
+
+
+def unfinished_submissions(db: sqlite_utils.Database) -> list[tuple[int, str, str | None, str | None]]:
+    """(id, name, source_path, as_of) of the submissions a run left in processing, oldest first."""
+    return db.execute(
+        "SELECT id, name, source_path, as_of FROM submissions WHERE status = 'processing' ORDER BY id"
+    ).fetchall()

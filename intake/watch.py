@@ -352,30 +352,27 @@ class Watcher:
         """Finish this inbox's submissions whose inbox entry is gone (a crash, or a re-queue from the archive)."""
         from . import pipeline
 
-        rows = self.db.execute(
-            "SELECT id, name, source_path, as_of FROM submissions WHERE status = 'processing' ORDER BY id"
-        ).fetchall()
-        for sid, name, source, as_of in rows:
-            if self.stop.is_set():
-                return
+        def skip(source: str | None) -> bool:
             if not source or os.path.dirname(os.path.abspath(source)) != str(self.inbox):
-                continue  # another inbox's: its own ingest or watcher resumes it
-            if entry_submission(self.inbox, Path(source).name) is not None:
-                continue  # files of it still in the inbox: the normal pass resumes it with them
-            try:
-                with pipeline.inbox_lock(self.settings, self.inbox, wait=False, db=self.db):
-                    line = pipeline.resume_submission(self.db, self.settings, self._runner(), sid, name, source, as_of)
-            except LockedError:
-                self._next_rescan = self.clock() + max(self.settle, 1.0)
-                return
-            except (KeyboardInterrupt, Abandon):
-                raise
-            except Exception as err:  # noqa: BLE001
-                log.error("resuming submission %s (%s) failed: %s", sid, name, err)
-                continue
-            self.processed.append(name)
-            if self.on_result:
-                self.on_result(line)
+                return True  # another inbox's: its own ingest or watcher resumes it
+            # files of it still in the inbox: the normal pass resumes it with them
+            return entry_submission(self.inbox, Path(source).name) is not None
+
+        if self.stop.is_set():
+            return
+        try:
+            for line in pipeline.resume_unfinished(
+                    self.db, self.settings, self._runner(), skip,
+                    lambda: pipeline.inbox_lock(self.settings, self.inbox, wait=False, db=self.db)):
+                self.processed.append(line["submission"])
+                if self.on_result:
+                    self.on_result(line)
+                if self.stop.is_set():
+                    return
+        except LockedError:
+            self._next_rescan = self.clock() + max(self.settle, 1.0)
+        except DocintakeError as err:  # the engine or the database: tried again at the next rescan
+            log.error("resuming unfinished submissions stopped: %s", err)
 
     def _check_requeued(self) -> None:
         self._next_requeue_check = self.clock() + REQUEUE_CHECK

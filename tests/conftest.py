@@ -73,3 +73,18 @@ from hypothesis import settings as _hsettings  # noqa: E402
 _hsettings.register_profile("ci", derandomize=True, print_blob=True)
 _hsettings.register_profile("explore", derandomize=False)
 _hsettings.load_profile("ci")
+
+
+def serve_region_reads(monkeypatch, hook) -> None:
+    """Region re-reads (red kept, crops, seal bands) answered by ``hook(image, engine)`` (a test's
+    committed OCR readings) instead of the engine; one-line reads still go to the engine."""
+    import intake.ocr.runner as runner_mod
+
+    real = runner_mod.read_region
+
+    def via_hook(image, engine_name, keep_red=False, line=False):
+        if line:
+            return real(image, engine_name, keep_red, line)
+        return hook(image.convert("L") if keep_red else image, engine_name)
+
+    monkeypatch.setattr(runner_mod, "read_region", via_hook)

@@ -148,7 +148,6 @@ class Receiver:
 def _seed_ocr(db, folder: Path, monkeypatch) -> None:
     """Page readings from the committed OCR cache (tests/extractors/fixtures/ocr): the pipeline
     finds them in its own cache and reads only what is not there (crops, re-reads)."""
-    import extractors.extract as ex
     from intake.loaders import load
     from intake.ocr.runner import OcrResult, OcrRunner, cache_key, cache_put
     from tests.extractors.conftest import ocr_lines
@@ -160,7 +159,9 @@ def _seed_ocr(db, folder: Path, monkeypatch) -> None:
                 if lp.text_lines is None:
                     lines, rot = ocr_lines(lp.image)
                     cache_put(db, cache_key(lp.image, settings), "rapidocr", OcrResult(lines, rot))
-    monkeypatch.setattr(ex, "reocr_hook", lambda img, eng: ocr_lines(img, eng, orient=False)[0])
+    from tests.conftest import serve_region_reads
+
+    serve_region_reads(monkeypatch, lambda img, eng: ocr_lines(img, eng, orient=False)[0])
 
 
 def _clear_caches():

@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from PIL import Image
 
 from ..model import Line
-from .base import get_engine, limit_threads
+from .base import clean_text, get_engine, limit_threads
 
 # Below this mean confidence, or with mostly tall text boxes, the page may be
 # sideways or upside down: only then is orientation detection paid for.
@@ -86,6 +86,33 @@ def read_page(image: Image.Image, engine_name: str, detect_orientation: bool = T
     return OcrResult(lines, 0)
 
 
+def read_region(image: Image.Image, engine_name: str, keep_red: bool = False, line: bool = False) -> list[Line]:
+    """`RegionReader.read` with the named engine, in this process."""
+    engine = get_engine(engine_name)
+    if keep_red:
+        image = image.convert("L")  # the engines whiten red ink in colour images only
+    if not line:
+        return engine.recognize(image)
+    ocr = getattr(engine, "_ocr", None)
+    if ocr is not None:  # RapidOCR: the recogniser alone, as for a text line
+        import numpy as np
+
+        rec = ocr(np.asarray(image.convert("RGB")), use_det=False, use_cls=False, use_rec=True)
+        txts = getattr(rec, "txts", None)
+        scores = getattr(rec, "scores", None)
+        if not txts:
+            return []
+        text = clean_text("".join(t for t in txts if t))
+        if not text:
+            return []
+        return [Line(text, (0, 0, image.width, image.height), float(sum(scores) / len(scores)))]
+    lines = sorted(engine.recognize(image), key=lambda l: l.bbox[0])
+    if not lines:
+        return []
+    return [Line(clean_text("".join(l.text for l in lines)), (0, 0, image.width, image.height),
+                 sum(l.confidence for l in lines) / len(lines))]
+
+
 def _worker_init(engine_name: str) -> None:
     # Ctrl-C in a terminal reaches the whole process group: only the parent
     # decides whether to finish or abandon the page in hand.
@@ -152,6 +179,16 @@ class OcrRunner:
     def result_of(future) -> OcrResult:
         lines, rot = future.result()
         return OcrResult([Line.from_dict(d) for d in lines], rot)
+
+    def read_region(self, image: Image.Image, engine: str | None = None, keep_red: bool = False,
+                    line: bool = False) -> list[Line]:
+        """One region for extraction (a crop, a page with red kept, a seal ring): see `model.RegionReader`.
+
+        Read in this process, not queued on the pool: extraction waits for the answer, and the
+        pool's queue holds the read-ahead pages of the next submissions, which would come first.
+        """
+        limit_threads()
+        return read_region(image, engine or self.engine, keep_red, line)
 
     def _progress(self, it, total=None):
         if not self.progress:

@@ -78,9 +78,21 @@ def generated_pages(doc, engine_name: str = "rapidocr"):
         return read_file_pages(path, engine_name)
 
 
+class CachedReader:
+    """The region reader extraction gets in these tests: the engines in this process, and second
+    page readings (red kept) through the same on-disk cache as the first."""
+
+    def read(self, image, engine=None, keep_red=False, line=False):
+        from intake.reader import EngineReader
+
+        engine = engine or "rapidocr"
+        if keep_red and not line:
+            return ocr_lines(image.convert("L"), engine, orient=False)[0]
+        return EngineReader(engine).read(image, engine, keep_red, line)
+
+
 @pytest.fixture(autouse=True)
-def _keep_red_reocr_cached(monkeypatch):
-    """Second page readings (red kept) go through the same cache."""
+def _region_reader(monkeypatch):
     import extractors.extract as ex
 
-    monkeypatch.setattr(ex, "reocr_hook", lambda img, eng: ocr_lines(img, eng, orient=False)[0])
+    monkeypatch.setattr(ex, "default_reader", CachedReader())

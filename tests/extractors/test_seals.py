@@ -194,7 +194,9 @@ def test_seal_text_read_along_upper_arc(doc_type, seed, quality):
     img = doc.pages[truth["page"] - 1]
     seals = detect_seals(img, doc.truth["dpi"], truth["page"])
     best = max(seals, key=lambda s: iou(s.bbox, truth["bbox"]))
-    text = read_seal_text(img, best)
+    from intake.reader import EngineReader
+
+    text = read_seal_text(img, best, EngineReader())
     common = sum(1 for ch in set(truth["text"]) if ch in text)
     assert common >= 0.85 * len(set(truth["text"])), (text, truth["text"])
 

@@ -100,9 +100,9 @@ async def test_return_supplement_approve_notices_ledger_and_redemption(tmp_path,
     auth.add_user(db, "shen", "reviewer", PASSWORD, display_name="沈审核")
     ocr = OcrFixture()
     ocr.load(db)
-    import extractors.extract as ex
+    from tests.conftest import serve_region_reads
 
-    monkeypatch.setattr(ex, "reocr_hook", ocr.hook)
+    serve_region_reads(monkeypatch, ocr.hook)
     box = notices_smtp.Mailbox()
     controller, port, _ = notices_smtp.start(box)
     try:
