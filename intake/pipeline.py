@@ -486,7 +486,7 @@ def submission_json(db, sid: int) -> dict:
         "packet": packet,
         "status": status,
         "documents": documents,
-        "voucher_amount": amount if packet == "voucher_redemption" else None,
+        "voucher_amount": amount,  # only a packet with a voucher_cap rule computes one
         "findings": findings,
         "errors": errors,
     }

@@ -17,7 +17,7 @@ TABLES: dict[str, dict] = {
             "name": "申请名称（收件文件夹名）",
             "received_at": "收到时间（UTC）",
             "as_of": "校验基准日期",
-            "packet": "材料类型：membership_application 文献平台会员申请；voucher_redemption 创新券兑付",
+            "packet": "材料类型（数据包名称，标题见 packet_titles 表）",
             "status": "状态：rejected 已驳回；needs_review 待复核；ready 待审批；verified 已核验；quarantined 已隔离",
             "voucher_amount": "创新券金额（元）",
             "organization": "单位名称",
