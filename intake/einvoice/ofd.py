@@ -23,6 +23,7 @@ from pathlib import Path
 from defusedxml import ElementTree as DET
 
 from ..errors import CorruptFileError, TooLargeError
+from . import qr
 from .fields import field_value, normalize
 from .model import EInvoice, EPage, TextItem
 
@@ -225,7 +226,28 @@ def read_ofd(data: bytes, source: str = "<ofd>") -> EInvoice:
         if re.search(r"[圆元].*[整正角分]|[圆元]$", item.text) and normalize("total_in_words", item.text):
             fields["total_in_words"] = field_value("total_in_words", item.text, item, "ofd_text")
             break
-    return EInvoice("ofd", fields, pages, source, raw, consistency(fields))
+    problems = consistency(fields)
+    payload = _qr_payload(data, source, pages, custom)
+    if payload is not None:
+        raw["QRCode"] = payload["payload"]
+        problems += qr.cross_check(fields, payload)
+    return EInvoice("ofd", fields, pages, source, raw, problems)
+
+
+def _qr_payload(data: bytes, source: str, pages: list[EPage], custom: dict) -> dict | None:
+    """The invoice QR payload: from a custom datum or page text when an issuer keeps it as text,
+    else decoded from the package's image resources (the printed QR is an ImageObject whose
+    MultiMedia file is a PNG/JPEG in the package)."""
+    got = qr.first_payload(list(custom.values()) + [t.text for p in pages for t in p.texts])
+    if got is not None:
+        return got
+    pkg = _Package(data, source)
+    for info in pkg.zf.infolist():
+        if info.filename.lower().endswith(qr.IMAGE_EXT) and info.file_size <= qr.MAX_IMAGE_BYTES:
+            got = qr.first_payload(qr.decode_image(pkg.zf.read(info)))
+            if got is not None:
+                return got
+    return None
 
 
 def consistency(fields: dict) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+import zlib
 from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
@@ -18,6 +19,7 @@ from . import money
 from .dates import ymd
 from .entities import make_org
 from .layouts import d, invoice
+from .qr import qr_image
 
 NS = "http://www.ofdspec.org/2016"
 PT = 25.4 / 72  # one point in mm
@@ -74,7 +76,28 @@ def _title(v) -> str:
     return "电子发票（增值税专用发票）" if v.get("digital_special") else "电子发票（普通发票）"
 
 
-def write_ofd(v: dict) -> bytes:
+def qr_payload(v: dict, tamper: dict | None = None) -> str:
+    """The 数电票 QR text: ``01,kind,,number,amount,YYYYMMDD,,CRC`` (kind 31 专票, 32 普票; a
+    数电票 has no invoice code and no check code).  ``tamper`` overrides parts (number, amount,
+    date) after the CRC is computed, as an edited QR would."""
+    parts = {"kind": "31" if v.get("digital_special") else "32", "number": v["invoice_number"],
+             "amount": f"{money.to_decimal(v['amount']):.2f}", "date": d(v["issued_on"]).strftime("%Y%m%d")}
+    body = f"01,{parts['kind']},,{parts['number']},{parts['amount']},{parts['date']},,"
+    crc = f"{zlib.crc32(body.encode()) & 0xFFFF:04X}"
+    parts.update(tamper or {})
+    return f"01,{parts['kind']},,{parts['number']},{parts['amount']},{parts['date']},,{crc}"
+
+
+def _qr_png(text: str) -> bytes:
+    buf = io.BytesIO()
+    qr_image(text, 264).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def write_ofd(v: dict, qr: str | dict | None = "ok") -> bytes:
+    """``qr``: ``"ok"`` embeds the invoice's QR image (top left, as issuers print it),
+    ``"tampered"`` one whose invoice number differs, a dict one with those parts overridden,
+    None no QR."""
     tpl, page = _Writer(), _Writer()
     tpl.next_id = 1000
     tpl.text(72, 16, _title(v), 18, RED)
@@ -114,6 +137,14 @@ def write_ofd(v: dict) -> bytes:
     page.text(40, 101, "ⓧ" + money.daxie(v["total"]), 10)
     tags["TaxInclusiveTotalAmount"] = page.text(144, 101, f"¥{total:.2f}", 10)
     page.text(26, 131, v["drawer"])
+    qr_text = None
+    if qr is not None:
+        tamper = {} if qr == "ok" else qr if isinstance(qr, dict) else \
+            {"number": v["invoice_number"][:-1] + str((int(v["invoice_number"][-1]) + 1) % 10)}
+        qr_text = qr_payload(v, tamper)
+        oid = str(page.next_id)
+        page.next_id += 1
+        page.objects.append(f'<ofd:ImageObject ID="{oid}" ResourceID="900" Boundary="10 4 20 20" CTM="20 0 0 20 0 0"/>')
     custom = "".join(f"<{k}><ofd:ObjectRef PageRef=\"1\">{oid}</ofd:ObjectRef></{k}>" for k, oid in tags.items()
                      if not k.startswith(("Buyer", "Seller")))
     party = lambda who: "".join(f"<{k}><ofd:ObjectRef PageRef=\"1\">{oid}</ofd:ObjectRef></{k}>"  # noqa: E731
@@ -131,6 +162,7 @@ def write_ofd(v: dict) -> bytes:
                                f"<ofd:MaxUnitID>{page.next_id + 1000}</ofd:MaxUnitID><ofd:PageArea>"
                                f"<ofd:PhysicalBox>0 0 210 140</ofd:PhysicalBox></ofd:PageArea>"
                                f"<ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
+                               + ("<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>" if qr_text else "") +
                                f'<ofd:TemplatePage ID="1" BaseLoc="Tpls/Tpl_0/Content.xml"/></ofd:CommonData>'
                                f'<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>'
                                f"<ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags></ofd:Document>"),
@@ -144,12 +176,18 @@ def write_ofd(v: dict) -> bytes:
                                       f"</ofd:CustomTag></ofd:CustomTags>"),
         "Doc_0/Tags/CustomTag.xml": tag_xml,
     }
+    if qr_text:
+        files["Doc_0/DocumentRes.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{NS}" BaseLoc="Res">'
+                                          f'<ofd:MultiMedias><ofd:MultiMedia ID="900" Type="Image" Format="PNG">'
+                                          f"<ofd:MediaFile>qrcode.png</ofd:MediaFile></ofd:MultiMedia></ofd:MultiMedias>"
+                                          f"</ofd:Res>")
+        files["Doc_0/Res/qrcode.png"] = _qr_png(qr_text)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in files.items():
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, text.encode("utf-8"))
+            zf.writestr(info, text if isinstance(text, bytes) else text.encode("utf-8"))
     return buf.getvalue()
 
 
@@ -178,8 +216,9 @@ def write_xml(v: dict) -> bytes:
         "</TaxSupervisionInfo></EInvoice>\n").encode("utf-8")
 
 
-def triple(seed: int, as_of: date | None = None) -> dict:
-    """``{"pdf", "ofd", "xml": bytes, "truth": fields, "values": v}`` of one invoice."""
+def triple(seed: int, as_of: date | None = None, qr: str | dict | None = "ok") -> dict:
+    """``{"pdf", "ofd", "xml": bytes, "truth": fields, "values": v}`` of one invoice (``qr``: see
+    `write_ofd`)."""
     v = invoice_values(seed, as_of)
-    return {"pdf": invoice.render_pdf(v), "ofd": write_ofd(v), "xml": write_xml(v), "truth": invoice.fields(v),
+    return {"pdf": invoice.render_pdf(v), "ofd": write_ofd(v, qr), "xml": write_xml(v), "truth": invoice.fields(v),
             "values": v}

@@ -125,3 +125,53 @@ def test_pipeline_ingests_an_ofd_invoice_without_ocr_of_its_fields(triples, tmp_
     assert {k: got.get(k) for k in ("invoice_number", "seller_tax_id", "total")} == \
            {k: t["truth"][k] for k in ("invoice_number", "seller_tax_id", "total")}
     assert db.execute("SELECT source FROM pages").fetchone()[0] == "text"
+
+
+def _threshold() -> float:
+    import json
+    return json.loads((Path(__file__).parents[2] / "schemas" / "invoice.json").read_text("utf-8"))["x-review"][
+        "confidence_threshold"]
+
+
+def test_ofd_qr_that_agrees_keeps_the_fields_certain(triples, tmp_path):
+    t, folder = triples[0]
+    einv = read(folder / "发票.ofd")
+    v = t["values"]
+    assert einv.raw["QRCode"].split(",")[3] == v["invoice_number"]  # decoded from the embedded PNG
+    assert all(einv.fields[k].confidence == 1.0 for k in ("invoice_number", "issued_on", "amount"))
+    assert not [p for p in einv.problems if "二维码" in p]
+
+
+@pytest.mark.parametrize("tamper, doubted", [
+    ("tampered", {"invoice_number"}),
+    ({"amount": "1.00", "date": "20200101"}, {"amount", "issued_on"}),
+])
+def test_ofd_qr_that_disagrees_sends_the_fields_to_a_reviewer(tmp_path, tamper, doubted):
+    t = triple(SEEDS[0], qr=tamper)
+    p = tmp_path / "tampered.ofd"
+    p.write_bytes(t["ofd"])
+    einv = read(p)
+    th = _threshold()
+    assert {k for k in ("invoice_number", "issued_on", "amount") if einv.fields[k].confidence < th} == doubted
+    # the values read from the invoice stay (doubt, not rejection), and the reviewer is told why
+    assert {k: einv.fields[k].value for k in doubted} == {k: t["truth"][k] for k in doubted}
+    notes = [p for p in einv.problems if "二维码" in p]
+    assert len(notes) == len(doubted) and all("不一致" in n for n in notes)
+    doc = to_document(einv, p.name)
+    assert all(doc.fields[k].confidence < th for k in doubted)
+
+
+def test_ofd_without_qr_and_qr_as_text(tmp_path):
+    from intake.einvoice.qr import parse
+
+    t = triple(SEEDS[1], qr=None)
+    p = tmp_path / "noqr.ofd"
+    p.write_bytes(t["ofd"])
+    einv = read(p)
+    assert "QRCode" not in einv.raw and einv.fields["invoice_number"].confidence == 1.0
+    got = parse("01,32,,23442000000014209621,112,20230215,,74AE")
+    assert (got["code"], got["number"], got["amount"], got["date"], got["crc"]) == \
+           ("", "23442000000014209621", "112", "20230215", "74AE")
+    assert parse("01,10,013002200211,81532753,217.62,20230323,49753264642977383169,0816,")["check"] == \
+        "49753264642977383169"
+    assert parse("https://example.org/?a=1,2") is None
