@@ -222,3 +222,35 @@ def triple(seed: int, as_of: date | None = None, qr: str | dict | None = "ok") -
     v = invoice_values(seed, as_of)
     return {"pdf": invoice.render_pdf(v), "ofd": write_ofd(v, qr), "xml": write_xml(v), "truth": invoice.fields(v),
             "values": v}
+
+
+def qr_check(n: int) -> dict:
+    """For the benchmark: ``n`` generated OFDs read with an agreeing QR, a tampered one and none;
+    how many the reader leaves certain / sends to review, and seconds per read."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from intake.einvoice import read
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in ("ok", "tampered", None):
+            doubted = spent = 0
+            for seed in range(n):
+                p = Path(tmp) / f"{seed}.ofd"
+                p.write_bytes(write_ofd(invoice_values(seed), mode))
+                t0 = time.perf_counter()
+                einv = read(p)
+                spent += time.perf_counter() - t0
+                doubted += any(f.confidence < 0.85 for f in einv.fields.values()) and \
+                    any("二维码" in x for x in einv.problems)
+            out[str(mode)] = {"invoices": n, "sent_to_review": doubted, "seconds_per_read": spent / n}
+    return out
+
+
+if __name__ == "__main__":  # python -m tests.corpus.einvoice [N]: the QR cross-check benchmark
+    import json
+    import sys
+
+    print(json.dumps(qr_check(int(sys.argv[1]) if len(sys.argv) > 1 else 20), indent=1))
