@@ -113,10 +113,41 @@ def _color(el) -> tuple[int, int, int]:
     return tuple(int(x) for x in v[:3]) if len(v) >= 3 else (0, 0, 0)
 
 
-def _content(root, page: EPage, ids: dict[str, list[TextItem]]) -> None:
+def _media(pkg: _Package, doc, base: str) -> dict[str, str]:
+    """MultiMedia resource ID -> its file in the package (``PublicRes``/``DocumentRes``, each
+    resource file's ``BaseLoc`` is the folder its ``MediaFile`` names are relative to)."""
+    out = {}
+    for loc in (e for e in doc.iter() if _local(e.tag) in ("PublicRes", "DocumentRes") and (e.text or "").strip()):
+        res_name = _resolve(base, loc.text)
+        if not pkg.has(res_name):
+            continue
+        res = pkg.xml(res_name)
+        folder = _resolve(posixpath.dirname(res_name), res.get("BaseLoc", "") or ".")
+        for mm in (e for e in res.iter() if _local(e.tag) == "MultiMedia"):
+            f = _child(mm, "MediaFile")
+            if mm.get("ID") and f is not None and (f.text or "").strip():
+                out[mm.get("ID")] = _resolve(folder, f.text)
+    return out
+
+
+def _image(pkg: _Package | None, media: dict, el, page: EPage) -> None:
+    """An ImageObject (the printed QR code, a logo): kept with its box so the page image shows it."""
+    name = media.get(el.get("ResourceID", ""))
+    box = _nums(el.get("Boundary"))
+    if pkg is None or name is None or len(box) < 4 or not pkg.has(name):
+        return
+    info = pkg.zf.getinfo(pkg.names[name.lower()])
+    if info.file_size <= qr.MAX_IMAGE_BYTES:
+        page.images.append((box[0], box[1], box[2], box[3], pkg.zf.read(info)))
+
+
+def _content(root, page: EPage, ids: dict[str, list[TextItem]], pkg: _Package | None = None,
+             media: dict | None = None) -> None:
     for el in root.iter():
         name = _local(el.tag)
-        if name == "TextObject":
+        if name == "ImageObject":
+            _image(pkg, media or {}, el, page)
+        elif name == "TextObject":
             bx, by = (_nums(el.get("Boundary")) + [0, 0])[:2]
             size = float(el.get("Size") or 3.5)
             for code in (c for c in el if _local(c.tag) == "TextCode"):
@@ -186,6 +217,7 @@ def read_pages(data: bytes, source: str = "<ofd>") -> tuple[list[EPage], dict[st
     templates = {t.get("ID"): _resolve(base, t.get("BaseLoc", "")) for t in doc.iter() if _local(t.tag) == "TemplatePage"}
     custom = {c.get("Name"): (c.text or "").strip() for c in ofd.iter() if _local(c.tag) == "CustomData"}
     pages, ids = [], {}
+    media = _media(pkg, doc, base)
     pages_el = _child(doc, "Pages")
     for p in (e for e in (pages_el if pages_el is not None else []) if _local(e.tag) == "Page"):
         name = _resolve(base, p.get("BaseLoc", ""))
@@ -194,8 +226,8 @@ def read_pages(data: bytes, source: str = "<ofd>") -> tuple[list[EPage], dict[st
         page = EPage(pbox[2], pbox[3])
         for t in (e for e in content if _local(e.tag) == "Template"):
             if templates.get(t.get("TemplateID")) and pkg.has(templates[t.get("TemplateID")]):
-                _content(pkg.xml(templates[t.get("TemplateID")]), page, ids)
-        _content(content, page, ids)
+                _content(pkg.xml(templates[t.get("TemplateID")]), page, ids, pkg, media)
+        _content(content, page, ids, pkg, media)
         pages.append(page)
     if not pages:
         raise CorruptFileError(f"OFD 文件 {source} 中没有页面。The OFD file has no pages.")
@@ -241,6 +273,10 @@ def _qr_payload(data: bytes, source: str, pages: list[EPage], custom: dict) -> d
     got = qr.first_payload(list(custom.values()) + [t.text for p in pages for t in p.texts])
     if got is not None:
         return got
+    for blob in (im[4] for p in pages for im in p.images):
+        got = qr.first_payload(qr.decode_image(blob))
+        if got is not None:
+            return got
     pkg = _Package(data, source)
     for info in pkg.zf.infolist():
         if info.filename.lower().endswith(qr.IMAGE_EXT) and info.file_size <= qr.MAX_IMAGE_BYTES:

@@ -43,6 +43,8 @@ def decode_image(data: bytes) -> list[str]:
         from PIL import Image
 
         with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > 25_000_000:  # not a QR code: do not decode a huge bitmap
+                return []
             img = img.convert("RGB")
             # a QR stored at its module size is too small for the finder patterns: scale it up
             if max(img.size) < 200:

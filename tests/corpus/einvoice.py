@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import random
 import zipfile
-import zlib
 from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
@@ -77,15 +76,14 @@ def _title(v) -> str:
 
 
 def qr_payload(v: dict, tamper: dict | None = None) -> str:
-    """The 数电票 QR text: ``01,kind,,number,amount,YYYYMMDD,,CRC`` (kind 31 专票, 32 普票; a
-    数电票 has no invoice code and no check code).  ``tamper`` overrides parts (number, amount,
-    date) after the CRC is computed, as an edited QR would."""
-    parts = {"kind": "31" if v.get("digital_special") else "32", "number": v["invoice_number"],
-             "amount": f"{money.to_decimal(v['amount']):.2f}", "date": d(v["issued_on"]).strftime("%Y%m%d")}
-    body = f"01,{parts['kind']},,{parts['number']},{parts['amount']},{parts['date']},,"
-    crc = f"{zlib.crc32(body.encode()) & 0xFFFF:04X}"
-    parts.update(tamper or {})
-    return f"01,{parts['kind']},,{parts['number']},{parts['amount']},{parts['date']},,{crc}"
+    """The QR text the PDF of the same invoice prints (``01,kind,code,number,amount,YYYYMMDD,
+    check,CRC``; a 数电票 has no code and no check code).  ``tamper`` overrides parts (number,
+    amount, date) and keeps the CRC, as an edited QR would."""
+    parts = invoice.qr_payload(v).split(",")
+    at = {"number": 3, "amount": 4, "date": 5}
+    for k, val in (tamper or {}).items():
+        parts[at[k]] = val
+    return ",".join(parts)
 
 
 def _qr_png(text: str) -> bytes:
@@ -144,7 +142,7 @@ def write_ofd(v: dict, qr: str | dict | None = "ok") -> bytes:
         qr_text = qr_payload(v, tamper)
         oid = str(page.next_id)
         page.next_id += 1
-        page.objects.append(f'<ofd:ImageObject ID="{oid}" ResourceID="900" Boundary="10 4 20 20" CTM="20 0 0 20 0 0"/>')
+        page.objects.append(f'<ofd:ImageObject ID="{oid}" ResourceID="900" Boundary="10 6 20 20" CTM="20 0 0 20 0 0"/>')
     custom = "".join(f"<{k}><ofd:ObjectRef PageRef=\"1\">{oid}</ofd:ObjectRef></{k}>" for k, oid in tags.items()
                      if not k.startswith(("Buyer", "Seller")))
     party = lambda who: "".join(f"<{k}><ofd:ObjectRef PageRef=\"1\">{oid}</ofd:ObjectRef></{k}>"  # noqa: E731

@@ -175,3 +175,24 @@ def test_ofd_without_qr_and_qr_as_text(tmp_path):
     assert parse("01,10,013002200211,81532753,217.62,20230323,49753264642977383169,0816,")["check"] == \
         "49753264642977383169"
     assert parse("https://example.org/?a=1,2") is None
+
+
+def test_the_ofd_page_shows_its_qr_and_the_pipeline_path_doubts_a_tampered_one(tmp_path):
+    """The drawn page carries the QR image object (as the PDF prints it), so the loader's page
+    goes through the same extractor as a PDF: an edited QR number is not trusted there either."""
+    import zxingcpp
+
+    th = _threshold()
+    for mode in ("ok", "tampered"):
+        t = triple(SEEDS[0], qr=mode)
+        p = tmp_path / f"{mode}.ofd"
+        p.write_bytes(t["ofd"])
+        [payload] = [r.text for r in zxingcpp.read_barcodes(loaders.load(p)[0].image)]
+        assert payload == read(p).raw["QRCode"]
+        pages, images = _text_pages(loaders.load(p))
+        [doc] = [d for d in extract_pages(pages, images, p.name) if d.type == "invoice"]
+        number = doc.fields["invoice_number"]
+        if mode == "ok":
+            assert number.value == t["truth"]["invoice_number"] and number.confidence >= th
+        else:
+            assert number.confidence < th
