@@ -161,9 +161,9 @@ def write_ofd(v: dict, qr: str | dict | None = "ok") -> bytes:
                                f"<ofd:PhysicalBox>0 0 210 140</ofd:PhysicalBox></ofd:PageArea>"
                                f"<ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
                                + ("<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>" if qr_text else "") +
-                               f'<ofd:TemplatePage ID="1" BaseLoc="Tpls/Tpl_0/Content.xml"/></ofd:CommonData>'
-                               f'<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>'
-                               f"<ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags></ofd:Document>"),
+                               '<ofd:TemplatePage ID="1" BaseLoc="Tpls/Tpl_0/Content.xml"/></ofd:CommonData>'
+                               '<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>'
+                               "<ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags></ofd:Document>"),
         "Doc_0/PublicRes.xml": (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{NS}" BaseLoc="Res">'
                                 f'<ofd:Fonts><ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'),
         "Doc_0/Tpls/Tpl_0/Content.xml": tpl.content(),

@@ -196,3 +196,15 @@ def test_the_ofd_page_shows_its_qr_and_the_pipeline_path_doubts_a_tampered_one(t
             assert number.value == t["truth"]["invoice_number"] and number.confidence >= th
         else:
             assert number.confidence < th
+
+
+def test_xml_holding_a_qr_payload_is_checked_against_it(tmp_path):
+    from tests.corpus.einvoice import qr_payload
+
+    t = triple(SEEDS[0], qr=None)
+    wrong = qr_payload(t["values"], {"amount": "1.00"})
+    p = tmp_path / "qr.xml"
+    p.write_bytes(t["xml"].replace(b"</EInvoice>", f"<QRCode>{wrong}</QRCode></EInvoice>".encode()))
+    einv = read(p)
+    assert einv.fields["amount"].confidence < _threshold() and einv.fields["amount"].value == t["truth"]["amount"]
+    assert einv.fields["invoice_number"].confidence == 1.0 and any("金额" in n for n in einv.problems)
