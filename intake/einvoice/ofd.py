@@ -196,11 +196,28 @@ def _tags(pkg: _Package, doc, base: str) -> dict[str, list[str]]:
         name = _resolve(posixpath.dirname(index_name), file_loc.text or "")
         if not pkg.has(name):
             continue
-        for el in pkg.xml(name).iter():
+        try:
+            root = pkg.xml(name)
+        except CorruptFileError:
+            # issued files exist whose tag file is not well-formed XML (``<:eInvoice xmlns:="">``,
+            # an unbound ``ofd:`` prefix): its element → ObjectRef pairs are still plain to read
+            for tag, refs in _loose_tags(pkg.zf.read(pkg.names[name.lower()])).items():
+                out.setdefault(tag, []).extend(refs)
+            continue
+        for el in root.iter():
             refs = [c.text.strip() for c in el if _local(c.tag) == "ObjectRef" and c.text]
             if refs:
                 out.setdefault(_local(el.tag), []).extend(refs)
     return out
+
+
+_LOOSE_TAG = re.compile(r"<([A-Za-z_][\w.-]*)>((?:\s*<(?:\w+:)?ObjectRef\b[^>]*>[^<]*</(?:\w+:)?ObjectRef>)+)")
+_LOOSE_REF = re.compile(r"<(?:\w+:)?ObjectRef\b[^>]*>\s*([^<\s]+)\s*</")
+
+
+def _loose_tags(data: bytes) -> dict[str, list[str]]:
+    text = data.decode("utf-8", "replace")
+    return {m[1]: _LOOSE_REF.findall(m[2]) for m in _LOOSE_TAG.finditer(text)}
 
 
 def read_pages(data: bytes, source: str = "<ofd>") -> tuple[list[EPage], dict[str, list[TextItem]], dict, dict]:
@@ -244,7 +261,7 @@ def read_ofd(data: bytes, source: str = "<ofd>") -> EInvoice:
             continue
         text = "".join(i.text for i in items)
         raw[tag] = text
-        fv = field_value(key, text, items[0], "ofd_tag")
+        fv = field_value(key, text, items, "ofd_tag")
         if fv is not None and key not in fields:
             fields[key] = fv
     for name, text in custom.items():
@@ -278,6 +295,16 @@ def _qr_payload(data: bytes, source: str, pages: list[EPage], custom: dict) -> d
         if got is not None:
             return got
     pkg = _Package(data, source)
+    # the issuer's original invoice XML attached to the OFD (``Attachs/original_invoice.xml``)
+    # carries the QR text as ``GraphCode``
+    for info in pkg.zf.infolist():
+        if "attach" in info.filename.lower() and info.filename.lower().endswith(".xml"):
+            try:
+                got = qr.first_payload(el.text for el in pkg.xml(info.filename).iter() if el.text and "," in el.text)
+            except CorruptFileError:
+                got = None
+            if got is not None:
+                return got
     for info in pkg.zf.infolist():
         if info.filename.lower().endswith(qr.IMAGE_EXT) and info.file_size <= qr.MAX_IMAGE_BYTES:
             got = qr.first_payload(qr.decode_image(pkg.zf.read(info)))

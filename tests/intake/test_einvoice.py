@@ -208,3 +208,28 @@ def test_xml_holding_a_qr_payload_is_checked_against_it(tmp_path):
     einv = read(p)
     assert einv.fields["amount"].confidence < _threshold() and einv.fields["amount"].value == t["truth"]["amount"]
     assert einv.fields["invoice_number"].confidence == 1.0 and any("金额" in n for n in einv.problems)
+
+
+REAL = Path(__file__).parent / "fixtures" / "einvoice" / "ofdsharp-test1"
+
+
+def test_a_real_public_ofd_invoice_reads_with_positions_and_its_own_qr(tmp_path):
+    """swpudp/OfdSharp's test1.ofd (SOURCES.md): a real 增值税电子普通发票 whose tag file is not
+    well-formed XML and whose QR text sits in the attached original invoice XML."""
+    p = tmp_path / "real.ofd"
+    with zipfile.ZipFile(p, "w") as zf:
+        for f in sorted(REAL.rglob("*.xml")):
+            zf.write(f, f.relative_to(REAL).as_posix())
+    assert loaders.check_file(p) == ".ofd"
+    einv = read(p)
+    assert {k: f.value for k, f in einv.fields.items()} == {
+        "invoice_code": "032001900311", "invoice_number": "25577301", "issued_on": "2020-11-12",
+        "buyer_name": "四川长虹电器股份有限公司", "buyer_tax_id": "91510700205412308D",
+        "seller_name": "南京爱洋文化传播有限公司", "seller_tax_id": "91320111339366503A",
+        "amount": "181.14", "total": "181.14", "total_in_words": "181.14"}  # tax printed as ***: not a value
+    assert einv.raw["QRCode"].startswith("01,10,032001900311,25577301,181.14,20201112,")
+    assert einv.problems == [] and all(f.confidence == 1.0 for f in einv.fields.values())
+    # positions: the number is printed top right, the buyer's name in the buyer block
+    assert einv.fields["invoice_number"].bbox[0] > 1800 and einv.fields["buyer_name"].bbox[1] < 450
+    [page] = loaders.load(p)
+    assert page.text_lines and any("25577301" in line.text for line in page.text_lines)
