@@ -210,16 +210,22 @@ def test_xml_holding_a_qr_payload_is_checked_against_it(tmp_path):
     assert einv.fields["invoice_number"].confidence == 1.0 and any("金额" in n for n in einv.problems)
 
 
-REAL = Path(__file__).parent / "fixtures" / "einvoice" / "ofdsharp-test1"
+REAL = Path(__file__).parent / "fixtures" / "einvoice"
+
+
+def _real_ofd(tmp_path, name: str) -> Path:
+    """The sample's XML parts (stored unzipped, SOURCES.md) zipped into the .ofd they came from."""
+    p = tmp_path / f"{name}.ofd"
+    with zipfile.ZipFile(p, "w") as zf:
+        for f in sorted((REAL / name).rglob("*.xml")):
+            zf.write(f, f.relative_to(REAL / name).as_posix())
+    return p
 
 
 def test_a_real_public_ofd_invoice_reads_with_positions_and_its_own_qr(tmp_path):
     """swpudp/OfdSharp's test1.ofd (SOURCES.md): a real 增值税电子普通发票 whose tag file is not
     well-formed XML and whose QR text sits in the attached original invoice XML."""
-    p = tmp_path / "real.ofd"
-    with zipfile.ZipFile(p, "w") as zf:
-        for f in sorted(REAL.rglob("*.xml")):
-            zf.write(f, f.relative_to(REAL).as_posix())
+    p = _real_ofd(tmp_path, "ofdsharp-test1")
     assert loaders.check_file(p) == ".ofd"
     einv = read(p)
     assert {k: f.value for k, f in einv.fields.items()} == {
@@ -233,3 +239,16 @@ def test_a_real_public_ofd_invoice_reads_with_positions_and_its_own_qr(tmp_path)
     assert einv.fields["invoice_number"].bbox[0] > 1800 and einv.fields["buyer_name"].bbox[1] < 450
     [page] = loaders.load(p)
     assert page.text_lines and any("25577301" in line.text for line in page.text_lines)
+
+
+def test_a_second_real_ofd_invoice_with_tax_and_six_lines(tmp_path):
+    """swpudp/OfdSharp's test2.ofd: a real 增值税电子专用发票 (Sichuan, 2022), well-formed tags,
+    amount + tax = total, six item lines; its QR text (GraphCode) agrees with the fields."""
+    einv = read(_real_ofd(tmp_path, "ofdsharp-test2"))
+    assert {k: f.value for k, f in einv.fields.items()} == {
+        "invoice_code": "051002000113", "invoice_number": "18925756", "issued_on": "2022-01-24",
+        "buyer_name": "四川长虹空调有限公司", "buyer_tax_id": "915107006823699713",
+        "seller_name": "四川万长亚建设工程有限公司", "seller_tax_id": "91510104MA6BWXBB27",
+        "amount": "15324.75", "tax": "153.25", "total": "15478.00", "total_in_words": "15478.00"}
+    assert einv.raw["QRCode"].split(",")[:6] == ["01", "20", "051002000113", "18925756", "15324.75", "20220124"]
+    assert einv.problems == [] and all(f.confidence == 1.0 for f in einv.fields.values())
