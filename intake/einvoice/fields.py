@@ -50,13 +50,18 @@ def normalize(key: str, raw: str | None):
     return compact(raw).replace("(", "（").replace(")", "）")
 
 
-def field_value(key: str, raw: str, item: TextItem | None, strategy: str) -> FieldValue | None:
+def field_value(key: str, raw: str, item: TextItem | list[TextItem] | None, strategy: str) -> FieldValue | None:
+    """``item``: the text object(s) printing the value (a tag may point at ``¥`` and the figure
+    separately): the field's box covers them all."""
     value = normalize(key, raw)
     if value is None:
         return None
     bbox = None
-    if item is not None:
-        x0, y0, x1, y1 = item.box_mm()
+    items = [i for i in (item if isinstance(item, list) else [item]) if i is not None]
+    if items:
+        boxes = [i.box_mm() for i in items]
+        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
         bbox = (mm_to_px(x0), mm_to_px(y0), mm_to_px(x1), mm_to_px(y1))
     # read from the file's own data, not from pixels: certain
     return FieldValue(value, 1.0, 1, bbox, strategy, raw, LABELS.get(key, ""))

@@ -51,6 +51,7 @@ class EPage:
     texts: list[TextItem] = field(default_factory=list)
     lines: list[tuple[float, float, float, float]] = field(default_factory=list)  # ruled lines, mm
     color_lines: tuple[int, int, int] = (160, 60, 40)
+    images: list[tuple[float, float, float, float, bytes]] = field(default_factory=list)  # x, y, w, h mm; file bytes
 
 
 @dataclass

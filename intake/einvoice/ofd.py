@@ -23,6 +23,7 @@ from pathlib import Path
 from defusedxml import ElementTree as DET
 
 from ..errors import CorruptFileError, TooLargeError
+from . import qr
 from .fields import field_value, normalize
 from .model import EInvoice, EPage, TextItem
 
@@ -112,10 +113,41 @@ def _color(el) -> tuple[int, int, int]:
     return tuple(int(x) for x in v[:3]) if len(v) >= 3 else (0, 0, 0)
 
 
-def _content(root, page: EPage, ids: dict[str, list[TextItem]]) -> None:
+def _media(pkg: _Package, doc, base: str) -> dict[str, str]:
+    """MultiMedia resource ID -> its file in the package (``PublicRes``/``DocumentRes``, each
+    resource file's ``BaseLoc`` is the folder its ``MediaFile`` names are relative to)."""
+    out = {}
+    for loc in (e for e in doc.iter() if _local(e.tag) in ("PublicRes", "DocumentRes") and (e.text or "").strip()):
+        res_name = _resolve(base, loc.text)
+        if not pkg.has(res_name):
+            continue
+        res = pkg.xml(res_name)
+        folder = _resolve(posixpath.dirname(res_name), res.get("BaseLoc", "") or ".")
+        for mm in (e for e in res.iter() if _local(e.tag) == "MultiMedia"):
+            f = _child(mm, "MediaFile")
+            if mm.get("ID") and f is not None and (f.text or "").strip():
+                out[mm.get("ID")] = _resolve(folder, f.text)
+    return out
+
+
+def _image(pkg: _Package | None, media: dict, el, page: EPage) -> None:
+    """An ImageObject (the printed QR code, a logo): kept with its box so the page image shows it."""
+    name = media.get(el.get("ResourceID", ""))
+    box = _nums(el.get("Boundary"))
+    if pkg is None or name is None or len(box) < 4 or not pkg.has(name):
+        return
+    info = pkg.zf.getinfo(pkg.names[name.lower()])
+    if info.file_size <= qr.MAX_IMAGE_BYTES:
+        page.images.append((box[0], box[1], box[2], box[3], pkg.zf.read(info)))
+
+
+def _content(root, page: EPage, ids: dict[str, list[TextItem]], pkg: _Package | None = None,
+             media: dict | None = None) -> None:
     for el in root.iter():
         name = _local(el.tag)
-        if name == "TextObject":
+        if name == "ImageObject":
+            _image(pkg, media or {}, el, page)
+        elif name == "TextObject":
             bx, by = (_nums(el.get("Boundary")) + [0, 0])[:2]
             size = float(el.get("Size") or 3.5)
             for code in (c for c in el if _local(c.tag) == "TextCode"):
@@ -164,11 +196,28 @@ def _tags(pkg: _Package, doc, base: str) -> dict[str, list[str]]:
         name = _resolve(posixpath.dirname(index_name), file_loc.text or "")
         if not pkg.has(name):
             continue
-        for el in pkg.xml(name).iter():
+        try:
+            root = pkg.xml(name)
+        except CorruptFileError:
+            # issued files exist whose tag file is not well-formed XML (``<:eInvoice xmlns:="">``,
+            # an unbound ``ofd:`` prefix): its element → ObjectRef pairs are still plain to read
+            for tag, refs in _loose_tags(pkg.zf.read(pkg.names[name.lower()])).items():
+                out.setdefault(tag, []).extend(refs)
+            continue
+        for el in root.iter():
             refs = [c.text.strip() for c in el if _local(c.tag) == "ObjectRef" and c.text]
             if refs:
                 out.setdefault(_local(el.tag), []).extend(refs)
     return out
+
+
+_LOOSE_TAG = re.compile(r"<([A-Za-z_][\w.-]*)>((?:\s*<(?:\w+:)?ObjectRef\b[^>]*>[^<]*</(?:\w+:)?ObjectRef>)+)")
+_LOOSE_REF = re.compile(r"<(?:\w+:)?ObjectRef\b[^>]*>\s*([^<\s]+)\s*</")
+
+
+def _loose_tags(data: bytes) -> dict[str, list[str]]:
+    text = data.decode("utf-8", "replace")
+    return {m[1]: _LOOSE_REF.findall(m[2]) for m in _LOOSE_TAG.finditer(text)}
 
 
 def read_pages(data: bytes, source: str = "<ofd>") -> tuple[list[EPage], dict[str, list[TextItem]], dict, dict]:
@@ -185,6 +234,7 @@ def read_pages(data: bytes, source: str = "<ofd>") -> tuple[list[EPage], dict[st
     templates = {t.get("ID"): _resolve(base, t.get("BaseLoc", "")) for t in doc.iter() if _local(t.tag) == "TemplatePage"}
     custom = {c.get("Name"): (c.text or "").strip() for c in ofd.iter() if _local(c.tag) == "CustomData"}
     pages, ids = [], {}
+    media = _media(pkg, doc, base)
     pages_el = _child(doc, "Pages")
     for p in (e for e in (pages_el if pages_el is not None else []) if _local(e.tag) == "Page"):
         name = _resolve(base, p.get("BaseLoc", ""))
@@ -193,8 +243,8 @@ def read_pages(data: bytes, source: str = "<ofd>") -> tuple[list[EPage], dict[st
         page = EPage(pbox[2], pbox[3])
         for t in (e for e in content if _local(e.tag) == "Template"):
             if templates.get(t.get("TemplateID")) and pkg.has(templates[t.get("TemplateID")]):
-                _content(pkg.xml(templates[t.get("TemplateID")]), page, ids)
-        _content(content, page, ids)
+                _content(pkg.xml(templates[t.get("TemplateID")]), page, ids, pkg, media)
+        _content(content, page, ids, pkg, media)
         pages.append(page)
     if not pages:
         raise CorruptFileError(f"OFD 文件 {source} 中没有页面。The OFD file has no pages.")
@@ -211,7 +261,7 @@ def read_ofd(data: bytes, source: str = "<ofd>") -> EInvoice:
             continue
         text = "".join(i.text for i in items)
         raw[tag] = text
-        fv = field_value(key, text, items[0], "ofd_tag")
+        fv = field_value(key, text, items, "ofd_tag")
         if fv is not None and key not in fields:
             fields[key] = fv
     for name, text in custom.items():
@@ -225,7 +275,42 @@ def read_ofd(data: bytes, source: str = "<ofd>") -> EInvoice:
         if re.search(r"[圆元].*[整正角分]|[圆元]$", item.text) and normalize("total_in_words", item.text):
             fields["total_in_words"] = field_value("total_in_words", item.text, item, "ofd_text")
             break
-    return EInvoice("ofd", fields, pages, source, raw, consistency(fields))
+    problems = consistency(fields)
+    payload = _qr_payload(data, source, pages, custom)
+    if payload is not None:
+        raw["QRCode"] = payload["payload"]
+        problems += qr.cross_check(fields, payload)
+    return EInvoice("ofd", fields, pages, source, raw, problems)
+
+
+def _qr_payload(data: bytes, source: str, pages: list[EPage], custom: dict) -> dict | None:
+    """The invoice QR payload: from a custom datum or page text when an issuer keeps it as text,
+    else decoded from the package's image resources (the printed QR is an ImageObject whose
+    MultiMedia file is a PNG/JPEG in the package)."""
+    got = qr.first_payload(list(custom.values()) + [t.text for p in pages for t in p.texts])
+    if got is not None:
+        return got
+    for blob in (im[4] for p in pages for im in p.images):
+        got = qr.first_payload(qr.decode_image(blob))
+        if got is not None:
+            return got
+    pkg = _Package(data, source)
+    # the issuer's original invoice XML attached to the OFD (``Attachs/original_invoice.xml``)
+    # carries the QR text as ``GraphCode``
+    for info in pkg.zf.infolist():
+        if "attach" in info.filename.lower() and info.filename.lower().endswith(".xml"):
+            try:
+                got = qr.first_payload(el.text for el in pkg.xml(info.filename).iter() if el.text and "," in el.text)
+            except CorruptFileError:
+                got = None
+            if got is not None:
+                return got
+    for info in pkg.zf.infolist():
+        if info.filename.lower().endswith(qr.IMAGE_EXT) and info.file_size <= qr.MAX_IMAGE_BYTES:
+            got = qr.first_payload(qr.decode_image(pkg.zf.read(info)))
+            if got is not None:
+                return got
+    return None
 
 
 def consistency(fields: dict) -> list[str]:

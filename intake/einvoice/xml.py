@@ -13,6 +13,7 @@ from __future__ import annotations
 from defusedxml import ElementTree as DET
 
 from ..errors import CorruptFileError, TooLargeError
+from . import qr
 from .fields import field_value
 from .model import EInvoice, EPage, TextItem
 from .ofd import consistency
@@ -125,4 +126,10 @@ def read_xml(data: bytes, source: str = "<xml>") -> EInvoice:
             fv = field_value(key, raw[key], at.get(key), "xml")
             if fv is not None:
                 fields[key] = fv
-    return EInvoice("xml", fields, [page], source, {k: v for k, v in raw.items() if v}, consistency(fields))
+    problems = consistency(fields)
+    # the XML rarely carries the QR payload; when an element holds one, it is checked like the OFD's
+    payload = qr.first_payload(el.text for el in root.iter() if el.text and "," in el.text)
+    if payload is not None:
+        raw["qr"] = payload["payload"]
+        problems += qr.cross_check(fields, payload)
+    return EInvoice("xml", fields, [page], source, {k: v for k, v in raw.items() if v}, problems)

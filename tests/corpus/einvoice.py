@@ -18,6 +18,7 @@ from . import money
 from .dates import ymd
 from .entities import make_org
 from .layouts import d, invoice
+from .qr import qr_image
 
 NS = "http://www.ofdspec.org/2016"
 PT = 25.4 / 72  # one point in mm
@@ -74,7 +75,27 @@ def _title(v) -> str:
     return "电子发票（增值税专用发票）" if v.get("digital_special") else "电子发票（普通发票）"
 
 
-def write_ofd(v: dict) -> bytes:
+def qr_payload(v: dict, tamper: dict | None = None) -> str:
+    """The QR text the PDF of the same invoice prints (``01,kind,code,number,amount,YYYYMMDD,
+    check,CRC``; a 数电票 has no code and no check code).  ``tamper`` overrides parts (number,
+    amount, date) and keeps the CRC, as an edited QR would."""
+    parts = invoice.qr_payload(v).split(",")
+    at = {"number": 3, "amount": 4, "date": 5}
+    for k, val in (tamper or {}).items():
+        parts[at[k]] = val
+    return ",".join(parts)
+
+
+def _qr_png(text: str) -> bytes:
+    buf = io.BytesIO()
+    qr_image(text, 264).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def write_ofd(v: dict, qr: str | dict | None = "ok") -> bytes:
+    """``qr``: ``"ok"`` embeds the invoice's QR image (top left, as issuers print it),
+    ``"tampered"`` one whose invoice number differs, a dict one with those parts overridden,
+    None no QR."""
     tpl, page = _Writer(), _Writer()
     tpl.next_id = 1000
     tpl.text(72, 16, _title(v), 18, RED)
@@ -114,6 +135,14 @@ def write_ofd(v: dict) -> bytes:
     page.text(40, 101, "ⓧ" + money.daxie(v["total"]), 10)
     tags["TaxInclusiveTotalAmount"] = page.text(144, 101, f"¥{total:.2f}", 10)
     page.text(26, 131, v["drawer"])
+    qr_text = None
+    if qr is not None:
+        tamper = {} if qr == "ok" else qr if isinstance(qr, dict) else \
+            {"number": v["invoice_number"][:-1] + str((int(v["invoice_number"][-1]) + 1) % 10)}
+        qr_text = qr_payload(v, tamper)
+        oid = str(page.next_id)
+        page.next_id += 1
+        page.objects.append(f'<ofd:ImageObject ID="{oid}" ResourceID="900" Boundary="10 6 20 20" CTM="20 0 0 20 0 0"/>')
     custom = "".join(f"<{k}><ofd:ObjectRef PageRef=\"1\">{oid}</ofd:ObjectRef></{k}>" for k, oid in tags.items()
                      if not k.startswith(("Buyer", "Seller")))
     party = lambda who: "".join(f"<{k}><ofd:ObjectRef PageRef=\"1\">{oid}</ofd:ObjectRef></{k}>"  # noqa: E731
@@ -131,9 +160,10 @@ def write_ofd(v: dict) -> bytes:
                                f"<ofd:MaxUnitID>{page.next_id + 1000}</ofd:MaxUnitID><ofd:PageArea>"
                                f"<ofd:PhysicalBox>0 0 210 140</ofd:PhysicalBox></ofd:PageArea>"
                                f"<ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
-                               f'<ofd:TemplatePage ID="1" BaseLoc="Tpls/Tpl_0/Content.xml"/></ofd:CommonData>'
-                               f'<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>'
-                               f"<ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags></ofd:Document>"),
+                               + ("<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>" if qr_text else "") +
+                               '<ofd:TemplatePage ID="1" BaseLoc="Tpls/Tpl_0/Content.xml"/></ofd:CommonData>'
+                               '<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>'
+                               "<ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags></ofd:Document>"),
         "Doc_0/PublicRes.xml": (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{NS}" BaseLoc="Res">'
                                 f'<ofd:Fonts><ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'),
         "Doc_0/Tpls/Tpl_0/Content.xml": tpl.content(),
@@ -144,12 +174,18 @@ def write_ofd(v: dict) -> bytes:
                                       f"</ofd:CustomTag></ofd:CustomTags>"),
         "Doc_0/Tags/CustomTag.xml": tag_xml,
     }
+    if qr_text:
+        files["Doc_0/DocumentRes.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{NS}" BaseLoc="Res">'
+                                          f'<ofd:MultiMedias><ofd:MultiMedia ID="900" Type="Image" Format="PNG">'
+                                          f"<ofd:MediaFile>qrcode.png</ofd:MediaFile></ofd:MultiMedia></ofd:MultiMedias>"
+                                          f"</ofd:Res>")
+        files["Doc_0/Res/qrcode.png"] = _qr_png(qr_text)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in files.items():
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, text.encode("utf-8"))
+            zf.writestr(info, text if isinstance(text, bytes) else text.encode("utf-8"))
     return buf.getvalue()
 
 
@@ -178,8 +214,41 @@ def write_xml(v: dict) -> bytes:
         "</TaxSupervisionInfo></EInvoice>\n").encode("utf-8")
 
 
-def triple(seed: int, as_of: date | None = None) -> dict:
-    """``{"pdf", "ofd", "xml": bytes, "truth": fields, "values": v}`` of one invoice."""
+def triple(seed: int, as_of: date | None = None, qr: str | dict | None = "ok") -> dict:
+    """``{"pdf", "ofd", "xml": bytes, "truth": fields, "values": v}`` of one invoice (``qr``: see
+    `write_ofd`)."""
     v = invoice_values(seed, as_of)
-    return {"pdf": invoice.render_pdf(v), "ofd": write_ofd(v), "xml": write_xml(v), "truth": invoice.fields(v),
+    return {"pdf": invoice.render_pdf(v), "ofd": write_ofd(v, qr), "xml": write_xml(v), "truth": invoice.fields(v),
             "values": v}
+
+
+def qr_check(n: int) -> dict:
+    """For the benchmark: ``n`` generated OFDs read with an agreeing QR, a tampered one and none;
+    how many the reader leaves certain / sends to review, and seconds per read."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from intake.einvoice import read
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in ("ok", "tampered", None):
+            doubted = spent = 0
+            for seed in range(n):
+                p = Path(tmp) / f"{seed}.ofd"
+                p.write_bytes(write_ofd(invoice_values(seed), mode))
+                t0 = time.perf_counter()
+                einv = read(p)
+                spent += time.perf_counter() - t0
+                doubted += any(f.confidence < 0.85 for f in einv.fields.values()) and \
+                    any("二维码" in x for x in einv.problems)
+            out[str(mode)] = {"invoices": n, "sent_to_review": doubted, "seconds_per_read": spent / n}
+    return out
+
+
+if __name__ == "__main__":  # python -m tests.corpus.einvoice [N]: the QR cross-check benchmark
+    import json
+    import sys
+
+    print(json.dumps(qr_check(int(sys.argv[1]) if len(sys.argv) > 1 else 20), indent=1))

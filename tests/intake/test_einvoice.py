@@ -125,3 +125,130 @@ def test_pipeline_ingests_an_ofd_invoice_without_ocr_of_its_fields(triples, tmp_
     assert {k: got.get(k) for k in ("invoice_number", "seller_tax_id", "total")} == \
            {k: t["truth"][k] for k in ("invoice_number", "seller_tax_id", "total")}
     assert db.execute("SELECT source FROM pages").fetchone()[0] == "text"
+
+
+def _threshold() -> float:
+    import json
+    return json.loads((Path(__file__).parents[2] / "schemas" / "invoice.json").read_text("utf-8"))["x-review"][
+        "confidence_threshold"]
+
+
+def test_ofd_qr_that_agrees_keeps_the_fields_certain(triples, tmp_path):
+    t, folder = triples[0]
+    einv = read(folder / "发票.ofd")
+    v = t["values"]
+    assert einv.raw["QRCode"].split(",")[3] == v["invoice_number"]  # decoded from the embedded PNG
+    assert all(einv.fields[k].confidence == 1.0 for k in ("invoice_number", "issued_on", "amount"))
+    assert not [p for p in einv.problems if "二维码" in p]
+
+
+@pytest.mark.parametrize("tamper, doubted", [
+    ("tampered", {"invoice_number"}),
+    ({"amount": "1.00", "date": "20200101"}, {"amount", "issued_on"}),
+])
+def test_ofd_qr_that_disagrees_sends_the_fields_to_a_reviewer(tmp_path, tamper, doubted):
+    t = triple(SEEDS[0], qr=tamper)
+    p = tmp_path / "tampered.ofd"
+    p.write_bytes(t["ofd"])
+    einv = read(p)
+    th = _threshold()
+    assert {k for k in ("invoice_number", "issued_on", "amount") if einv.fields[k].confidence < th} == doubted
+    # the values read from the invoice stay (doubt, not rejection), and the reviewer is told why
+    assert {k: einv.fields[k].value for k in doubted} == {k: t["truth"][k] for k in doubted}
+    notes = [p for p in einv.problems if "二维码" in p]
+    assert len(notes) == len(doubted) and all("不一致" in n for n in notes)
+    doc = to_document(einv, p.name)
+    assert all(doc.fields[k].confidence < th for k in doubted)
+
+
+def test_ofd_without_qr_and_qr_as_text(tmp_path):
+    from intake.einvoice.qr import parse
+
+    t = triple(SEEDS[1], qr=None)
+    p = tmp_path / "noqr.ofd"
+    p.write_bytes(t["ofd"])
+    einv = read(p)
+    assert "QRCode" not in einv.raw and einv.fields["invoice_number"].confidence == 1.0
+    got = parse("01,32,,23442000000014209621,112,20230215,,74AE")
+    assert (got["code"], got["number"], got["amount"], got["date"], got["crc"]) == \
+           ("", "23442000000014209621", "112", "20230215", "74AE")
+    assert parse("01,10,013002200211,81532753,217.62,20230323,49753264642977383169,0816,")["check"] == \
+        "49753264642977383169"
+    assert parse("https://example.org/?a=1,2") is None
+
+
+def test_the_ofd_page_shows_its_qr_and_the_pipeline_path_doubts_a_tampered_one(tmp_path):
+    """The drawn page carries the QR image object (as the PDF prints it), so the loader's page
+    goes through the same extractor as a PDF: an edited QR number is not trusted there either."""
+    import zxingcpp
+
+    th = _threshold()
+    for mode in ("ok", "tampered"):
+        t = triple(SEEDS[0], qr=mode)
+        p = tmp_path / f"{mode}.ofd"
+        p.write_bytes(t["ofd"])
+        [payload] = [r.text for r in zxingcpp.read_barcodes(loaders.load(p)[0].image)]
+        assert payload == read(p).raw["QRCode"]
+        pages, images = _text_pages(loaders.load(p))
+        [doc] = [d for d in extract_pages(pages, images, p.name) if d.type == "invoice"]
+        number = doc.fields["invoice_number"]
+        if mode == "ok":
+            assert number.value == t["truth"]["invoice_number"] and number.confidence >= th
+        else:
+            assert number.confidence < th
+
+
+def test_xml_holding_a_qr_payload_is_checked_against_it(tmp_path):
+    from tests.corpus.einvoice import qr_payload
+
+    t = triple(SEEDS[0], qr=None)
+    wrong = qr_payload(t["values"], {"amount": "1.00"})
+    p = tmp_path / "qr.xml"
+    p.write_bytes(t["xml"].replace(b"</EInvoice>", f"<QRCode>{wrong}</QRCode></EInvoice>".encode()))
+    einv = read(p)
+    assert einv.fields["amount"].confidence < _threshold() and einv.fields["amount"].value == t["truth"]["amount"]
+    assert einv.fields["invoice_number"].confidence == 1.0 and any("金额" in n for n in einv.problems)
+
+
+REAL = Path(__file__).parent / "fixtures" / "einvoice"
+
+
+def _real_ofd(tmp_path, name: str) -> Path:
+    """The sample's XML parts (stored unzipped, SOURCES.md) zipped into the .ofd they came from."""
+    p = tmp_path / f"{name}.ofd"
+    with zipfile.ZipFile(p, "w") as zf:
+        for f in sorted((REAL / name).rglob("*.xml")):
+            zf.write(f, f.relative_to(REAL / name).as_posix())
+    return p
+
+
+def test_a_real_public_ofd_invoice_reads_with_positions_and_its_own_qr(tmp_path):
+    """swpudp/OfdSharp's test1.ofd (SOURCES.md): a real 增值税电子普通发票 whose tag file is not
+    well-formed XML and whose QR text sits in the attached original invoice XML."""
+    p = _real_ofd(tmp_path, "ofdsharp-test1")
+    assert loaders.check_file(p) == ".ofd"
+    einv = read(p)
+    assert {k: f.value for k, f in einv.fields.items()} == {
+        "invoice_code": "032001900311", "invoice_number": "25577301", "issued_on": "2020-11-12",
+        "buyer_name": "四川长虹电器股份有限公司", "buyer_tax_id": "91510700205412308D",
+        "seller_name": "南京爱洋文化传播有限公司", "seller_tax_id": "91320111339366503A",
+        "amount": "181.14", "total": "181.14", "total_in_words": "181.14"}  # tax printed as ***: not a value
+    assert einv.raw["QRCode"].startswith("01,10,032001900311,25577301,181.14,20201112,")
+    assert einv.problems == [] and all(f.confidence == 1.0 for f in einv.fields.values())
+    # positions: the number is printed top right, the buyer's name in the buyer block
+    assert einv.fields["invoice_number"].bbox[0] > 1800 and einv.fields["buyer_name"].bbox[1] < 450
+    [page] = loaders.load(p)
+    assert page.text_lines and any("25577301" in line.text for line in page.text_lines)
+
+
+def test_a_second_real_ofd_invoice_with_tax_and_six_lines(tmp_path):
+    """swpudp/OfdSharp's test2.ofd: a real 增值税电子专用发票 (Sichuan, 2022), well-formed tags,
+    amount + tax = total, six item lines; its QR text (GraphCode) agrees with the fields."""
+    einv = read(_real_ofd(tmp_path, "ofdsharp-test2"))
+    assert {k: f.value for k, f in einv.fields.items()} == {
+        "invoice_code": "051002000113", "invoice_number": "18925756", "issued_on": "2022-01-24",
+        "buyer_name": "四川长虹空调有限公司", "buyer_tax_id": "915107006823699713",
+        "seller_name": "四川万长亚建设工程有限公司", "seller_tax_id": "91510104MA6BWXBB27",
+        "amount": "15324.75", "tax": "153.25", "total": "15478.00", "total_in_words": "15478.00"}
+    assert einv.raw["QRCode"].split(",")[:6] == ["01", "20", "051002000113", "18925756", "15324.75", "20220124"]
+    assert einv.problems == [] and all(f.confidence == 1.0 for f in einv.fields.values())
