@@ -126,43 +126,6 @@ def _rows(cur) -> list[dict]:
 
 # ---------------------------------------------------------------- reading
 
-def queue(db, status: str = "", packet: str = "", q: str = "", masked: bool = False) -> dict:
-    """Submissions for the queue page, oldest first, and the count per status."""
-    where, params = [], []
-    if status in QUEUE_TABS:
-        where.append(QUEUE_TABS[status][1])
-    elif status != "all":
-        where.append(PENDING_SQL)
-    if packet:
-        where.append("s.packet = ?")
-        params.append(packet)
-    if q and not masked:
-        where.append("(s.name LIKE ? OR s.organization LIKE ? OR s.uscc LIKE ?)")
-        params += [f"%{q}%"] * 3
-    sql = (
-        "SELECT s.id, s.name, s.packet, s.status, s.organization, s.uscc, s.finding_count, s.received_at, "
-        "s.decision, s.decided_by, s.decided_at, "
-        "(SELECT COUNT(*) FROM findings f WHERE f.submission_id = s.id AND f.severity = 'error') AS errors "
-        "FROM submissions s"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY s.received_at, s.id LIMIT 500"
-    )
-    rows = _rows(db.execute(sql, params))
-    names = display_names(db) if not masked else {}
-    for r in rows:
-        _outcome(r)
-        r["decided_by_zh"] = names.get(r["decided_by"], r["decided_by"]) if r["decided_by"] else None
-        r["packet_zh"] = packet_title(r["packet"])
-        r["received_local"] = local_time(r["received_at"])
-        if masked:
-            r["name"] = mask_text(r["name"], personal_values(db, r["id"]))
-            r["decided_by"] = r["decided_by_zh"] = STAFF_ZH if r["decided_by"] else None
-    if masked and q:
-        # a viewer's search runs over what the viewer sees, or it would reveal the masked digits
-        rows = [r for r in rows if any(q in (r[c] or "") for c in ("name", "organization", "uscc"))]
-    return {"rows": rows, **tab_counts(db)}
-
-
 def tab_counts(db) -> dict:
     """The queue's tab counts (and the quarantined files, which may sit in any submission)."""
     # Per status from the covering status index, then the decided ones subtracted. The decided

@@ -247,7 +247,9 @@ def test_a_tenth_type_and_a_third_packet_on_every_surface(site_schemas, tmp_path
     assert status in ("rejected", "needs_review")
 
     # Review: the queue (service and the SQL view) and the page show the registry's titles and labels.
-    queue = service.queue(db)
+    from review.queue import list_queue
+
+    queue = list_queue(db, status="all")
     assert [r["packet_zh"] for r in queue["rows"]] == [PACKET_ZH]
     assert db.execute("SELECT 材料类型 FROM review_queue").fetchall() == [(PACKET_ZH,)]
     page = service.submission(db, sid)
