@@ -20,6 +20,7 @@ from schemas.registry import (  # noqa: F401 - re-exported: extraction's view of
     builtin_dir,
     check_file,
     check_schemas,
+    extract_specs,
     clear_cache,
     load_registry,
     meta_schema,
@@ -33,25 +34,17 @@ def _extraction_problems(name: str, schema: dict[str, Any]) -> list[tuple[str, s
     from . import normalize, strategies
 
     problems: list[tuple[str, str]] = []
-    for key, prop in (schema.get("properties") or {}).items():
-        if not isinstance(prop, dict):
-            continue
-        ex = prop.get("x-extract")
-        specs = ex if isinstance(ex, list) else [ex]
-        for j, spec in enumerate(specs):
-            if not isinstance(spec, dict):
-                continue
-            base = f"/properties/{key}/x-extract" + (f"/{j}" if isinstance(ex, list) else "")
-            st = spec.get("strategy")
-            if st and st not in strategies.STRATEGIES:
-                problems.append(
-                    (f"{base}/strategy", f"unknown strategy {st!r}; known: {', '.join(sorted(strategies.STRATEGIES))}")
-                )
-            nz = spec.get("normalizer")
-            if nz and nz not in normalize.NORMALIZERS:
-                problems.append(
-                    (f"{base}/normalizer", f"unknown normalizer {nz!r}; known: {', '.join(sorted(normalize.NORMALIZERS))}")
-                )
+    for base, spec in extract_specs(schema):
+        st = spec.get("strategy")
+        if st and st not in strategies.STRATEGIES:
+            problems.append(
+                (f"{base}/strategy", f"unknown strategy {st!r}; known: {', '.join(sorted(strategies.STRATEGIES))}")
+            )
+        nz = spec.get("normalizer")
+        if nz and nz not in normalize.NORMALIZERS:
+            problems.append(
+                (f"{base}/normalizer", f"unknown normalizer {nz!r}; known: {', '.join(sorted(normalize.NORMALIZERS))}")
+            )
     return problems
 
 

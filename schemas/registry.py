@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from intake.errors import SchemaError
 
@@ -258,6 +258,17 @@ def add_checker(name: str, fn: Checker) -> None:
         clear_cache()
 
 
+def extract_specs(schema: dict[str, Any]) -> Iterator[tuple[str, dict]]:
+    """Every ``x-extract`` spec of a type schema (one or a list per field), with its JSON pointer."""
+    for key, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        ex = prop.get("x-extract")
+        for j, spec in enumerate(ex if isinstance(ex, list) else [ex]):
+            if isinstance(spec, dict):
+                yield f"/properties/{key}/x-extract" + (f"/{j}" if isinstance(ex, list) else ""), spec
+
+
 def _semantic_problems(name: str, schema: dict[str, Any]) -> list[tuple[str, str]]:
     """What the meta-schema cannot say: names must resolve, regexes compile, orders are unique."""
     problems: list[tuple[str, str]] = []
@@ -274,18 +285,13 @@ def _semantic_problems(name: str, schema: dict[str, Any]) -> list[tuple[str, str
             if o in orders:
                 problems.append((f"/properties/{key}/x-order", f"x-order {o} already used by {orders[o]!r}"))
             orders[o] = key
-        ex = prop.get("x-extract")
-        specs = ex if isinstance(ex, list) else [ex]
-        for j, spec in enumerate(specs):
-            if not isinstance(spec, dict):
-                continue
-            base = f"/properties/{key}/x-extract" + (f"/{j}" if isinstance(ex, list) else "")
-            pat = spec.get("pattern")
-            if isinstance(pat, str):
-                try:
-                    re.compile(pat)
-                except re.error as exc:
-                    problems.append((f"{base}/pattern", f"invalid regex: {exc}"))
+    for base, spec in extract_specs(schema):
+        pat = spec.get("pattern")
+        if isinstance(pat, str):
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                problems.append((f"{base}/pattern", f"invalid regex: {exc}"))
     for i, chk in enumerate(schema.get("x-cross-checks", []) or []):
         if not isinstance(chk, dict):
             continue
