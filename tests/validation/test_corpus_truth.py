@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from types import SimpleNamespace
 
 import pytest
 
@@ -16,23 +15,11 @@ from intake.model import Document, FieldValue
 from intake.validation import MemoryHistory, decide
 
 packets = pytest.importorskip("tests.corpus.packets")
-from tests.corpus.documents import LAYOUTS  # noqa: E402
 
 SEEDS = tuple(range(8))  # every defect keeps its expected status (bench: 20 seeds and both splits)
 
 
-def _truth_only(doc_type, v, seed, quality="clean", container=None):
-    """Stands in for render_values: the same truth, without drawing a page."""
-    layout = LAYOUTS[doc_type]
-    truth = {"type": doc_type, "pages": [1], "fields": layout.fields(v)}
-    if hasattr(layout, "extra"):
-        truth["extra"] = layout.extra(v)
-    return SimpleNamespace(type=doc_type, truth=truth, suffix=".png")
-
-
-@pytest.fixture(autouse=True)
-def no_rendering(monkeypatch):
-    monkeypatch.setattr(packets, "render_values", _truth_only)
+pytestmark = pytest.mark.usefixtures("no_rendering")  # truth fields, no pages drawn (conftest.py)
 
 
 def to_documents(p):

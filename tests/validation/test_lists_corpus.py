@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -14,7 +13,6 @@ from intake.model import Document, FieldValue
 from intake.validation import decide
 
 packets = pytest.importorskip("tests.corpus.packets")
-from tests.corpus.documents import LAYOUTS  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.decisions import memory_history, packets_dir_for  # noqa: E402
@@ -22,17 +20,7 @@ from bench.decisions import memory_history, packets_dir_for  # noqa: E402
 SEEDS = (0, 1, 2, 3)
 
 
-def _truth_only(doc_type, v, seed, quality="clean", container=None, **_):
-    layout = LAYOUTS[doc_type]
-    truth = {"type": doc_type, "pages": [1], "fields": layout.fields(v)}
-    if hasattr(layout, "extra"):
-        truth["extra"] = layout.extra(v)
-    return SimpleNamespace(type=doc_type, truth=truth, suffix=".png")
-
-
-@pytest.fixture(autouse=True)
-def no_rendering(monkeypatch):
-    monkeypatch.setattr(packets, "render_values", _truth_only)
+pytestmark = pytest.mark.usefixtures("no_rendering")  # truth fields, no pages drawn (conftest.py)
 
 
 @pytest.mark.parametrize("defect", list(packets.STATE_DEFECTS))
