@@ -151,3 +151,11 @@ def query(built, sql, params=()):
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+def sign_in(page, server, name="shen", then=None):
+    """Sign in through the real form in a Playwright page (optionally with ?next=)."""
+    page.goto(server + "/-/review/login" + (f"?next={then}" if then else ""))
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")

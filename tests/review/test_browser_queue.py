@@ -18,11 +18,7 @@ pytestmark = [
 ]
 
 
-def _sign_in(page, server, name="shen", then=None):
-    page.goto(server + "/-/review/login" + (f"?next={then}" if then else ""))
-    page.fill("#username", name)
-    page.fill("#password", builder.PASSWORD)
-    page.click("button[type=submit]")
+_sign_in = builder.sign_in
 
 
 def test_queue_chips_paging_claims_and_bulk_approve(page, server, built):

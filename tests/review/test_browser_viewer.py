@@ -17,11 +17,7 @@ pytestmark = [
 ]
 
 
-def _sign_in(page, server, name="shen", then=None):
-    page.goto(server + "/-/review/login" + (f"?next={then}" if then else ""))
-    page.fill("#username", name)
-    page.fill("#password", builder.PASSWORD)
-    page.click("button[type=submit]")
+_sign_in = builder.sign_in
 
 
 def _zoom(page) -> float:
