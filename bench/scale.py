@@ -382,7 +382,7 @@ FINDINGS = """
 - One full-table scan was found in the plans: `review.service.personal_boxes` (each page image a *viewer*
   opens) joins pages to documents on `file_id`, which had no index, so every redacted image scanned all
   40,000 documents (~2 ms each, growing linearly with the database). The same scan ran in
-  `intake.pipeline._copy_duplicates` (`documents WHERE file_id = ?`) for each duplicate file.
+  `intake.archived.copy_duplicates` (`documents WHERE file_id = ?`) for each duplicate file.
   Fixed by `intake/migrations/m0004_indexes.py` (`idx_documents_file ON documents(file_id)`): 0.02 ms.
 - The slowest page is Datasette's own table view of `submissions` (a full count and facet counts over
   10,000 rows); it stays under 200 ms, and will grow linearly with the table.

@@ -26,7 +26,7 @@ from intake import store  # noqa: E402
 from intake.db import connect, log_event, now, transaction  # noqa: E402
 from intake.model import Document, FieldValue, Line, Page, Word  # noqa: E402
 from intake.ocr.runner import OcrResult, cache_put  # noqa: E402
-from intake.pipeline import _store_pages  # noqa: E402
+from intake.archived import store_pages  # noqa: E402
 
 CHARS = "许昌市科技创新券服务合同检验检测费用人民币壹万贰仟元整有限公司统一社会信用代码"
 LINES_PER_PAGE = 40
@@ -71,7 +71,7 @@ def write_file(db, sid: int, rng: random.Random, pages_per_file: int) -> None:
     with transaction(db):
         for p in pages:
             cache_put(db, p.image_sha256, "rapidocr", OcrResult(list(p.lines), 0))
-        stored = _store_pages(db, fid, pages)
+        stored = store_pages(db, fid, pages)
         store.save_documents(db, sid, fid, [doc])
         db.conn.execute("UPDATE files SET status = 'processed', page_count = ?, processed_at = ? WHERE id = ?",
                         (len(stored), now(), fid))

@@ -80,20 +80,20 @@ def test_odd_names_deep_folders_and_read_only_files(tmp_path, db, settings, text
 
 
 def test_a_file_deleted_while_being_taken_does_not_stop_the_batch(tmp_path, db, settings, text_page, monkeypatch):
-    import intake.pipeline as pipeline
+    import intake.taking as taking
 
     inbox = tmp_path / "inbox"
     (inbox / "s").mkdir(parents=True)
     text_page(["一"], size=30, width=300, margin=20).save(inbox / "s" / "a.png")
     text_page(["二"], size=30, width=300, margin=20).save(inbox / "s" / "b.png")
-    real = pipeline.check_file
+    real = taking.check_file
 
     def vanish(path, *a):
         if path.name == "a.png":
             path.unlink()
         return real(path, *a)
 
-    monkeypatch.setattr(pipeline, "check_file", vanish)
+    monkeypatch.setattr(taking, "check_file", vanish)
     (line,) = list(ingest(inbox, db, settings))
     assert [d["file"] for d in line["documents"]] == ["b.png"]
 

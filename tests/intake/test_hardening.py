@@ -130,14 +130,14 @@ def test_an_unexpected_error_quarantines_the_file_and_requeue_takes_it_back(tmp_
 
 def test_a_file_that_keeps_crashing_is_quarantined_and_newer_work_still_runs(tmp_path, db, settings):
     """Before: a file whose processing killed the process was resumed first by every run, for ever."""
-    from intake import pipeline
+    from intake import taking
     from intake.inbox import Submission
 
     inbox = tmp_path / "inbox"
     make_pdf(inbox / "old" / "crashy.pdf", "the run died on this one three times, text layer")
     sub = Submission("old", (inbox / "old").resolve(), [(inbox / "old" / "crashy.pdf").resolve()])
-    sid = pipeline._get_submission(db, sub, __import__("datetime").date(2026, 11, 20))
-    pipeline._take_file(db, settings, sid, sub, sub.files[0])  # archived, inbox copy gone: the crash point
+    sid = taking.get_submission(db, sub, __import__("datetime").date(2026, 11, 20))
+    taking.take_file(db, settings, sid, sub, sub.files[0])  # archived, inbox copy gone: the crash point
     db.conn.execute("UPDATE files SET attempts = ?", (settings.max_attempts,))  # three crashes counted
     make_pdf(inbox / "new" / "scan.pdf", "newer work arrives after the crashes, text layer")
     lines = {line["submission"]: line for line in ingest(inbox, db, settings)}
