@@ -1,4 +1,5 @@
-"""Seal (印章) detection without a model.
+"""Seal (印章) detection without a model (the ring text is read by seals_text.py, the ink
+masks are in seals_ink.py; both are re-exported here, where callers have always found them).
 
 Colour pages: a red-ink mask (hue 0-12 or 155-180 with enough saturation and
 R - max(G, B) large), long straight rules removed from it (VAT invoices print
@@ -35,6 +36,9 @@ from PIL import Image
 
 from intake.model import Seal
 
+from .seals_ink import _to_rgb, estimate_dpi, faint_red_mask, is_grayscale, red_mask, seal_ellipse
+from .seals_text import read_seal_text
+
 __all__ = [
     "detect_seals",
     "read_seal_text",
@@ -53,70 +57,7 @@ WORK_DPI = 110.0  # masks are analysed at (at most) this resolution
 _DEBUG = bool(__import__("os").environ.get("SEAL_DEBUG"))
 
 
-# --------------------------------------------------------------------------- basics
-def _to_rgb(image: Image.Image) -> np.ndarray:
-    if image.mode == "RGB":
-        return np.asarray(image)
-    if image.mode in ("RGBA", "LA", "P", "PA"):
-        bg = Image.new("RGB", image.size, (255, 255, 255))
-        im = image.convert("RGBA")
-        bg.paste(im, mask=im.split()[-1])
-        return np.asarray(bg)
-    return np.asarray(image.convert("RGB"))
-
-
-def estimate_dpi(width: int, height: int) -> float:
-    """DPI of an image of unknown resolution, assuming its long side spans an A4 page (297 mm)."""
-    return max(width, height) / (297.0 / 25.4)
-
-
-def is_grayscale(image: Image.Image | np.ndarray) -> bool:
-    """True when the image carries no colour information (mode L/1/I, or R == G == B everywhere).
-
-    A colour scan of a black-and-white page still has chroma noise (paper tint,
-    JPEG fringes, sensor noise); a grayscale scan saved as RGB does not.
-    """
-    if isinstance(image, Image.Image):
-        if image.mode in ("1", "L", "LA", "I", "I;16", "F"):
-            return True
-        rgb = _to_rgb(image)
-    else:
-        rgb = image
-        if rgb.ndim == 2:
-            return True
-    small = rgb[:: max(1, rgb.shape[0] // 600), :: max(1, rgb.shape[1] // 600)].astype(np.int16)
-    chroma = small.max(axis=2) - small.min(axis=2)
-    # Fewer than 0.05% of pixels with visible chroma: no colour to go by.
-    return float((chroma > 24).mean()) < 0.0005 and float(chroma.mean()) < 3.0
-
-
-def red_mask(rgb: np.ndarray) -> np.ndarray:
-    """uint8 0/255 mask of red (seal) ink."""
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    r = rgb[..., 0].astype(np.int16)
-    gb = np.maximum(rgb[..., 1], rgb[..., 2]).astype(np.int16)
-    redness = r - gb
-    hue_ok = (h <= 12) | (h >= 155)
-    m = (hue_ok & (s >= 55) & (v >= 70) & (redness >= 38)) | (redness >= 90)
-    return m.astype(np.uint8) * 255
-
-
-def faint_red_mask(rgb: np.ndarray, px_mm: float) -> np.ndarray:
-    """uint8 0/255 mask of faint red/pink ink (a lightly inked seal, a photo under warm light):
-    redness above the local background's, in the red/magenta hue band."""
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    redness = np.clip(rgb[..., 0].astype(np.int16) - np.maximum(rgb[..., 1], rgb[..., 2]), 0, 255).astype(np.uint8)
-    k = max(5, int(8 * px_mm) | 1)
-    small = cv2.resize(redness, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
-    bg = cv2.medianBlur(small, max(3, (k // 4) | 1))
-    bg = cv2.resize(bg, (redness.shape[1], redness.shape[0]), interpolation=cv2.INTER_LINEAR)
-    rel = redness.astype(np.int16) - bg.astype(np.int16)
-    m = (rel >= 10) & ((h >= 150) | (h <= 14)) & (s >= 18) & (v >= 60)
-    return m.astype(np.uint8) * 255
-
-
+# --------------------------------------------------------------------------- masks
 def _remove_rules(mask: np.ndarray, min_len: int) -> np.ndarray:
     """Remove long horizontal/vertical straight runs (table rules, underlines) from a mask."""
     min_len = max(8, int(min_len))
@@ -514,12 +455,6 @@ def seal_verifiability(image: Image.Image) -> str:
     return "gray"
 
 
-def seal_ellipse(seal: Seal) -> tuple[float, float, float, float]:
-    """(cx, cy, a, b) of the axis-aligned ellipse inscribed in the seal's bbox."""
-    x0, y0, x1, y1 = seal.bbox
-    return (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
-
-
 def is_invoice_supervision_seal(seal: Seal, page_size: tuple[int, int]) -> bool:
     """The tax bureau's oval 发票监制章 printed at the top centre of paper VAT invoices
     (not the seller's 发票专用章, which is stamped at the bottom right)."""
@@ -528,80 +463,3 @@ def is_invoice_supervision_seal(seal: Seal, page_size: tuple[int, int]) -> bool:
     return seal.shape == "oval" and cy < 0.33 * H and abs(cx - W / 2) < 0.2 * W
 
 
-def _unwrap(arr: np.ndarray, seal: Seal, span_deg: float = 260.0, inner: float = 0.5,
-            outer: float = 0.95, text_h: int = 64) -> np.ndarray:
-    """Upper arc of the seal's ring band as a strip: left to right = clockwise along the arc,
-    top = outer edge, so characters that face outwards stand upright."""
-    cx, cy, a, b = seal_ellipse(seal)
-    R = max(a, b)
-    band = (outer - inner) * R
-    scale = text_h / max(band, 1.0)
-    mid = (inner + outer) / 2 * R
-    width = int(max(32, 2 * math.pi * mid * span_deg / 360 * scale))
-    height = int(max(16, band * scale))
-    th = np.radians(np.linspace(-span_deg / 2, span_deg / 2, width, dtype=np.float32))[None, :]
-    rs = np.linspace(outer, inner, height, dtype=np.float32)[:, None]
-    map_x = (cx + rs * a * np.sin(th)).astype(np.float32)
-    map_y = (cy - rs * b * np.cos(th)).astype(np.float32)
-    return cv2.remap(arr, map_x, map_y, cv2.INTER_LINEAR, borderValue=255)
-
-
-def seal_ink_image(image: Image.Image, seal: Seal) -> np.ndarray:
-    """Gray image (dark ink on white) of the seal's own ink: redness in colour, gray otherwise."""
-    if seal.color == "red" and not is_grayscale(image):
-        rgb = _to_rgb(image).astype(np.int16)
-        redness = rgb[..., 0] - np.maximum(rgb[..., 1], rgb[..., 2])
-        return np.clip(255 - redness * 2.2, 0, 255).astype(np.uint8)
-    return np.asarray(image.convert("L"))
-
-
-def _normalize(strip: np.ndarray) -> np.ndarray:
-    """Stretch a strip to dark ink on white paper and trim it to the ink's extent."""
-    lo, hi = np.percentile(strip, 2), np.percentile(strip, 90)
-    if hi - lo < 8:
-        return strip
-    out = np.clip((strip.astype(np.float32) - lo) * 255.0 / (hi - lo), 0, 255).astype(np.uint8)
-    cols = np.nonzero((out < 128).sum(axis=0) > 0)[0]
-    if len(cols):
-        pad = out.shape[0] // 3
-        out = out[:, max(0, cols[0] - pad):cols[-1] + pad + 1]
-    return out
-
-
-def read_seal_text(image: Image.Image, seal: Seal, reader) -> str:
-    """The text along the seal's upper arc, read by polar unwrap and OCR ("" if none).
-
-    `reader` is the `model.RegionReader` extraction was given; ring text is read with RapidOCR
-    (Tesseract reads none of it)."""
-    ink = seal_ink_image(image, seal)
-    x0, y0, x1, y1 = seal.bbox
-    pad = int(0.1 * max(x1 - x0, y1 - y0))
-    H, W = ink.shape
-    cx0, cy0 = max(0, x0 - pad), max(0, y0 - pad)
-    crop = ink[cy0:min(H, y1 + pad), cx0:min(W, x1 + pad)]
-    local = Seal(page=seal.page, bbox=(x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0), color=seal.color, shape=seal.shape)
-    best, best_score = "", -1.0
-    # band of the ring that holds the name: inside the rim, outside the star/centre text
-    for outer, inner in ((0.93, 0.55), (0.88, 0.5), (0.97, 0.6)):
-        strip = _normalize(_unwrap(crop, local, inner=inner, outer=outer, text_h=48))
-        rgb = np.ascontiguousarray(np.stack([strip] * 3, axis=-1))
-        text, score = _ocr_strip(reader, Image.fromarray(rgb))
-        if text and score > best_score:
-            best, best_score = text, score
-        if best_score > 0.85:
-            break
-    return best
-
-
-def _ocr_strip(reader, strip: Image.Image) -> tuple[str, float]:
-    # the strip is one text line: recognition alone is fast and avoids the
-    # detector's trouble with very wide, short images
-    lines = reader.read(strip, engine="rapidocr", line=True)
-    if lines and lines[0].text:
-        return lines[0].text, lines[0].confidence
-    items = sorted(reader.read(strip, engine="rapidocr"), key=lambda l: l.bbox[0])
-    if not items:
-        return "", 0.0
-    text = "".join(l.text for l in items).strip()
-    n = sum(len(l.text) for l in items) or 1
-    return text, sum(l.confidence * len(l.text) for l in items) / n
