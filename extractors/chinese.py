@@ -1,5 +1,8 @@
 """Traditional -> simplified Chinese for OCR output of mainland documents (OpenCC).
 
+The one converter of the product: the page view (layout.py), normalizers and validation's
+comparisons (intake/validation/confusions.py) all call `to_simplified`.
+
 The recognizer sometimes emits the traditional form of a simplified character it
 was shown (許昌 for 许昌, 發票號碼 for 发票号码). Every document this bureau takes
 is printed in simplified Chinese, so such characters are mapped back with
@@ -23,7 +26,7 @@ try:  # the dictionaries ship inside the wheel: nothing is downloaded at run tim
     import opencc
 
     _CONVERTER = opencc.OpenCC("t2s")
-except ImportError:  # pragma: no cover - opencc is a declared dependency
+except Exception:  # pragma: no cover - opencc is a declared dependency; without it (or its data) text stays as read
     _CONVERTER = None
 
 

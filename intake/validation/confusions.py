@@ -28,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from extractors.chinese import to_simplified
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "ocr_confusions.json"
 TEXT, PERSON, CODE, MONEY = "text", "person", "code", "money"
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "［": "(", "］": ")"})
@@ -50,18 +52,6 @@ def _pairs() -> frozenset[tuple[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _t2s() -> Callable[[str], str]:
-    try:
-        import opencc  # a maintained converter; the table below is only the fallback
-        conv = opencc.OpenCC("t2s")
-        return conv.convert
-    except Exception:  # OpenCC not installed or its data missing
-        table = {k: v for k, v in _table()["traditional"].items() if len(k) == 1 and len(v) == 1}
-        trans = str.maketrans(table)
-        return lambda s: s.translate(trans)
-
-
-@lru_cache(maxsize=1)
 def labels() -> tuple[str, ...]:
     """Common form labels, in the comparison form (`clean`, simplified), longest first."""
     return tuple(sorted({simplify(clean(x)) for x in _table()["labels"]}, key=len, reverse=True))
@@ -72,7 +62,9 @@ def confusable(a: str, b: str) -> bool:
 
 
 def simplify(s: str) -> str:
-    return _t2s()(s)
+    """Traditional forms folded to simplified by extraction's own converter (one OpenCC call,
+    one fallback), so validation compares values in the form the page view has them."""
+    return to_simplified(s)
 
 
 def clean(value: object) -> str:
