@@ -22,20 +22,19 @@ import hmac
 import json
 import logging
 import os
-import random
 import socket
 import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
-from . import __version__
+from . import __version__, leases
 from .db import log_event, now, transaction
 from .errors import DeliveryError, UsageError
 from .export import iter_records
@@ -85,14 +84,6 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def payload(record: dict, key: str) -> bytes:
     body = {"event": EVENT, "idempotency_key": key, "record": record}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -137,19 +128,8 @@ def enqueue(db, settings: PushSettings) -> int:
 
 def _claim(db, settings: PushSettings, owner: str, limit: int) -> list[tuple]:
     """Take a lease on up to `limit` due rows, so a second pusher does not send them too."""
-    t = _utcnow()
-    with transaction(db):
-        rows = db.execute(
-            "SELECT id, submission_id, idempotency_key, payload, attempts FROM outbox "
-            "WHERE target = ? AND status = 'pending' AND next_attempt_at <= ? "
-            "AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?",
-            [settings.url, _iso(t), _iso(t), limit],
-        ).fetchall()
-        until = _iso(t + timedelta(seconds=settings.lease))
-        db.conn.executemany(
-            "UPDATE outbox SET lease_until = ?, lease_owner = ? WHERE id = ?", [(until, owner, r[0]) for r in rows]
-        )
-    return rows
+    return leases.claim(db, "outbox", "id, submission_id, idempotency_key, payload, attempts", limit,
+                        settings.lease, owner, "target = ?", (settings.url,))
 
 
 def _post(settings: PushSettings, key: str, body: bytes, delivery: str) -> tuple[int | None, str, str | None]:
@@ -184,15 +164,9 @@ def _permanent(code: int | None) -> bool:
     return code is not None and 400 <= code < 500 and code not in (408, 409, 425, 429)
 
 
-def backoff_delay(settings: PushSettings, attempts: int) -> float:
-    """Seconds before the next try after `attempts` failed ones: doubling, capped, with ±10 % jitter."""
-    base = min(settings.backoff * (2 ** max(attempts - 1, 0)), settings.max_backoff)
-    return base * random.uniform(0.9, 1.1)
-
-
 def deliver_due(db, settings: PushSettings, limit: int = 100, stop: threading.Event | None = None) -> Result:
     """Try every due outbox row of this target once."""
-    owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    owner = leases.owner()
     result = Result()
     while not (stop and stop.is_set()):
         rows = _claim(db, settings, owner, min(limit, 20))
@@ -228,11 +202,11 @@ def deliver_due(db, settings: PushSettings, limit: int = 100, stop: threading.Ev
                     )
                     log_event(db, "delivery_failed", f"{key} -> {settings.url}: {error}", submission_id=sid)
                 else:
-                    nxt = _utcnow() + timedelta(seconds=backoff_delay(settings, attempt))
+                    nxt = leases.retry_at(settings.backoff, attempt, settings.max_backoff)
                     db.conn.execute(
                         "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, "
                         "lease_until = NULL, lease_owner = NULL WHERE id = ?",
-                        (attempt, _iso(nxt), code, error, oid),
+                        (attempt, nxt, code, error, oid),
                     )
             if ok:
                 result.delivered += 1
@@ -316,7 +290,7 @@ def run_forever(db_path: Path, settings: PushSettings, stop: threading.Event, in
             wait = interval
             due = next_due(db, settings.url)
             if due is not None:
-                wait = max(0.05, min(interval, (due - _utcnow()).total_seconds()))
+                wait = max(0.05, min(interval, (due - leases.utcnow()).total_seconds()))
             stop.wait(wait)
     finally:
         db.conn.close()

@@ -17,14 +17,11 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
-import random
 import socket
-import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 
+from .. import leases
 from ..db import now, transaction
 from . import content as contents
 from . import mail, render
@@ -39,13 +36,7 @@ class Result:
     failed: int = 0
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-
+MAX_BACKOFF = 6 * 3600.0  # seconds: a retry waits at most this long
 
 KIND_ZH = {"approval": "审核通过通知", "returned": "退回补正通知", "rejection": "审核未通过通知"}
 
@@ -88,20 +79,8 @@ def enqueue(conn, decision_id: int) -> int | None:
 
 
 def _claim(db, owner: str, limit: int, lease: float) -> list[tuple]:
-    t = _utcnow()
-    with transaction(db):
-        rows = db.execute(
-            "SELECT id, submission_id, recipient, subject, content, attempts, message_id FROM notices "
-            "WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
-            "ORDER BY next_attempt_at, id LIMIT ?", [_iso(t), _iso(t), limit]).fetchall()
-        until = _iso(t + timedelta(seconds=lease))
-        db.conn.executemany("UPDATE notices SET lease_until = ?, lease_owner = ? WHERE id = ?",
-                            [(until, owner, r[0]) for r in rows])
-    return rows
-
-
-def backoff_delay(backoff: float, attempts: int, cap: float = 6 * 3600.0) -> float:
-    return min(backoff * (2 ** max(attempts - 1, 0)), cap) * random.uniform(0.9, 1.1)
+    return leases.claim(db, "notices", "id, submission_id, recipient, subject, content, attempts, message_id",
+                        limit, lease, owner)
 
 
 @functools.lru_cache(maxsize=32)
@@ -123,7 +102,7 @@ def compose(settings: mail.SmtpSettings, row_content: dict, to: str, subject: st
 
 def deliver_due(db, settings: mail.SmtpSettings, limit: int = 100, max_attempts: int = 8,
                 backoff: float = 60.0, lease: float = 300.0) -> Result:
-    owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    owner = leases.owner()
     result = Result()
     while result.sent + result.retrying + result.failed < limit:
         rows = _claim(db, owner, 10, lease)
@@ -159,10 +138,10 @@ def deliver_due(db, settings: mail.SmtpSettings, limit: int = 100, max_attempts:
                     _audit(db.conn, "notice_failed", sid, nid, "电子邮件", error)
                     result.failed += 1
                 else:
-                    nxt = _utcnow() + timedelta(seconds=backoff_delay(backoff, attempt))
+                    nxt = leases.retry_at(backoff, attempt, MAX_BACKOFF)
                     db.conn.execute("UPDATE notices SET attempts = ?, next_attempt_at = ?, last_error = ?, "
                                     "lease_until = NULL, lease_owner = NULL WHERE id = ?",
-                                    (attempt, _iso(nxt), error, nid))
+                                    (attempt, nxt, error, nid))
                     _audit(db.conn, "notice_retry", sid, nid, "电子邮件", f"第 {attempt} 次发送失败，稍后重试：{error}")
                     result.retrying += 1
     return result
