@@ -38,8 +38,6 @@ QUARANTINE_ZH = {
     "unreadable": "无法读取",
     "transient": "暂时无法读取",
 }
-QUARANTINED_SQL = ("(s.status = 'quarantined' OR EXISTS (SELECT 1 FROM files qf WHERE qf.submission_id = s.id "
-                   "AND qf.status = 'quarantined'))")
 
 
 def quarantine_zh(reason: str | None) -> str:
@@ -61,9 +59,7 @@ def _utc_bound(day: str, end: bool) -> str | None:
 def where_clause(status: str, packet: str, q: str, date_from: str, date_to: str,
                  masked: bool) -> tuple[str, list]:
     where, params = [], []
-    if status == "quarantined":
-        where.append(QUARANTINED_SQL)
-    elif status in QUEUE_TABS:
+    if status in QUEUE_TABS:
         where.append(QUEUE_TABS[status][1])
     elif status != "all":
         where.append(PENDING_SQL)

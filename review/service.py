@@ -26,15 +26,19 @@ from .schema_info import doc_type
 
 log = logging.getLogger(__name__)
 
+# A submission quarantined as a whole, or one with a quarantined file (the rest of it may be decided).
+QUARANTINED_SQL = ("(s.status = 'quarantined' OR EXISTS (SELECT 1 FROM files qf WHERE qf.submission_id = s.id "
+                   "AND qf.status = 'quarantined'))")
 # Queue tabs: the machine's suggestions (undecided), the reviewers' decisions, quarantine.
-# key -> (label, SQL condition on `submissions s`).
+# key -> (label, SQL condition on `submissions s`); the queue's and the export page's filter
+# (review/queue.py where_clause) is this one table.
 QUEUE_TABS = {
     "rejected": ("建议驳回", "s.decision IS NULL AND s.status = 'rejected'"),
     "needs_review": ("需复核", "s.decision IS NULL AND s.status = 'needs_review'"),
     "ready": ("建议通过", "s.decision IS NULL AND s.status = 'ready'"),
     "verified": ("已核验", "s.decision = 'approved'"),
     "declined": ("已驳回", "s.decision = 'rejected'"),
-    "quarantined": ("已隔离", "s.status = 'quarantined'"),
+    "quarantined": ("已隔离", QUARANTINED_SQL),
 }
 PENDING_SQL = "s.decision IS NULL AND s.status IN ('rejected', 'needs_review', 'ready')"
 
