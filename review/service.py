@@ -8,12 +8,13 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from extractors.normalize import compare_key
 from intake.db import now, transaction
 from intake.errors import DocintakeError
+from intake.localtime import LOCAL_TZ
 from intake.model import FieldValue, parse_bool
 from intake.store import _insert_field
 from schemas.registry import UNKNOWN, packet_title, packet_titles
@@ -55,14 +56,6 @@ def packet_title_of(packet: str | None, default: str | None = None) -> str | Non
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 FILE_STATUS_ZH = {"quarantined": "已隔离", "duplicate": "重复文件", "processed": "已处理", "ok": "已处理"}
-
-try:
-    from zoneinfo import ZoneInfo
-
-    LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-except Exception:  # noqa: BLE001 - no tz database: China has no DST
-    LOCAL_TZ = timezone(timedelta(hours=8))
-
 
 class ReviewError(Exception):
     """A write the UI refuses; `status` is the HTTP status, the message is shown to the reviewer."""

@@ -12,9 +12,10 @@ import json
 import logging
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from ..errors import ConfigError
+from ..localtime import LOCAL_TZ
 from ..validation.rules import RULES
 from . import reasons as presets
 
@@ -34,14 +35,6 @@ DEFAULT_ADDRESS = "河南省许昌市城乡一体化示范区魏武大道智慧�
 DEFAULT_PHONE = "0374-2965381"
 HOOK_ENV = "DOCINTAKE_CREDENTIALS_HOOK"
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-
-try:
-    from zoneinfo import ZoneInfo
-
-    LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-except Exception:  # noqa: BLE001 - no tz database: China has no DST
-    LOCAL_TZ = timezone(timedelta(hours=8))
-
 
 def office() -> dict:
     return {"name": os.environ.get("DOCINTAKE_NOTICE_OFFICE", DEFAULT_OFFICE),
