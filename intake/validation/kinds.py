@@ -44,19 +44,11 @@ def render(template: str | None, default: str, **values: Any) -> str:
 
 
 def _docs(refs: Iterable[Ref]) -> list[str]:
-    out: list[str] = []
-    for r in refs:
-        if r.doc_type not in out:
-            out.append(r.doc_type)
-    return out
+    return list(dict.fromkeys(r.doc_type for r in refs))  # first-seen order, each once
 
 
 def _fields(refs: Iterable[Ref]) -> list[str]:
-    out: list[str] = []
-    for r in refs:
-        if r.key not in out:
-            out.append(r.key)
-    return out
+    return list(dict.fromkeys(r.key for r in refs))
 
 
 def _show(refs: list[Ref], show=lambda v: v) -> str:
