@@ -1,4 +1,4 @@
-"""The contract line (docs: /work/shared/spec/contract.md section 3) of a decided submission."""
+"""The contract line of a decided submission (the output contract, section 3): what `ingest` prints."""
 from __future__ import annotations
 
 from . import store
