@@ -151,9 +151,12 @@ def _content(root, page: EPage, ids: dict[str, list[TextItem]], pkg: _Package | 
             bx, by = (_nums(el.get("Boundary")) + [0, 0])[:2]
             # CTM "a b c d e f" maps the object's own space into its box: the 数电票 template
             # narrows its labels with a = 0.89; unscaled they run into the values beside them.
-            # Scale and offset are applied; a rotation or skew (b, c) is not.
-            a, _, _, d, e, f = (_nums(el.get("CTM")) + [1, 0, 0, 1, 0, 0][len(_nums(el.get("CTM"))):])[:6] \
-                if el.get("CTM") else (1, 0, 0, 1, 0, 0)
+            # Scale and offset are applied; a rotated or skewed object (b, c not 0: the 下载次数
+            # stamp up the right margin) is placed unrotated, as before.
+            ctm = _nums(el.get("CTM"))
+            a, b, c2, d, e, f = ctm[:6] if len(ctm) >= 6 else (1, 0, 0, 1, 0, 0)
+            if b or c2 or a <= 0 or d <= 0:
+                a, d, e, f = 1, 1, 0, 0
             size = float(el.get("Size") or 3.5)
             for code in (c for c in el if _local(c.tag) == "TextCode"):
                 text = code.text or ""

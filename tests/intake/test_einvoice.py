@@ -288,3 +288,21 @@ def test_a_real_public_shudianpiao_ofd_reads_exactly_as_printed(tmp_path):
     assert "（小写）¥21800.00" in lines and "开票日期：2025年03月07日" in lines
     # through the same extractor as a PDF: every printed field the same
     assert {k: v for k, v in _extracted(p).items() if k in printed} == printed
+
+
+def test_a_second_real_shudianpiao_ofd_from_another_issuer(tmp_path):
+    """easyofd's second 数电票 OFD (SOURCES.md), issued through nuonuo: no template page, values in
+    CDATA, tax ids spaced with ``g 18 2.54``, a rotated 下载次数 stamp in the margin."""
+    p = _real_ofd(tmp_path, "easyofd-ofd2-25924000000001260164")
+    einv = read(p)
+    printed = {
+        "invoice_number": "25924000000001260164", "issued_on": "2025-04-01",
+        "buyer_name": "威高集团有限公司", "buyer_tax_id": "913710007062495888",
+        "seller_name": "青岛嘉仕汇酒店管理有限公司", "seller_tax_id": "91370203MA3N3AR685",
+        "amount": "357.55", "tax": "21.45", "total": "379.00", "total_in_words": "379.00"}
+    assert {k: f.value for k, f in einv.fields.items()} == printed
+    assert einv.problems == [] and all(f.confidence == 1.0 for f in einv.fields.values())
+    assert einv.fields["invoice_number"].bbox[0] == 2014 and einv.fields["seller_tax_id"].bbox[0] > 1240
+    [page] = loaders.load(p)
+    assert page.image.size == (2498, 1654)  # its own page box, 211.5 × 140 mm
+    assert {k: v for k, v in _extracted(p).items() if k in printed} == printed
