@@ -40,7 +40,6 @@ def notices_group() -> None:
               help="Keep running: send what is due, then look again every SECONDS (until SIGTERM/Ctrl-C).")
 def send_command(db_path: Path, max_attempts: int, backoff: float, requeue: bool, every: float | None) -> None:
     """Send every notice that is due now (exit code 9 if any is left unsent)."""
-    import logging
     import signal
     import threading
 
@@ -51,19 +50,17 @@ def send_command(db_path: Path, max_attempts: int, backoff: float, requeue: bool
     if requeue:
         click.echo(f"{outbox.retry_failed(db)} failed notices queued again", err=True)
     if every is not None:
+        from .notices import sender
+
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *a: stop.set())
         signal.signal(signal.SIGINT, lambda *a: stop.set())
         click.echo(f"sending notices every {every:g} s (Ctrl-C to stop)", err=True)
-        while not stop.is_set():
-            try:
-                res = outbox.deliver_due(db, settings, limit=1000, max_attempts=max_attempts, backoff=backoff)
-                if res.sent or res.retrying or res.failed:
-                    click.echo(f"notices: {res.sent} sent, {res.retrying} to retry, {res.failed} failed", err=True)
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the service; try again later
-                logging.getLogger("docintake.notices").exception("notices pass failed; will try again")
-            stop.wait(max(every, 0.05))
+        sender.run(db, settings, stop, every, max_attempts, backoff, lambda line: click.echo(line, err=True))
         return
+    from .notices.sender import release_dead_leases
+
+    release_dead_leases(db)  # a killed sender's notices go out now, not when its lease ends
     res = outbox.deliver_due(db, settings, limit=10_000, max_attempts=max_attempts, backoff=backoff)
     pending, failed, no_address = db.execute(
         "SELECT COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'failed'), 0), "

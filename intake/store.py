@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from . import supplements
 from .db import log_event, now, transaction
 from .model import Document, FieldValue, Finding, Seal
 
@@ -237,6 +238,7 @@ def decide_and_save(db: sqlite_utils.Database, submission_id: int, as_of: date |
     files = db.execute("SELECT status FROM files WHERE submission_id = ?", [submission_id]).fetchall()
     with transaction(db):
         save_decision(db, submission_id, decision)
+        supplements.link(db.conn, submission_id)  # a supplement to a 退回补正 is linked as it is decided
         if files and all(s == "quarantined" for (s,) in files):
             db.conn.execute("UPDATE submissions SET status = 'quarantined' WHERE id = ? AND decision IS NULL",
                             (submission_id,))

@@ -443,10 +443,15 @@ def _line_text(line: dict) -> str:
               help="Also deliver verified submissions to URL (as `docintake push URL` does).")
 @click.option("--secret", envvar="DOCINTAKE_PUSH_SECRET", default=None,
               help="HMAC secret for --push (or $DOCINTAKE_PUSH_SECRET).")
+@click.option("--notices/--no-notices", "notices", default=None,
+              help="Send due notices to applicants from the outbox (default: on when DOCINTAKE_SMTP_HOST is set).")
+@click.option("--notices-every", type=float, default=30.0, show_default=True, metavar="SECONDS",
+              help="Seconds between looks at the notices outbox.")
 @broker_option
 def watch_command(inbox: Path, db_path: Path, data_dir: Path | None, poll: bool, settle: float, rescan: float,
                   as_json: bool, workers: int | None, ocr_engine: str, as_of, push_url: str | None,
-                  secret: str | None, broker: str | None = None) -> None:
+                  secret: str | None, notices: bool | None = None, notices_every: float = 30.0,
+                  broker: str | None = None) -> None:
     """Watch INBOX and process each submission once it has settled; runs until stopped.
 
     A file (or all files of a sub-folder) is taken when unchanged for --settle
@@ -468,6 +473,9 @@ def watch_command(inbox: Path, db_path: Path, data_dir: Path | None, poll: bool,
         from .push import PushSettings, check_url
 
         push_settings = PushSettings(url=check_url(push_url), secret=secret or None)
+    from .notices import sender
+
+    smtp, notices_line = sender.watch_settings(notices)  # a half-made SMTP setup fails here, before we start
     settings = Settings(data_dir=data, engine=ocr_engine, as_of=as_of.date() if as_of else None, workers=workers,
                         progress=False)
     stop = threading.Event()
@@ -496,6 +504,9 @@ def watch_command(inbox: Path, db_path: Path, data_dir: Path | None, poll: bool,
             from .push import start_thread
 
             pusher = start_thread(db_path, push_settings, stop)
+        click.echo(notices_line, err=True)
+        noticer = sender.start_thread(db_path, smtp, stop, notices_every,
+                                      lambda line: click.echo(line, err=True)) if smtp else None
         click.echo(f"watching {inbox} (settle {settle:g}s, rescan {rescan:g}s{', polling' if poll else ''})", err=True)
         try:
             watcher.run()
@@ -509,6 +520,8 @@ def watch_command(inbox: Path, db_path: Path, data_dir: Path | None, poll: bool,
             watcher.close()
             if pusher is not None:
                 pusher.join(timeout=30)
+            if noticer is not None:
+                noticer.join(timeout=60)
             for s, h in old.items():
                 signal.signal(s, h)
             db.conn.close()

@@ -149,13 +149,25 @@ def _content(root, page: EPage, ids: dict[str, list[TextItem]], pkg: _Package | 
             _image(pkg, media or {}, el, page)
         elif name == "TextObject":
             bx, by = (_nums(el.get("Boundary")) + [0, 0])[:2]
+            # CTM "a b c d e f" maps the object's own space into its box: the 数电票 template
+            # narrows its labels with a = 0.89; unscaled they run into the values beside them.
+            # Scale and offset are applied; a rotated or skewed object (b, c not 0: the 下载次数
+            # stamp up the right margin) is placed unrotated, as before.
+            ctm = _nums(el.get("CTM"))
+            a, b, c2, d, e, f = ctm[:6] if len(ctm) >= 6 else (1, 0, 0, 1, 0, 0)
+            if b or c2 or a <= 0 or d <= 0:
+                a, d, e, f = 1, 1, 0, 0
             size = float(el.get("Size") or 3.5)
             for code in (c for c in el if _local(c.tag) == "TextCode"):
                 text = code.text or ""
-                adv = _deltas(code.get("DeltaX"))
-                x = bx + float(code.get("X") or 0)
-                y = by + float(code.get("Y") or size * BASELINE) - size * BASELINE
-                item = TextItem(text, x, y, size, tuple(adv), _color(el), el.get("ID", ""))
+                if "\n" in text:
+                    # a part re-indented by an editor (public samples are): the line break and the
+                    # indentation around the text are layout, and would take the first advances
+                    text = text.strip()
+                adv = [a * v for v in _deltas(code.get("DeltaX"))]
+                x = bx + e + a * float(code.get("X") or 0)
+                y = by + f + d * (float(code.get("Y") or size * BASELINE) - size * BASELINE)
+                item = TextItem(text, x, y, size * d, tuple(adv), _color(el), el.get("ID", ""))
                 page.texts.append(item)
                 ids.setdefault(item.id, []).append(item)
         elif name == "PathObject":

@@ -252,3 +252,57 @@ def test_a_second_real_ofd_invoice_with_tax_and_six_lines(tmp_path):
         "amount": "15324.75", "tax": "153.25", "total": "15478.00", "total_in_words": "15478.00"}
     assert einv.raw["QRCode"].split(",")[:6] == ["01", "20", "051002000113", "18925756", "15324.75", "20220124"]
     assert einv.problems == [] and all(f.confidence == 1.0 for f in einv.fields.values())
+
+
+DZFP = "easyofd-dzfp-25442000000127444519"
+
+
+def test_a_real_public_shudianpiao_ofd_reads_exactly_as_printed(tmp_path):
+    """renoyuan/easyofd's unzipped 数电票 OFD (SOURCES.md): an 电子发票（增值税专用发票）of
+    2025-03-07 with a 20-digit number and no invoice code, its labels on a template page drawn
+    narrowed (CTM 0.89), its parts re-indented by an editor (text codes wrapped in line breaks)."""
+    p = _real_ofd(tmp_path, DZFP)
+    assert loaders.check_file(p) == ".ofd"
+    einv = read(p)
+    printed = {
+        "invoice_number": "25442000000127444519", "issued_on": "2025-03-07",
+        "buyer_name": "中国移动通信集团广东有限公司阳江分公司", "buyer_tax_id": "91441702707782974C",
+        "seller_name": "中移建设有限公司广东分公司", "seller_tax_id": "914400007556190127",
+        "amount": "20000.00", "tax": "1800.00", "total": "21800.00", "total_in_words": "21800.00"}
+    assert {k: f.value for k, f in einv.fields.items()} == printed  # no invoice code: a 数电票 has none
+    assert einv.raw["InvoiceNo"] == "25442000000127444519" and einv.raw["TaxInclusiveTotalAmount"] == "¥21800.00"
+    assert einv.problems == [] and all(f.confidence == 1.0 for f in einv.fields.values())
+    # positions (300 dpi, page 210 × 140 mm): the number top right after 发票号码：, the buyer's
+    # tax id left and the seller's right on one row, the total after （小写）
+    f = einv.fields
+    assert 2000 <= f["invoice_number"].bbox[0] <= 2010 and f["invoice_number"].bbox[2] < 2480
+    assert f["buyer_tax_id"].bbox[1] == f["seller_tax_id"].bbox[1] and f["buyer_tax_id"].bbox[2] < 1240 \
+        < f["seller_tax_id"].bbox[0]
+    assert f["total"].bbox[0] > 1800 and 1100 < f["total"].bbox[1] < 1200
+    # the loader's page (what the pipeline reads): labels and values on one line each, in order
+    [page] = loaders.load(p)
+    lines = [line.text for line in page.text_lines]
+    assert page.image.size == (2480, 1654)
+    assert "电子发票（增值税专用发票）发票号码：25442000000127444519" in lines
+    assert lines.count("信统一社会信用代码/纳税人识别号：91441702707782974C") == 1
+    assert "（小写）¥21800.00" in lines and "开票日期：2025年03月07日" in lines
+    # through the same extractor as a PDF: every printed field the same
+    assert {k: v for k, v in _extracted(p).items() if k in printed} == printed
+
+
+def test_a_second_real_shudianpiao_ofd_from_another_issuer(tmp_path):
+    """easyofd's second 数电票 OFD (SOURCES.md), issued through nuonuo: no template page, values in
+    CDATA, tax ids spaced with ``g 18 2.54``, a rotated 下载次数 stamp in the margin."""
+    p = _real_ofd(tmp_path, "easyofd-ofd2-25924000000001260164")
+    einv = read(p)
+    printed = {
+        "invoice_number": "25924000000001260164", "issued_on": "2025-04-01",
+        "buyer_name": "威高集团有限公司", "buyer_tax_id": "913710007062495888",
+        "seller_name": "青岛嘉仕汇酒店管理有限公司", "seller_tax_id": "91370203MA3N3AR685",
+        "amount": "357.55", "tax": "21.45", "total": "379.00", "total_in_words": "379.00"}
+    assert {k: f.value for k, f in einv.fields.items()} == printed
+    assert einv.problems == [] and all(f.confidence == 1.0 for f in einv.fields.values())
+    assert einv.fields["invoice_number"].bbox[0] == 2014 and einv.fields["seller_tax_id"].bbox[0] > 1240
+    [page] = loaders.load(p)
+    assert page.image.size == (2498, 1654)  # its own page box, 211.5 × 140 mm
+    assert {k: v for k, v in _extracted(p).items() if k in printed} == printed

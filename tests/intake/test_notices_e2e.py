@@ -144,15 +144,23 @@ async def test_return_supplement_approve_notices_ledger_and_redemption(tmp_path,
         # 3. the supplement: the whole packet again, a few days later (same files are not re-read)
         second = tmp_path / "second"
         later = min(as_of + timedelta(days=5), date(as_of.year, 12, 31))
-        folder2 = packet.write(second)
+        packet.write(second)
         shutil.rmtree(second / ".truth")
-        [line2] = _ingest(second, db_path, later)
+        #    through `docintake ingest` (in-process, so the committed OCR readings serve it)
+        r = CliRunner().invoke(__import__("intake.cli", fromlist=["cli"]).cli, [
+            "ingest", str(second), "--db", str(db_path), "--workers", "1", "--settle", "0", "--json",
+            "--as-of", later.isoformat()])
+        assert r.exit_code == 0, r.output
+        [line2] = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
         ocr.save(db)
         sid2 = db.execute("SELECT MAX(id) FROM submissions").fetchone()[0]
         assert line2["voucher_amount"] == truth["voucher_amount"]
+        # linked as it was decided at ingest, before anyone opened a page
+        assert db.execute("SELECT returned_id, supplement_id FROM supplement_links").fetchall() == [(sid, sid2)]
         page = await s.get(f"/-/review/submission/{sid2}")
         assert 'id="rv-returned-for"' in page.text and "缺少银行到款凭证" in page.text
-        assert db.execute("SELECT returned_id, supplement_id FROM supplement_links").fetchall() == [(sid, sid2)]
+        page = await s.get(f"/-/review/submission/{sid}")
+        assert 'id="rv-supplemented-by"' in page.text and f"/-/review/submission/{sid2}" in page.text
 
         # 4. approve the supplement (override any error the reading left, as a reviewer would)
         form = {"version": _version(db, sid2), "decision": "approve", "comment": "补正后材料齐全"}
