@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 
 import sqlite_utils
 
-from . import archive, locks, store
+from . import archive, locks, store, webimages
 from .db import log_event, now, transaction
 from .errors import DatabaseError, EngineError, InputError, LockedError, TooLargeError, TransientError
 from .inbox import Submission, discover, open_for_writing, wait_settled
@@ -415,6 +415,7 @@ def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_n
                 (len(stored), now(), file_id),
             )
             log_event(db, "ocr", f"{name}: {len(pages)} pages, {len(documents)} documents", sid, file_id)
+        webimages.encode_later(db, pages)  # the viewer's WebPs, off the main thread (intake/webimages.py)
 
 
 def _copy_duplicates(db, sid: int) -> None:
