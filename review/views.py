@@ -192,9 +192,12 @@ def _viewer_json(pages: list[dict], masked: bool) -> str:
 async def submission(datasette, request):
     try:
         role = _require(request)
-        ctx = await _submission_context(datasette, request, _url_id(request, "submission_id"))
-        if role in ("reviewer", "admin") and not ctx["decided"]:
-            holder = await _run(datasette, rqueue.claim, ctx["submission"]["id"], request.actor["id"])
+        sid = _url_id(request, "submission_id")
+        holder = None
+        if role in ("reviewer", "admin"):  # claimed before the page is read: its history shows the claim
+            holder = await _run(datasette, rqueue.claim_if_open, sid, request.actor["id"])
+        ctx = await _submission_context(datasette, request, sid)
+        if holder and not ctx["decided"]:
             names = await _run(datasette, lambda db: service.display_names(db))
             ctx["claimed_by"] = holder
             ctx["claimed_by_zh"] = names.get(holder, holder)
