@@ -101,11 +101,13 @@ def cli(verbose: bool) -> None:
 @click.option("--workers", type=int, default=None, help="OCR worker processes (default: one per core).")
 @click.option("--settle", type=float, default=2.0, show_default=True,
               help="Leave files modified less than this many seconds ago (still being written) for a later run.")
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="Count what the inbox holds, then show a bar over its pages (default: on a terminal).")
 @engine_option
 @as_of_option
 @broker_option
 def ingest(inbox: Path, db_path: Path, data_dir: Path | None, as_json: bool, workers: int | None,
-           settle: float, ocr_engine: str, as_of, broker: str | None) -> None:
+           settle: float, ocr_engine: str, as_of, broker: str | None, show_progress: bool | None) -> None:
     """Process everything now in INBOX once, then exit.
 
     Each sub-folder of INBOX is one submission; a file directly in INBOX is a
@@ -133,20 +135,35 @@ def ingest(inbox: Path, db_path: Path, data_dir: Path | None, as_json: bool, wor
     from .runners import make_runner
 
     runner = make_runner(broker, ocr_engine, workers) if broker else None  # None: ingest's own pool
+    bar = None
+    if sys.stderr.isatty() if show_progress is None else show_progress:
+        from .progress import Progress, TrackedRunner, survey
+
+        found = survey(inbox)
+        click.echo(found.line(), err=True)
+        bar = Progress(found, sys.stderr)
+        runner = TrackedRunner(runner or make_runner(None, ocr_engine, workers), bar)
     try:
         for line in run(inbox, db, settings, runner):
             counts[line["status"]] = counts.get(line["status"], 0) + 1
             if as_json:
-                click.echo(dump_line(line))
+                text = dump_line(line)
             else:
                 n_err = len(line["errors"])
-                click.echo(
+                text = (
                     f"{line['submission']}: {line['status']} ({line['packet']}, "
                     f"{len(line['documents'])} documents, {len(line['findings'])} findings"
                     + (f", {n_err} quarantined" if n_err else "")
                     + ")"
                 )
+            if bar is not None:
+                bar.submission_done(line["submission"])
+                bar.write(text, sys.stdout)
+            else:
+                click.echo(text)
     finally:
+        if bar is not None:
+            bar.close()
         if runner is not None:
             runner.close()
     if not as_json:

@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 
 import sqlite_utils
 
-from . import archive, locks, store
+from . import archive, locks, store, webimages
 from .archived import copy_duplicates, count_attempt, quarantine_archived, store_pages, unexpected
 from .db import log_event, now, transaction
 from .errors import DatabaseError, EngineError, InputError, LockedError, TooLargeError, TransientError
@@ -146,6 +146,7 @@ def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_n
                 (len(stored), now(), file_id),
             )
             log_event(db, "ocr", f"{name}: {len(pages)} pages, {len(documents)} documents", sid, file_id)
+        webimages.encode_later(db, pages)  # the viewer's WebPs, off the main thread (intake/webimages.py)
 
 
 def decide_submission(db, sid: int, as_of: date | None = None) -> dict:

@@ -22,6 +22,10 @@ ACTIONS_ZH = {
     "notice_skipped": "通知未重复发送",
     "notice_contact": "设置通知邮箱",
     "ledger_close": "关闭创新券台账",
+    "claim": "认领审核",
+    "release": "释放认领",
+    "take_over": "接手审核",
+    "assign": "分配审核",
 }
 
 

@@ -17,7 +17,7 @@ STATE_ZH = {"quarantined": "已隔离", "processing": "处理中", "verified": "
 # Fields of an audit row that are not a document's field.
 AUDIT_FIELD_ZH = {"status": "审核状态", "finding": "审核发现", "file": "文件", "user": "用户",
                   "user.role": "用户角色", "user.active": "用户启用", "user.password": "用户密码",
-                  "notice": "通知"}
+                  "notice": "通知", "claimed_by": "审核人"}
 ACTOR_ZH = {"cli": "命令行", "system": "系统", "pipeline": "系统"}
 _STATUS_VALUE = re.compile(r"^(?P<status>[a-z_]*)/(?P<decision>[a-z_]*)(?:\s*\((?P<who>[^)]*)\))?$")
 
@@ -89,6 +89,8 @@ def describe_audit(h: dict, names: dict, masked: bool = False) -> dict:
         old, new = status_text(old, None if masked else names), status_text(new, None if masked else names)
     elif (field or "").startswith("user"):
         old, new = _account_text(old), _account_text(new)
+    elif field == "claimed_by":  # usernames: the display names, as everywhere else
+        old, new = (None if v is None else "工作人员" if masked else actor_name(v, names) for v in (old, new))
     elif kind == "bool":
         old, new = _bool_text(old), _bool_text(new)
     h["old_zh"], h["new_zh"] = old, new

@@ -27,6 +27,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from . import auth, routes, sessions
+from .compress import compress_wrapper, static_url
 from .context import State, role_of, session_token, state  # noqa: F401 - re-exported (the views use .context)
 from .guard import OPEN_PATHS, OPEN_PREFIXES, gate_wrapper  # noqa: F401  (re-exported)
 from .metadata import metadata_for
@@ -144,7 +145,8 @@ def actor_from_request(datasette, request):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return gate_wrapper(datasette, resolve_actor, lambda: state(datasette))
+    gate = gate_wrapper(datasette, resolve_actor, lambda: state(datasette))
+    return lambda app: compress_wrapper(gate(app))  # outermost: compresses what the gate lets through
 
 
 # ---------------------------------------------------------------- authorization
@@ -287,7 +289,7 @@ def extra_template_vars(request, datasette):
     actor = request.actor if request is not None else None
     return {
         "review_actor": actor if role_of(actor) else None,
-        "review_static": lambda name: f"/-/review/static/{name}",
+        "review_static": static_url,  # ?v=<content hash>: cached for a year (review/compress.py)
     }
 
 

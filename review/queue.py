@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from intake.db import now, transaction
 from intake.validation.rules import RULES
 
-from . import decisions
+from . import audit, decisions
 from .labels import display_names
 from .masking import mask_text, personal_values
 from .schema_info import doc_type
@@ -159,33 +159,72 @@ def list_queue(db, status: str = "pending", packet: str = "", q: str = "", date_
 
 # ---------------------------------------------------------------- claims
 
+def _holder(db, submission_id: int) -> tuple[str | None, str]:
+    row = db.execute("SELECT actor, claimed_at FROM review_claims WHERE submission_id = ?", [submission_id]).fetchone()
+    return (row[0], row[1] or "") if row else (None, "")
+
+
+def _fresh_since() -> str:
+    return (datetime.now(timezone.utc) - timedelta(minutes=CLAIM_MINUTES)).isoformat()
+
+
 def claim(db, submission_id: int, actor: str) -> str | None:
     """Claim the submission for `actor` when nobody else holds a fresh claim; returns the
-    holder (`actor` or someone else)."""
-    fresh = (datetime.now(timezone.utc) - timedelta(minutes=CLAIM_MINUTES)).isoformat()
+    holder (`actor` or someone else). A new claim is audited (认领); renewing one's own fresh
+    claim on a reload is not (it would bury the log)."""
     recent = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
-    row = db.execute("SELECT actor, claimed_at FROM review_claims WHERE submission_id = ?", [submission_id]).fetchone()
-    if row and row[0] == actor and (row[1] or "") >= recent:
+    who, at = _holder(db, submission_id)
+    if who == actor and at >= recent:
         return actor  # renewed a moment ago: no write on every reload
     with transaction(db):
-        row = db.execute("SELECT actor, claimed_at FROM review_claims WHERE submission_id = ?",
-                         [submission_id]).fetchone()
-        if row and row[0] != actor and (row[1] or "") >= fresh:
-            return row[0]
+        fresh = _fresh_since()
+        who, at = _holder(db, submission_id)
+        if who and who != actor and at >= fresh:
+            return who
         db.conn.execute(
             "INSERT INTO review_claims (submission_id, actor, claimed_at) VALUES (?, ?, ?) "
             "ON CONFLICT(submission_id) DO UPDATE SET actor = excluded.actor, claimed_at = excluded.claimed_at, "
             "assigned_by = NULL", (submission_id, actor, now()))
+        if not (who == actor and at >= fresh):
+            # the previous holder's claim had lapsed (shown as the old value), or there was none
+            audit.record(db.conn, actor, "claim", submission_id=submission_id, field="claimed_by",
+                         old_value=who, new_value=actor,
+                         comment="原认领已超时" if who and who != actor else None)
     return actor
 
 
+def claim_if_open(db, submission_id: int, actor: str) -> str | None:
+    """`claim` for a submission that exists and has no decision yet; None otherwise."""
+    row = db.execute("SELECT decision FROM submissions WHERE id = ?", [submission_id]).fetchone()
+    if row is None or row[0]:
+        return None
+    return claim(db, submission_id, actor)
+
+
 def take_over(db, submission_id: int, actor: str, assigned_by: str | None = None) -> None:
-    """Take (or, for an admin, assign) a submission someone else holds."""
+    """Take (or, for an admin, assign) a submission someone else holds; audited as 接手 / 分配."""
     with transaction(db):
+        who, _ = _holder(db, submission_id)
         db.conn.execute(
             "INSERT INTO review_claims (submission_id, actor, claimed_at, assigned_by) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(submission_id) DO UPDATE SET actor = excluded.actor, claimed_at = excluded.claimed_at, "
             "assigned_by = excluded.assigned_by", (submission_id, actor, now(), assigned_by))
+        if who != actor:
+            audit.record(db.conn, assigned_by or actor, "assign" if assigned_by else "take_over",
+                         submission_id=submission_id, field="claimed_by", old_value=who, new_value=actor)
+
+
+def release(db, submission_id: int, actor: str, admin: bool = False) -> bool:
+    """Give up one's own claim (an admin: anyone's), so that the queue shows the submission as free.
+    Audited (释放认领). False when there was nothing to release."""
+    with transaction(db):
+        who, _ = _holder(db, submission_id)
+        if who is None or (who != actor and not admin):
+            return False
+        db.conn.execute("DELETE FROM review_claims WHERE submission_id = ?", [submission_id])
+        audit.record(db.conn, actor, "release", submission_id=submission_id, field="claimed_by",
+                     old_value=who, new_value=None)
+    return True
 
 
 # ---------------------------------------------------------------- bulk approval

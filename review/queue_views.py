@@ -125,3 +125,17 @@ async def take_over(datasette, request):
         return await _error(datasette, request, exc)
     datasette.add_message(request, "已接手该申请。" if to == request.actor["id"] else f"已分配给 {to}。")
     return Response.redirect(f"/-/review/submission/{submission_id}")
+
+
+async def release_claim(datasette, request):
+    """Give up one's claim on a submission (an admin: anyone's), back to the queue."""
+    try:
+        submission_id = _url_id(request, "submission_id")
+        role = _require(request, "reviewer", "admin", post=True)
+        done = await _run(datasette, rqueue.release, submission_id, request.actor["id"], role == "admin")
+    except ReviewError as exc:
+        return await _error(datasette, request, exc)
+    if _wants_json(request):
+        return Response.json({"ok": True, "released": done})
+    datasette.add_message(request, "已释放认领，其他审核员可以接手。" if done else "该申请没有可释放的认领。")
+    return Response.redirect("/-/review")

@@ -12,7 +12,7 @@ from datasette.utils.asgi import asgi_static
 from . import ledger_page, views
 from .image_views import original_file, page_image, page_web_image
 from .lists_page import lists_page
-from .queue_views import bulk_approve, export_view, queue, take_over
+from .queue_views import bulk_approve, export_view, queue, release_claim, take_over
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,6 +25,7 @@ ROUTES = [
     (r"^/-/review/bulk-approve$", bulk_approve),
     (r"^/-/review/export(\.(?P<fmt>csv|xlsx))?$", export_view),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/take$", take_over),
+    (r"^/-/review/submission/(?P<submission_id>[^/.]+)/release$", release_claim),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)(\.json)?$", views.submission),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/field$", views.correct),
     (r"^/-/review/submission/(?P<submission_id>[^/.]+)/decide$", views.decide),

@@ -14,7 +14,7 @@ from intake.errors import UsageError
 from intake.notices.reasons import RETURN_REASONS
 from intake.validation.lists import not_checked
 
-from . import auth, decisions, images, returned, service, sessions, throttle
+from . import auth, decisions, images, qr_notes, returned, service, sessions, throttle
 from . import queue as rqueue
 from .context import session_token
 from .http import (DEFAULT_NEXT, _error, _page, _require, _role, _run, _state, _url_id, _wants_json,  # noqa: F401
@@ -130,6 +130,8 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
         found = [index[(d["file_id"], n)] for n in d["page_numbers"] if (d["file_id"], n) in index]
         d["page_indexes"] = found
         d["first_page"] = found[0] if found else None
+    if db_path:  # an OFD / 数电票 XML invoice: its QR's values beside its fields
+        await _run(datasette, lambda db: qr_notes.annotate(data, db_path))
     data["viewer_json"] = _viewer_json(data["pages"], masked)
     data["reasons"] = _reasons(data)
     staff = role in ("reviewer", "admin")
@@ -152,7 +154,7 @@ async def _submission_context(datasette, request, submission_id: int) -> dict:
 
 def _reasons(data: dict) -> list[dict]:
     """Every reason the submission needs a human, each linking to where it is: unreadable
-    files, findings (to their first field's box), low-confidence and missing fields."""
+    files, findings (to their first field's box), low-confidence and missing fields, a QR that disagrees."""
     out = []
     for f in data["quarantined"]:
         f["reason_zh"] = rqueue.quarantine_zh(f.get("reason"))
@@ -169,6 +171,10 @@ def _reasons(data: dict) -> list[dict]:
             if fl["low"]:
                 out.append({"kind": "warning", "text": f"{d['title']}·{fl['label']} 置信度低，请核对",
                             "href": f"#{fl['uid']}", "uid": fl["uid"]})
+            qr = fl.get("qr_note")
+            if qr and not qr["ok"]:  # the invoice's own QR contradicts the field
+                out.append({"kind": "warning", "text": f"{d['title']}·{qr['text']}", "href": f"#{fl['uid']}",
+                            "uid": fl["uid"]})
     return out
 
 
@@ -192,9 +198,12 @@ def _viewer_json(pages: list[dict], masked: bool) -> str:
 async def submission(datasette, request):
     try:
         role = _require(request)
-        ctx = await _submission_context(datasette, request, _url_id(request, "submission_id"))
-        if role in ("reviewer", "admin") and not ctx["decided"]:
-            holder = await _run(datasette, rqueue.claim, ctx["submission"]["id"], request.actor["id"])
+        sid = _url_id(request, "submission_id")
+        holder = None
+        if role in ("reviewer", "admin"):  # claimed before the page is read: its history shows the claim
+            holder = await _run(datasette, rqueue.claim_if_open, sid, request.actor["id"])
+        ctx = await _submission_context(datasette, request, sid)
+        if holder and not ctx["decided"]:
             names = await _run(datasette, lambda db: service.display_names(db))
             ctx["claimed_by"] = holder
             ctx["claimed_by_zh"] = names.get(holder, holder)

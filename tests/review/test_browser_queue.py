@@ -102,3 +102,23 @@ def test_export_page_downloads_open_in_excel_tools(page, server, built):
     raw = open(dl.value.path(), "rb").read()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     assert "营业执照·名称" in raw.decode("utf-8-sig").split("\r\n", 1)[0]
+
+
+def test_claim_and_release_are_in_the_audit_log(page, server, built):
+    from playwright.sync_api import expect
+
+    _sign_in(page, server, "shen", then=f"/-/review/submission/{built['sid']}")
+    expect(page.locator("#rv-claimbar")).to_contain_text("由我审核中")
+    history = page.locator(".rv-audit-row", has_text="认领审核")
+    expect(history.first).to_contain_text("沈审核")
+    page.click("#rv-release button")
+    expect(page.locator(".message-info")).to_contain_text("已释放认领")
+    row = page.locator(f"tr[data-id='{built['sid']}']")
+    if row.count():
+        expect(row.locator(".rv-claim")).to_have_count(0)
+    page.goto(server + "/-/review/audit")
+    released = page.locator(".rv-audit-row", has_text="释放认领").first
+    expect(released).to_contain_text("审核人")
+    expect(released).to_contain_text("沈审核 → （空）")
+    expect(page.locator(".rv-audit-row", has_text="认领审核").first).to_contain_text("（空） → 沈审核")
+    page.screenshot(path=str(ARTIFACTS / "audit_claims.png"), full_page=False)

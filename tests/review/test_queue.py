@@ -129,3 +129,35 @@ async def test_claims_show_who_is_reviewing(login, built):
     await admin.post(f"/-/review/submission/{built['sid']}/take", {"to": "shen"})
     assert builder.query(built, "SELECT actor, assigned_by FROM review_claims WHERE submission_id = ?",
                          (built["sid"],)) == [("shen", "admin")]
+
+
+async def test_claims_are_audited_in_chinese_on_both_audit_views(login, built):
+    shen, li, admin = await login("shen"), await login("li"), await login("admin")
+    sid = built["sid"]
+    await shen.get(f"/-/review/submission/{sid}")
+    await shen.get(f"/-/review/submission/{sid}")  # a reload renews, it is not a second claim
+    await li.post(f"/-/review/submission/{sid}/take", {})
+    await admin.post(f"/-/review/submission/{sid}/take", {"to": "shen"})
+    r = await shen.post(f"/-/review/submission/{sid}/release", {})
+    assert r.status_code == 302
+    assert builder.query(built, "SELECT actor FROM review_claims WHERE submission_id = ?", (sid,)) == []
+    r = await li.post(f"/-/review/submission/{sid}/release", {}, json_accept=True)  # nothing left to release
+    assert r.json()["released"] is False
+    rows = builder.query(built, "SELECT actor, action, old_value, new_value FROM audit WHERE field = 'claimed_by' "
+                                "AND submission_id = ? ORDER BY id", (sid,))
+    assert rows == [("shen", "claim", None, "shen"), ("li", "take_over", "shen", "li"),
+                    ("admin", "assign", "li", "shen"), ("shen", "release", "shen", None)]
+    expected = [("认领审核", "（空） → 沈审核"), ("接手审核", "沈审核 → 李审核"), ("分配审核", "李审核 → 沈审核"),
+                ("释放认领", "沈审核 → （空）")]
+    page = await shen.get(f"/-/review/submission/{sid}")  # claims it again (a fifth row)
+    log = await admin.get("/-/review/audit")
+    for text in (page.text, log.text):
+        for action, change in expected:
+            row = next(r for r in text.split('<tr class="rv-audit-row">')[1:] if f"<td>{action}</td>" in r)
+            assert "<td>审核人</td>" in row and change in row, row
+        assert "claimed_by" not in text.split('rv-audit-row', 1)[1] and "take_over" not in text
+    # a viewer's audit view shows no staff names
+    zhou = await login("zhou")
+    mine = await zhou.get(f"/-/review/submission/{sid}")
+    history = mine.text.split('rv-audit-row', 1)[1]
+    assert "沈审核" not in history and "工作人员 → 工作人员" in history
