@@ -141,16 +141,13 @@ def summary(conn, year: int) -> dict:
     """Granted vs budget, by month and by provider (the dashboard)."""
     rows = conn.execute("SELECT amount, granted_at, provider_name FROM voucher_ledger WHERE year = ? ORDER BY granted_at",
                         (int(year),)).fetchall()
-    from .notices.content import LOCAL_TZ
-    from datetime import datetime
+    from .localtime import to_local
 
     by_month: OrderedDict[int, Decimal] = OrderedDict((m, Decimal("0")) for m in range(1, 13))
     by_provider: dict[str, Decimal] = {}
     for amount, at, provider in rows:
-        try:
-            month = datetime.fromisoformat(at).astimezone(LOCAL_TZ).month
-        except ValueError:
-            month = int(at[5:7])
+        local = to_local(at)
+        month = local.month if local else int(at[5:7])
         by_month[month] += _d(amount)
         key = provider or "（未识别）"
         by_provider[key] = by_provider.get(key, Decimal("0")) + _d(amount)
@@ -195,12 +192,7 @@ def close_year(db, year: int, actor: str) -> dict:
 
 
 def local_date(iso: str | None) -> str:
-    from .notices.content import LOCAL_TZ
-    from datetime import datetime
+    from .localtime import to_local
 
-    if not iso:
-        return ""
-    try:
-        return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).date().isoformat()
-    except ValueError:
-        return iso[:10]
+    local = to_local(iso)
+    return local.date().isoformat() if local else (iso or "")[:10]

@@ -13,11 +13,12 @@ import unicodedata
 from datetime import datetime
 
 from intake import export
+from intake.localtime import LOCAL_TZ
 
 from .masking import mask_field, mask_text, personal_values
 from .queue import where_clause
 from .schema_info import doc_type
-from .service import LOCAL_TZ, STAFF_ZH, local_time, packet_title_of
+from .service import STAFF_ZH, local_time, packet_title_of
 
 TIME_COLUMNS = ("received_at", "decided_at")
 MAX_ROWS = 100_000

@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 from intake.db import now, transaction
+from intake.localtime import LOCAL_TZ
 from intake.validation.rules import RULES
 
 from . import audit, decisions
 from .labels import display_names
 from .masking import mask_text, personal_values
 from .schema_info import doc_type
-from .service import (LOCAL_TZ, packet_title_of, PENDING_SQL, QUEUE_TABS, STAFF_ZH, ReviewError, _outcome, _rows,
+from .service import (packet_title_of, PENDING_SQL, QUEUE_TABS, STAFF_ZH, ReviewError, _outcome, _rows,
                       local_time, tab_counts)
 
 PAGE_SIZE = 50

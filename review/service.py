@@ -8,13 +8,12 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from extractors.normalize import compare_key
 from intake.db import now, transaction
 from intake.errors import DocintakeError
-from intake.localtime import LOCAL_TZ
+from intake.localtime import to_local
 from intake.model import FieldValue, parse_bool
 from intake.store import _insert_field
 from schemas.registry import UNKNOWN, packet_title, packet_titles
@@ -107,13 +106,8 @@ def _mask_logged(h: dict, values) -> None:
 def local_time(iso: str | None) -> str:
     if not iso:
         return ""
-    try:
-        dt = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    d = to_local(iso)
+    return d.strftime("%Y-%m-%d %H:%M") if d else iso
 
 
 def _rows(cur) -> list[dict]:

@@ -12,10 +12,9 @@ import json
 import logging
 import os
 import re
-from datetime import datetime, timezone
 
 from ..errors import ConfigError
-from ..localtime import LOCAL_TZ
+from ..localtime import to_local
 from ..validation.rules import RULES
 from . import reasons as presets
 
@@ -59,16 +58,8 @@ def article(source: str | None) -> str:
 
 
 def local_date(iso: str | None) -> str:
-    if not iso:
-        return ""
-    try:
-        dt = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso[:10]
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    d = dt.astimezone(LOCAL_TZ)
-    return f"{d.year}年{d.month}月{d.day}日"
+    d = to_local(iso)
+    return f"{d.year}年{d.month}月{d.day}日" if d else (iso or "")[:10]
 
 
 def valid_email(value: str | None) -> str | None:

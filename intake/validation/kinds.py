@@ -344,12 +344,16 @@ def voucher_cap(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Findi
     cap_text = f"{_fen(cap)} 元" + (f"（{enterprise.category}）" if enterprise else "")
     refs = [r for r in (fee_ref, cu, cn) if r is not None]
     ev = dict(ctx.notes["voucher"], year=year, client_uscc=cu.value if cu else None)
+    yield _used_up_or_cut(ctx, entry, f"{who} {year} 年的创新券额度（{cap_text}）", granted, full, left, refs, ev)
+
+
+def _used_up_or_cut(ctx, entry: dict, what: str, granted, full, left, refs, ev) -> Finding:
+    """A cap's two findings: nothing `left` (error), or less than `full` (warning: the amount is cut)."""
     if left <= 0:
-        yield _emit(ctx, entry, f"{who} {year} 年的创新券额度（{cap_text}）已用完（已兑付 {_fen(granted)} 元），"
-                                f"本次 {full} 元不能兑付", refs, ev, severity=ERROR)
-    else:
-        yield _emit(ctx, entry, f"{who} {year} 年的创新券额度（{cap_text}）仅剩 {left} 元（已兑付 {_fen(granted)} 元），"
-                                f"本次应兑 {full} 元，核减为 {left} 元", refs, ev, severity=WARNING)
+        return _emit(ctx, entry, f"{what}已用完（已兑付 {_fen(granted)} 元），本次 {full} 元不能兑付", refs, ev,
+                     severity=ERROR)
+    return _emit(ctx, entry, f"{what}仅剩 {left} 元（已兑付 {_fen(granted)} 元），本次应兑 {full} 元，核减为 {left} 元",
+                 refs, ev, severity=WARNING)
 
 
 # --- result kinds -----------------------------------------------------------------------
@@ -481,9 +485,4 @@ def voucher_budget(ctx: PacketContext, entry: dict, params: dict) -> Iterable[Fi
           "year": year}
     ctx.voucher_amount = str(left)
     ctx.notes.setdefault("voucher", {})["budget_left"] = str(left)
-    if left <= 0:
-        yield _emit(ctx, entry, f"{year} 年科技创新券总额度（{_fen(budget)} 元）已用完（已兑付 {_fen(granted)} 元），"
-                                f"本次 {amount} 元不能兑付", refs, ev, severity=ERROR)
-    else:
-        yield _emit(ctx, entry, f"{year} 年科技创新券总额度（{_fen(budget)} 元）仅剩 {left} 元（已兑付 {_fen(granted)} 元），"
-                                f"本次应兑 {amount} 元，核减为 {left} 元", refs, ev, severity=WARNING)
+    yield _used_up_or_cut(ctx, entry, f"{year} 年科技创新券总额度（{_fen(budget)} 元）", granted, amount, left, refs, ev)

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from intake import push
+from intake import leases, push
 from intake.errors import DeliveryError
 from intake.push import PushSettings, enqueue, push_command, push_once, retry_failed
 
@@ -131,9 +131,11 @@ def test_crash_after_send_resends_same_key_receiver_sees_one_effect(db, monkeypa
             return real_transaction(dbx)
 
         monkeypatch.setattr(push, "transaction", crashing)
+        monkeypatch.setattr(leases, "transaction", crashing)  # the claim's (intake/leases.py)
         with pytest.raises(Crash):
             push_once(db, settings)
         monkeypatch.setattr(push, "transaction", real_transaction)
+        monkeypatch.setattr(leases, "transaction", real_transaction)
         assert len(rx.requests) == 1
         assert push_once(db, settings).attempted == 0  # leased by the "crashed" pusher
         # the crashed pusher was another process of this machine that is gone: its lease is freed
