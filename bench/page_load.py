@@ -225,7 +225,7 @@ def write_report(args, r: dict) -> None:
         "",
         "| bytes | url |",
         "|---:|---|",
-    ] + [f"| {b:,.0f} | `{u.split('127.0.0.1', 1)[-1].split(':', 1)[-1]}` |" for u, b in last["resources"][:8]] + [""]
+    ] + [f"| {b:,.0f} | `/{u.split('127.0.0.1:', 1)[-1].split('/', 1)[-1]}` |" for u, b in last["resources"][:8]] + [""]
     (ROOT / "bench" / "results" / "page_load.md").write_text("\n".join(lines))
     (ROOT / "bench" / "results" / "page_load.json").write_text(json.dumps(
         {k: v for k, v in r.items() if k not in ("runs", "unthrottled")}

@@ -102,11 +102,14 @@ def _reasons(db, ids: list[int]) -> dict[int, dict]:
         out[sid]["chips"].append({"text": title + (f" ×{n}" if n > 1 else ""), "kind": severity, "code": rule})
         if severity == "error":
             out[sid]["errors"] += n
+    thresholds: dict[str, float] = {}
     for sid, dtype, conf, source in db.execute(
         f"SELECT d.submission_id, d.type, f.confidence, f.source FROM fields f JOIN documents d "
         f"ON d.id = f.document_id WHERE d.submission_id IN ({marks})", ids
     ).fetchall():
-        if source != "reviewer" and (conf or 0) < doc_type(dtype).threshold:
+        if dtype not in thresholds:  # once per type, not per field row (50 rows x 27 fields a page)
+            thresholds[dtype] = doc_type(dtype).threshold
+        if source != "reviewer" and (conf or 0) < thresholds[dtype]:
             out[sid]["doubtful"] += 1
     for sid, reason, n in db.execute(
         f"SELECT submission_id, reason, COUNT(*) FROM files WHERE submission_id IN ({marks}) "
