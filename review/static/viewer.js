@@ -36,7 +36,11 @@
     animationTime: 0.35,
     gestureSettingsMouse: { clickToZoom: false, dblClickToZoom: true },
     gestureSettingsTouch: { pinchRotate: false },
-    imageLoaderLimit: 2
+    imageLoaderLimit: 2,
+    // the 2D canvas, not OpenSeadragon's default WebGL: one flat image a page gains nothing from the
+    // GPU, and without one (office PCs, remote desktops, CI) WebGL runs in software: measured 4.2-4.8 s
+    // against 1.3-1.9 s to open a 6-page application (bench/page_load.py, interleaved runs)
+    drawer: "canvas"
   });
   var current = 0;
   var active = null;      // uid highlighted now

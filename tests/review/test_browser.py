@@ -149,7 +149,8 @@ def test_review_a_submission_end_to_end(page, server, built):
     # the audit log in Chinese labels (Datasette's raw audit table is for admins only)
     page.goto(server + "/-/review/audit")
     rows = page.locator("tr.rv-audit-row")
-    expect(rows).to_have_count(6 + n_errors)  # 4 user_add + correct + an override per error + approve
+    # 4 user_add + the claim on opening + correct + an override per error + approve
+    expect(rows).to_have_count(7 + n_errors)
     text = page.locator("table.rv-table").inner_text()
     assert "更正字段" in text and "批准" in text and builder.GOOD_ID in text and "沈审核" in text
     assert "居民身份证" in text and "公民身份号码" in text and "建议驳回 → 已核验" in text

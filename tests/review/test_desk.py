@@ -232,8 +232,9 @@ async def test_audit_log_is_in_chinese_and_agrees_with_the_history(login, built)
     a = await login("admin")
     await a.post(f"/-/review/submission/{built['sid']}/reopen", {"version": _version(built), "reason": "申请人补交材料"})
 
-    audit = await s.get(f"/-/review/audit?submission={built['sid']}")
+    # the submission page first: opening the reopened submission claims it (an audited 认领审核)
     history = await s.get(f"/-/review/submission/{built['sid']}")
+    audit = await s.get(f"/-/review/audit?submission={built['sid']}")
     rows_audit = _audit_rows(audit.text, with_submission=True)
     rows_history = _audit_rows(history.text, with_submission=False)
     assert rows_audit and rows_audit == rows_history  # same wording on both pages
