@@ -216,8 +216,9 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def test_loops(n: int, files=LOOP_FILES, cmd: str = "") -> list[dict]:
-    """Each test file run `n` times in a row, in its own pytest process."""
+def test_loops(n: int, files=LOOP_FILES, cmd: str = "", after_run=None) -> list[dict]:
+    """Each test file run `n` times in a row, in its own pytest process; `after_run(rows)` after each run
+    (the table so far is written: a loop stopped at a deadline keeps what it ran)."""
     rows = []
     for f in files:
         row = {"file": f, "cmd": cmd, "runs": 0, "passed": 0, "failures": [], "seconds": 0.0, "longest": 0.0,
@@ -238,8 +239,10 @@ def test_loops(n: int, files=LOOP_FILES, cmd: str = "") -> list[dict]:
                 log = ROOT / "bench" / "results" / f"loop-failure-{Path(f).stem}-{i + 1}.log"
                 log.write_text(res.stdout[-20000:] + "\n--- stderr ---\n" + res.stderr[-5000:], "utf-8")
             print(f, i + 1, res.returncode, f"{took:.0f}s", "load", _load(), flush=True)
-        row["ended"] = time.strftime("%H:%M", time.gmtime())
-        row["load_end"] = _load()
+            row["ended"] = time.strftime("%H:%M", time.gmtime())
+            row["load_end"] = _load()
+            if after_run is not None:
+                after_run(rows + [row])
         rows.append(row)
     return rows
 
@@ -316,15 +319,17 @@ def main() -> None:
         cmd = f"OMP_THREAD_LIMIT=1 nice -n 10 .venv/bin/python bench/reliability.py --test-loops {args.test_loops}"
         if list(args.loop_files) != list(LOOP_FILES):
             cmd += " --loop-files " + " ".join(args.loop_files)
-        rows = test_loops(args.test_loops, args.loop_files, cmd)
-        kept = _loops_in(out)  # again: another stream may have written its rows meanwhile
-        block = loops_block(rows, _rows_in(kept))
-        old = out.read_text("utf-8") if out.exists() else ""
-        if kept:
-            old = old.replace(kept, "")
-        print(block, flush=True)
-        if not args.no_write:
-            out.write_text(_with_loops(old, block), "utf-8")
+        def record(rows: list[dict]) -> str:
+            kept = _loops_in(out)  # read again each time: another stream may have written its rows meanwhile
+            block = loops_block(rows, _rows_in(kept))
+            old = out.read_text("utf-8") if out.exists() else ""
+            if kept:
+                old = old.replace(kept, "")
+            if not args.no_write:
+                out.write_text(_with_loops(old, block), "utf-8")
+            return block
+
+        print(record(test_loops(args.test_loops, args.loop_files, cmd, record)), flush=True)
         return
 
     with tempfile.TemporaryDirectory(prefix="docintake-rel-") as tmp:
