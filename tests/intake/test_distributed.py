@@ -193,17 +193,16 @@ class Workers:
                 proc.wait(timeout=10)
 
 
-def _receipt_page_key(work: Path, corpus: Path) -> str | None:
+def _receipt_page_key(work: Path, corpus: Path, settings: str) -> str | None:
     """The Redis key the coordinator publishes the receipt's page under, once it has rendered it
     (the page PNG's bytes + the engine's settings, as `CeleryRunner` computes it)."""
     from intake.distributed.app import page_key
-    from intake.ocr.base import get_engine
 
     sha = hashlib.sha256((corpus / RECEIPT).read_bytes()).hexdigest()
     png = work / "data" / "pages" / sha[:2] / sha / "1.png"  # written atomically: whole once it exists
     if not png.exists():
         return None
-    return page_key(hashlib.sha256(png.read_bytes()).hexdigest(), get_engine("rapidocr").settings_key(), True)
+    return page_key(hashlib.sha256(png.read_bytes()).hexdigest(), settings, True)
 
 
 def test_two_workers_one_killed_mid_batch_read_as_the_in_process_pool(corpus, redis_port, tmp_path):
@@ -219,6 +218,10 @@ def test_two_workers_one_killed_mid_batch_read_as_the_in_process_pool(corpus, re
     workers = Workers(redis_port, 2, ["w1", "w2"], tmp_path, wait=False)  # they start while the reference runs
     try:
         ref_lines, ref_pages = _reference(corpus, tmp_path / "inprocess")
+        from intake.ocr.base import get_engine
+
+        # loaded before the batch starts: loading it in the watch loop could outlast the receipt's reading
+        settings = get_engine("rapidocr").settings_key()
         workers.wait_up()
         work = tmp_path / "distributed"
         work.mkdir()
@@ -226,7 +229,7 @@ def test_two_workers_one_killed_mid_batch_read_as_the_in_process_pool(corpus, re
         victim = key = None
         deadline = time.monotonic() + 600  # a liveness bound: the kill itself waits for a state
         while victim is None and time.monotonic() < deadline and proc.poll() is None:
-            key = key or _receipt_page_key(work, corpus)
+            key = key or _receipt_page_key(work, corpus, settings)
             holder = r.get(lease_key(key)) if key else None
             if holder:  # "w1@test:<pid>:<task id>": that worker is reading the receipt right now
                 victim = holder.decode().split("@", 1)[0]
