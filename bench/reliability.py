@@ -13,16 +13,17 @@
    good one.
 3. Race: two processes open the same fresh database at the same moment (a barrier file per
    round), N rounds; `database is locked` count.
-4. Test loops (`--test-loops 20`, a separate run): tests/intake/test_crash.py and
-   tests/intake/test_concurrency.py each run N times in a row (issue 13: no flaky test); the
-   table replaces the "Test loops" block of bench/results/reliability.md and is kept when the
-   other phases re-write the file.
+4. Test loops (`--test-loops 20`, a separate run): tests/intake/test_crash.py,
+   tests/intake/test_distributed.py and tests/intake/test_concurrency.py each run N times in a row
+   (issue 13: no flaky test; `--loop-files` picks some, e.g. to run two streams at once); the
+   table replaces the "Test loops" block of bench/results/reliability.md (rows of files not run
+   are kept) and is kept when the other phases re-write the file. A failed run's output goes to
+   bench/results/loop-failure-<test>-<run>.log.
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import random
 import signal
@@ -134,7 +135,7 @@ def kills(mode: str, target: int, rng: random.Random, tmp: Path) -> dict:
 
 
 def hostile(tmp: Path) -> dict:
-    from tests.corpus.hostile import KINDS, READABLE, write_all
+    from tests.corpus.hostile import READABLE, write_all
     from tests.intake.conftest import make_pdf
 
     inbox, data = tmp / "hostile" / "inbox", tmp / "hostile" / "data"
@@ -208,38 +209,70 @@ def render(args, took: float, h: dict, race_res, ki: dict | None, kw: dict | Non
 
 
 LOOPS_START, LOOPS_END = "<!-- test-loops -->", "<!-- /test-loops -->"
-LOOP_FILES = ("tests/intake/test_crash.py", "tests/intake/test_concurrency.py")
+LOOP_FILES = ("tests/intake/test_crash.py", "tests/intake/test_distributed.py", "tests/intake/test_concurrency.py")
 
 
-def test_loops(n: int, files=LOOP_FILES) -> list[dict]:
-    """Each test file run `n` times in a row, in its own pytest process."""
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def test_loops(n: int, files=LOOP_FILES, cmd: str = "", after_run=None) -> list[dict]:
+    """Each test file run `n` times in a row, in its own pytest process; `after_run(rows)` after each run
+    (the table so far is written: a loop stopped at a deadline keeps what it ran)."""
     rows = []
     for f in files:
-        row = {"file": f, "runs": 0, "passed": 0, "failures": [], "seconds": 0.0}
+        row = {"file": f, "cmd": cmd, "runs": 0, "passed": 0, "failures": [], "seconds": 0.0, "longest": 0.0,
+               "started": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "load_start": _load()}
         for i in range(n):
             t = time.time()
             res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f], cwd=ROOT,
                                  env=ENV, capture_output=True, text=True)
-            row["seconds"] += time.time() - t
+            took = time.time() - t
+            row["seconds"] += took
+            row["longest"] = max(row["longest"], took)
             row["runs"] += 1
             if res.returncode == 0:
                 row["passed"] += 1
             else:
-                failed = [line for line in res.stdout.splitlines() if line.startswith("FAILED")]
+                failed = [line for line in res.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
                 row["failures"].append(f"run {i + 1}: " + ("; ".join(failed) or res.stdout[-200:]))
-            print(f, i + 1, res.returncode, flush=True)
+                log = ROOT / "bench" / "results" / f"loop-failure-{Path(f).stem}-{i + 1}.log"
+                log.write_text(res.stdout[-20000:] + "\n--- stderr ---\n" + res.stderr[-5000:], "utf-8")
+            print(f, i + 1, res.returncode, f"{took:.0f}s", "load", _load(), flush=True)
+            row["ended"] = time.strftime("%H:%M", time.gmtime())
+            row["load_end"] = _load()
+            if after_run is not None:
+                after_run(rows + [row])
         rows.append(row)
     return rows
 
 
-def loops_block(rows: list[dict], n: int) -> str:
-    lines = [LOOPS_START, "", "### Test loops (no flaky test)", "", "Command:", "", "```",
-             f"OMP_THREAD_LIMIT=1 nice -n 10 .venv/bin/python bench/reliability.py --test-loops {n}", "```", "",
-             "| test file | runs | passed | failed runs | minutes |", "|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['file']} | {r['runs']} | {r['passed']} | {'; '.join(r['failures']) or '—'} | "
-                     f"{r['seconds'] / 60:.1f} |")
+ROW_HEAD = ("| test file | runs | passed | failed runs | minutes (total) | longest run (s) | run (UTC) | "
+            "load average at start / end (1, 5, 15 min) | command |")
+
+
+def _row(r: dict) -> str:
+    return (f"| {r['file']} | {r['runs']} | {r['passed']} | {'; '.join(r['failures']) or '—'} | "
+            f"{r['seconds'] / 60:.1f} | {r['longest']:.0f} | {r['started']}–{r['ended']} | "
+            f"{r['load_start']} / {r['load_end']} | `{r['cmd']}` |")
+
+
+def loops_block(rows: list[dict], kept_rows: list[str] = ()) -> str:
+    """The test-loops block: this run's rows, and the rows of files not run this time (from the old block)."""
+    mine = {r["file"] for r in rows}
+    older = [line for line in kept_rows if line.split("|")[1].strip() not in mine]
+    lines = [LOOPS_START, "", "### Test loops (no flaky test)", "",
+             "Each run is its own pytest process, one after the other, on the shared 2-core machine (commands "
+             "from the repository root; two commands may run at once, one a file; a row stays until its file "
+             "is looped again):", "", ROW_HEAD, "|---|---|---|---|---|---|---|---|---|"]
+    lines += [_row(r) for r in rows] + older
     return "\n".join(lines + ["", LOOPS_END]) + "\n"
+
+
+def _rows_in(block: str | None) -> list[str]:
+    if not block:
+        return []
+    return [line for line in block.splitlines() if line.startswith("| tests/")]
 
 
 def _with_loops(text: str, block: str | None) -> str:
@@ -261,7 +294,9 @@ def _loops_in(path: Path) -> str | None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--test-loops", type=int, default=0,
-                    help="only run the crash and concurrency tests this many times each and record the result")
+                    help="only run the crash, distributed and concurrency tests this many times each and record it")
+    ap.add_argument("--loop-files", nargs="+", default=list(LOOP_FILES), metavar="TEST_FILE",
+                    help="with --test-loops: these test files (default: %(default)s)")
     ap.add_argument("--kills-ingest", type=int, default=100)
     ap.add_argument("--kills-watch", type=int, default=100)
     ap.add_argument("--race", type=int, default=1000)
@@ -281,13 +316,20 @@ def main() -> None:
             out.write_text(text, "utf-8")
 
     if args.test_loops:
-        block = loops_block(test_loops(args.test_loops), args.test_loops)
-        old = out.read_text("utf-8") if out.exists() else ""
-        if kept:
-            old = old.replace(kept, "")
-        print(block, flush=True)
-        if not args.no_write:
-            out.write_text(_with_loops(old, block), "utf-8")
+        cmd = f"OMP_THREAD_LIMIT=1 nice -n 10 .venv/bin/python bench/reliability.py --test-loops {args.test_loops}"
+        if list(args.loop_files) != list(LOOP_FILES):
+            cmd += " --loop-files " + " ".join(args.loop_files)
+        def record(rows: list[dict]) -> str:
+            kept = _loops_in(out)  # read again each time: another stream may have written its rows meanwhile
+            block = loops_block(rows, _rows_in(kept))
+            old = out.read_text("utf-8") if out.exists() else ""
+            if kept:
+                old = old.replace(kept, "")
+            if not args.no_write:
+                out.write_text(_with_loops(old, block), "utf-8")
+            return block
+
+        print(record(test_loops(args.test_loops, args.loop_files, cmd, record)), flush=True)
         return
 
     with tempfile.TemporaryDirectory(prefix="docintake-rel-") as tmp:

@@ -3,9 +3,14 @@
 Every submission's contract line (and every page's OCR lines) must be what the in-process
 run gives; with one worker SIGKILLed mid-batch too, with nothing lost and nothing twice.
 Skipped only where redis-server is not installed (`make test` installs it).
+
+Kept cheap: one generated bank receipt (the page the kill lands on: its reading takes long
+enough to be caught at it) and six small pages of a few words, so both runs of real OCR cost
+seconds; the kill is a state (the receipt's lease in Redis is held), not a time.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -79,14 +84,25 @@ def redis_port(tmp_path_factory):
     _stop_redis(proc)
 
 
+RECEIPT = "a-receipt/01_bank_receipt.png"
+
+
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    """Two generated voucher submissions (real scans; kept small: each batch is real OCR)."""
-    from tests.corpus.corpus import write_corpus
+def corpus(tmp_path_factory, text_page) -> Path:
+    """Three submissions: a generated bank receipt (from tests/corpus, published first) with two small
+    pages, a folder of three small pages and a loose one (small: each batch is real OCR, twice)."""
+    from tests.corpus.documents import generate_document
 
     inbox = tmp_path_factory.mktemp("corpus") / "inbox"
-    write_corpus(inbox, seed=5, count=2, kinds=("voucher_redemption",))
-    shutil.rmtree(inbox / ".truth", ignore_errors=True)
+    generate_document("bank_receipt", 5, "lowres", container="png").save(inbox / RECEIPT[: -len(".png")])
+    small = {"a-receipt/02_note.png": "附件一", "a-receipt/03_note.png": "附件二", "b-notes/01.png": "说明一",
+             "b-notes/02.png": "说明二", "b-notes/03.png": "说明三", "c-loose.png": "补充材料"}
+    for name, title in small.items():
+        # three lines (fewer make the reader try other orientations), gray, about as tall as wide
+        page = text_page([f"许昌市科学技术局{title}", "科技创新券兑付申请", "2026年11月"], size=28, width=600,
+                         margin=140, mode="L")
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        page.save(inbox / name, dpi=(300, 300))
     return inbox
 
 
@@ -118,15 +134,13 @@ def _pages(work: Path) -> list[tuple]:
     return rows, files
 
 
-@pytest.fixture(scope="module")
-def reference(corpus, tmp_path_factory):
-    work = tmp_path_factory.mktemp("inprocess")
+def _reference(corpus: Path, work: Path):
     lines = _ingest(corpus, work, "--workers", "2")
     return lines, _pages(work)
 
 
 class Workers:
-    def __init__(self, port: int, db: int, names: list[str], tmp: Path):
+    def __init__(self, port: int, db: int, names: list[str], tmp: Path, wait: bool = True):
         self.broker = f"redis://127.0.0.1:{port}/{db}"
         self.procs = {}
         for name in names:
@@ -134,15 +148,34 @@ class Workers:
             self.procs[name] = subprocess.Popen(
                 _cli("worker", "--broker", self.broker, "-c", "1", "--name", f"{name}@test", "--loglevel", "INFO"),
                 stdout=log, stderr=subprocess.STDOUT, env=_env(), start_new_session=True)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            out = subprocess.run(_cli("workers", "--broker", self.broker, "--json"), capture_output=True,
-                                 text=True, env=_env())
-            if out.returncode == 0 and len(json.loads(out.stdout)["workers"]) == len(names):
+        if wait:
+            self.wait_up()
+
+    def wait_up(self) -> None:
+        """Until every worker answers a ping, then `docintake workers` must list them all.
+
+        Pinged from this process: a `docintake workers` process per look costs a second of CPU
+        (Python and Celery start), many of them while the workers load on a loaded machine."""
+        from intake.distributed.app import make_app
+
+        app = make_app(self.broker)
+        want = {f"{name}@test" for name in self.procs}
+        deadline = time.monotonic() + 300  # a liveness bound: seconds on a quiet machine, minutes at load 25
+        try:
+            while time.monotonic() < deadline:
+                if want <= {name for reply in app.control.ping(timeout=1.0) for name in reply}:
+                    break
+                if any(proc.poll() is not None for proc in self.procs.values()):
+                    break  # one died: reported below
+        finally:
+            app.close()
+        for _ in range(5):  # a reply later than --timeout (a loaded machine) is asked for again
+            out = subprocess.run(_cli("workers", "--broker", self.broker, "--json", "--timeout", "3"),
+                                 capture_output=True, text=True, env=_env())
+            if out.returncode == 0 and len(json.loads(out.stdout)["workers"]) == len(self.procs):
                 return
-            time.sleep(0.5)
         self.stop()
-        pytest.fail("the workers did not come up")
+        pytest.fail(f"the workers did not come up: {out.stdout} {out.stderr[-2000:]}")
 
     def kill(self, name: str) -> None:
         os.killpg(self.procs[name].pid, signal.SIGKILL)  # the worker and its pool process: a lost machine
@@ -160,38 +193,58 @@ class Workers:
                 proc.wait(timeout=10)
 
 
-def test_two_workers_one_killed_mid_batch_read_as_the_in_process_pool(corpus, reference, redis_port, tmp_path):
-    """Two workers read a batch and one is SIGKILLed while it holds a page: every submission's
-    JSON line and every page's OCR are those of the in-process pool, nothing lost or twice.
-    (One test for both: each real-OCR batch costs minutes on a 2-core CI machine.)"""
+def _receipt_page_key(work: Path, corpus: Path, settings: str) -> str | None:
+    """The Redis key the coordinator publishes the receipt's page under, once it has rendered it
+    (the page PNG's bytes + the engine's settings, as `CeleryRunner` computes it)."""
+    from intake.distributed.app import page_key
+
+    sha = hashlib.sha256((corpus / RECEIPT).read_bytes()).hexdigest()
+    png = work / "data" / "pages" / sha[:2] / sha / "1.png"  # written atomically: whole once it exists
+    if not png.exists():
+        return None
+    return page_key(hashlib.sha256(png.read_bytes()).hexdigest(), settings, True)
+
+
+def test_two_workers_one_killed_mid_batch_read_as_the_in_process_pool(corpus, redis_port, tmp_path):
+    """Two workers read a batch and the one reading the receipt is SIGKILLed while it holds the
+    receipt's lease: every submission's JSON line and every page's OCR are those of the in-process
+    pool, nothing lost or twice, and the other worker read the receipt.
+    (One test for both: each real-OCR batch costs real time on a 2-core CI machine.)"""
     import redis
 
+    from intake.distributed.app import lease_key, result_key
+
     r = redis.Redis(port=redis_port, db=2)
-    workers = Workers(redis_port, 2, ["w1", "w2"], tmp_path)
+    workers = Workers(redis_port, 2, ["w1", "w2"], tmp_path, wait=False)  # they start while the reference runs
     try:
-        proc = _ingest(corpus, tmp_path, "--broker", workers.broker, wait=False)
-        # Kill w1 while it holds a page, once at least one page is done (the batch is under way).
-        victim_page = None
-        deadline = time.monotonic() + 900
-        while victim_page is None and time.monotonic() < deadline and proc.poll() is None:
-            if next(r.scan_iter("docintake:ocr:*"), None) is not None:
-                for k in r.scan_iter("docintake:lease:*"):
-                    holder = r.get(k)
-                    if holder and holder.startswith(b"w1@test"):
-                        victim_page = k.decode().rsplit(":", 1)[1]
-                        workers.kill("w1")
-                        break
-            time.sleep(0.05)
-        assert victim_page is not None, "w1 never held a page mid-batch"
+        ref_lines, ref_pages = _reference(corpus, tmp_path / "inprocess")
+        from intake.ocr.base import get_engine
+
+        # loaded before the batch starts: loading it in the watch loop could outlast the receipt's reading
+        settings = get_engine("rapidocr").settings_key()
+        workers.wait_up()
+        work = tmp_path / "distributed"
+        work.mkdir()
+        proc = _ingest(corpus, work, "--broker", workers.broker, wait=False)
+        victim = key = None
+        deadline = time.monotonic() + 600  # a liveness bound: the kill itself waits for a state
+        while victim is None and time.monotonic() < deadline and proc.poll() is None:
+            key = key or _receipt_page_key(work, corpus, settings)
+            holder = r.get(lease_key(key)) if key else None
+            if holder:  # "w1@test:<pid>:<task id>": that worker is reading the receipt right now
+                victim = holder.decode().split("@", 1)[0]
+                workers.kill(victim)
+                break
+            time.sleep(0.01)
+        assert victim is not None, "no worker was caught holding the receipt mid-batch"
         lines = _finish(proc)
     finally:
         workers.stop()
-    ref_lines, ref_pages = reference
-    assert len(ref_lines) == 2
+    assert len(ref_lines) == 3
     assert lines == ref_lines  # every submission once, with the same result
-    assert _pages(tmp_path) == ref_pages  # every page once, read the same
-    taken_over = json.loads(r.get(f"docintake:ocr:{victim_page}"))
-    assert taken_over["worker"] == "w2@test"  # the page w1 held was handed to w2
+    assert _pages(work) == ref_pages  # every page once, read the same
+    taken_over = json.loads(r.get(result_key(key)))
+    assert taken_over["worker"] == ({"w1", "w2"} - {victim}).pop() + "@test"  # the other worker read it
 
 
 def test_broker_restart_is_survived_and_a_failing_page_quarantines_its_file(tmp_path, text_page):
@@ -204,7 +257,7 @@ def test_broker_restart_is_survived_and_a_failing_page_quarantines_its_file(tmp_
     from intake.ocr.runner import OcrJob, read_page
 
     page = tmp_path / "page.png"
-    text_page(["许昌市科学技术局", "科技创新券兑付申请"], width=1000).save(page)
+    text_page(["许昌市科学技术局", "科技创新券兑付申请", "2026年11月"], size=28, width=600, margin=140).save(page)
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG not really" * 50)
     port = _free_port()
