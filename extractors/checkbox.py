@@ -275,16 +275,31 @@ def _clarity(values: list[float], idx: int, ratio: float, kind: str) -> float:
 
 def _options_found(view: PageView, spec: dict) -> list[tuple[str, LabelHit]]:
     anchors = view.find_any(spec.get("labels", []))
-    found = []
-    for opt in spec.get("options", []):
-        hits = view.find(opt)
-        if anchors:
-            a = anchors[0]
-            ah = a.bbox[3] - a.bbox[1]
-            hits = [h for h in hits if a.bbox[1] - 4 * ah <= h.cy <= a.bbox[3] + 5 * ah and h.bbox[0] > a.bbox[0]]
-        if hits:
-            found.append((opt, hits[0]))
-    return found
+    all_hits = {opt: view.find(opt) for opt in spec.get("options", [])}
+    if not anchors:
+        return [(opt, hits[0]) for opt, hits in all_hits.items() if hits]
+    a = anchors[0]
+    ah = a.bbox[3] - a.bbox[1]
+    near = {opt: [h for h in hits if a.bbox[1] - 4 * ah <= h.cy <= a.bbox[3] + 5 * ah and h.bbox[0] > a.bbox[0]]
+            for opt, hits in all_hits.items()}
+    found = {opt: hits[0] for opt, hits in near.items() if hits}
+    # Options listed one per line (a radio column) run further down than the window round the
+    # label: an option left-aligned with one already found and within a few line heights below it
+    # belongs to the same list.
+    grew = True
+    while grew and found and len(found) < len(all_hits):
+        grew = False
+        for opt, hits in all_hits.items():
+            if opt in found:
+                continue
+            for h in hits:
+                hh = max(4, h.bbox[3] - h.bbox[1])
+                if h.bbox[0] > a.bbox[0] and any(abs(h.bbox[0] - f.bbox[0]) <= 1.5 * hh and 0 < h.cy - f.cy <= 3.2 * hh
+                                                 for f in found.values()):
+                    found[opt] = h
+                    grew = True
+                    break
+    return [(opt, found[opt]) for opt in all_hits if opt in found]
 
 
 def decide(glyphs: list[int], measures: list[dict[str, float]]) -> tuple[int, float, str] | None:
