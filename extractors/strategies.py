@@ -225,3 +225,4 @@ from . import text_strategies  # noqa: E402,F401  (registers label, regex, table
 # Strategies in their own modules register themselves on import; importing them here
 # keeps STRATEGIES complete for every caller that imports this module.
 from . import checkbox  # noqa: E402,F401
+from . import signoff  # noqa: E402,F401
