@@ -75,6 +75,12 @@ def _find_box(ink: np.ndarray, window) -> tuple[str, tuple[int, int, int, int]] 
                 r0, r1 = max(rows, key=lambda r: r[1] - r[0])
                 if 0.6 * (c1 - c0) <= r1 - r0 <= 1.6 * (c1 - c0):
                     return "solid", (x0 + c0, y0 + r0, x0 + c1, y0 + r1)
+    # a filled round mark (● ◉, a radio button): a compact blob, about as wide as high, mostly ink —
+    # too small for the column test above, which is made for boxes
+    solid = _solid_blob(win, y1 - y0)
+    if solid is not None:
+        bx0, by0, bx1, by1 = solid
+        return "solid", (x0 + bx0, y0 + by0, x0 + bx1, y0 + by1)
     # the pair of border columns closest to a square of a plausible size, nearest the option
     best = None
     for a in range(len(cols)):
@@ -95,6 +101,23 @@ def _find_box(ink: np.ndarray, window) -> tuple[str, tuple[int, int, int, int]] 
                     if best is None or score < best[0]:
                         best = (score, (x0 + cols[a][0], y0 + rows[ra][0], x0 + cols[b][1], y0 + rows[rb][1]))
     return ("open", best[1]) if best else None
+
+
+def _solid_blob(win: np.ndarray, span: int) -> tuple[int, int, int, int] | None:
+    """The largest connected blob of ink in the window that is a filled mark: between 0.15 and 0.7
+    of the window's height across, roughly round or square, at least 55% ink in its bounds (a ring ○
+    or a box outline □ is far below that, a character's strokes too)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(win.astype(np.uint8), connectivity=8)
+    best = None
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if not (0.15 * span <= w <= 0.7 * span and 0.15 * span <= h <= 0.7 * span and 0.6 <= w / h <= 1.6):
+            continue
+        if area < 0.55 * w * h:
+            continue
+        if best is None or area > best[0]:
+            best = (area, (x, y, x + w, y + h))
+    return best[1] if best else None
 
 
 def _box_value(ink: np.ndarray, found) -> float:
