@@ -148,7 +148,8 @@ def _order_by_near(anchors: list[str], hs):
                 if a in vertical:
                     # a row head printed top to bottom (购/买/方) spans its block: rows within its
                     # height are its own, rows beyond it belong to the next block
-                    dy = 3.0 * max(0.0, a.bbox[1] - h.cy, h.cy - a.bbox[3])
+                    out = max(0.0, a.bbox[1] - h.cy, h.cy - a.bbox[3])
+                    dy = 3.0 * out + 2.0 * v.median_h if out > 0 else 0.0
                 else:
                     dy = abs(a.cy - h.cy)
                 # anchors sit above or left of their block
