@@ -113,7 +113,8 @@ def _inside_longer_label(view: PageView, hit: LabelHit, longer: tuple[str, ...])
 def find_spread_partial(view: PageView, label: str) -> list[LabelHit]:
     """A two-character label spread across its cell (名　　称) whose first character OCR lost: its
     second character followed by a colon, at the start of a row or after a wide gap (the rest of the
-    row is the value). Not exact: its reading is doubted like a label read with a character off."""
+    row is the value). The hit is shorter than its label: its value ranks where its place puts it,
+    and is doubted afterwards (text_strategies notes it; candidates.keep_doubt caps it for review)."""
     target = nk(label)
     if len(target) != 2:
         return []
@@ -130,7 +131,7 @@ def find_spread_partial(view: PageView, label: str) -> list[LabelHit]:
             h = max(1, c.bbox[3] - c.bbox[1])
             if i > 0 and c.bbox[0] - r.chars[i - 1].bbox[2] < 1.5 * h:
                 continue
-            out.append(LabelHit(label, ri, i, i + 1, c.bbox, exact=False))
+            out.append(LabelHit(label, ri, i, i + 1, c.bbox, exact=True, partial=True))
     view._cache[key] = out
     return out
 

@@ -72,9 +72,17 @@ def test_a_label_inside_a_longer_known_label_is_a_last_resort():
 
 
 def test_a_spread_label_whose_first_character_was_lost_is_still_found():
+    from extractors.candidates import keep_doubt
+    from extractors.text_strategies import label_candidates
+
     ctx, dt = _ctx("invoice", _invoice_lines(seller_first_char_lost=True))
     assert _label_values(ctx, dt, "seller_name")[0] == "许昌天宇分析测试中心有限公司"
     assert _label_values(ctx, dt, "buyer_name")[0] == "许昌市三昌环保科技有限公司"
+    fs = _field(dt, "seller_name")
+    c = label_candidates(fs.extract[0], fs, ctx)[0]
+    assert "label partly read: its first character lost" in c.notes
+    keep_doubt(c)
+    assert c.confidence <= 0.8  # read, and shown to a reviewer
 
 
 def test_a_vertical_row_head_owns_the_rows_within_its_height():
@@ -89,7 +97,7 @@ def test_a_partial_label_reading_is_not_trusted_as_exact():
 
     ctx, _ = _ctx("invoice", _invoice_lines(seller_first_char_lost=True))
     hits = find_spread_partial(ctx.views[0], "名称")
-    assert hits and all(not h.exact for h in hits)
+    assert hits and all(h.partial for h in hits)
     # inside running text (no gap before it) 称： is not a label
     ctx2, _ = _ctx("invoice", [_line("简称：某某公司", 200, 300)])
     assert find_spread_partial(ctx2.views[0], "名称") == []
