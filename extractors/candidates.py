@@ -130,7 +130,7 @@ def choose(fs, found: list[tuple[int, dict, Candidate]]) -> tuple[Candidate | No
     return best, ranked
 
 
-_DOUBTS = ("type check", "repaired", "close rival", "amount in words", "cut at a line wrap")
+_DOUBTS = ("type check", "repaired", "close rival", "amount in words", "cut at a line wrap", "label partly read")
 
 
 def keep_doubt(c: Candidate) -> None:

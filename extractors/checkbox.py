@@ -75,6 +75,12 @@ def _find_box(ink: np.ndarray, window) -> tuple[str, tuple[int, int, int, int]] 
                 r0, r1 = max(rows, key=lambda r: r[1] - r[0])
                 if 0.6 * (c1 - c0) <= r1 - r0 <= 1.6 * (c1 - c0):
                     return "solid", (x0 + c0, y0 + r0, x0 + c1, y0 + r1)
+    # a filled round mark (● ◉, a radio button): a compact blob, about as wide as high, mostly ink —
+    # too small for the column test above, which is made for boxes
+    solid = _solid_blob(win, y1 - y0)
+    if solid is not None:
+        bx0, by0, bx1, by1 = solid
+        return "solid", (x0 + bx0, y0 + by0, x0 + bx1, y0 + by1)
     # the pair of border columns closest to a square of a plausible size, nearest the option
     best = None
     for a in range(len(cols)):
@@ -95,6 +101,23 @@ def _find_box(ink: np.ndarray, window) -> tuple[str, tuple[int, int, int, int]] 
                     if best is None or score < best[0]:
                         best = (score, (x0 + cols[a][0], y0 + rows[ra][0], x0 + cols[b][1], y0 + rows[rb][1]))
     return ("open", best[1]) if best else None
+
+
+def _solid_blob(win: np.ndarray, span: int) -> tuple[int, int, int, int] | None:
+    """The largest connected blob of ink in the window that is a filled mark: between 0.15 and 0.7
+    of the window's height across, roughly round or square, at least 55% ink in its bounds (a ring ○
+    or a box outline □ is far below that, a character's strokes too)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(win.astype(np.uint8), connectivity=8)
+    best = None
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if not (0.15 * span <= w <= 0.7 * span and 0.15 * span <= h <= 0.7 * span and 0.6 <= w / h <= 1.6):
+            continue
+        if area < 0.55 * w * h:
+            continue
+        if best is None or area > best[0]:
+            best = (area, (x, y, x + w, y + h))
+    return best[1] if best else None
 
 
 def _box_value(ink: np.ndarray, found) -> float:
@@ -275,16 +298,31 @@ def _clarity(values: list[float], idx: int, ratio: float, kind: str) -> float:
 
 def _options_found(view: PageView, spec: dict) -> list[tuple[str, LabelHit]]:
     anchors = view.find_any(spec.get("labels", []))
-    found = []
-    for opt in spec.get("options", []):
-        hits = view.find(opt)
-        if anchors:
-            a = anchors[0]
-            ah = a.bbox[3] - a.bbox[1]
-            hits = [h for h in hits if a.bbox[1] - 4 * ah <= h.cy <= a.bbox[3] + 5 * ah and h.bbox[0] > a.bbox[0]]
-        if hits:
-            found.append((opt, hits[0]))
-    return found
+    all_hits = {opt: view.find(opt) for opt in spec.get("options", [])}
+    if not anchors:
+        return [(opt, hits[0]) for opt, hits in all_hits.items() if hits]
+    a = anchors[0]
+    ah = a.bbox[3] - a.bbox[1]
+    near = {opt: [h for h in hits if a.bbox[1] - 4 * ah <= h.cy <= a.bbox[3] + 5 * ah and h.bbox[0] > a.bbox[0]]
+            for opt, hits in all_hits.items()}
+    found = {opt: hits[0] for opt, hits in near.items() if hits}
+    # Options listed one per line (a radio column) run further down than the window round the
+    # label: an option left-aligned with one already found and within a few line heights below it
+    # belongs to the same list.
+    grew = True
+    while grew and found and len(found) < len(all_hits):
+        grew = False
+        for opt, hits in all_hits.items():
+            if opt in found:
+                continue
+            for h in hits:
+                hh = max(4, h.bbox[3] - h.bbox[1])
+                if h.bbox[0] > a.bbox[0] and any(abs(h.bbox[0] - f.bbox[0]) <= 1.5 * hh and 0 < h.cy - f.cy <= 3.2 * hh
+                                                 for f in found.values()):
+                    found[opt] = h
+                    grew = True
+                    break
+    return [(opt, found[opt]) for opt in all_hits if opt in found]
 
 
 def decide(glyphs: list[int], measures: list[dict[str, float]]) -> tuple[int, float, str] | None:

@@ -48,10 +48,13 @@ def _candidate_hits(spec: dict, ctx: Context, labels: list[str]) -> list[tuple[P
     if spec.get("after") and after is None:
         return []
     out: list[tuple[PageView, LabelHit]] = []
+    longer = _longer_labels(ctx, labels)
     for lab in labels:
         hs: list[tuple[int, PageView, LabelHit]] = []
         for vi, v in enumerate(ctx.views):
-            for h in v.find(lab) or find_wrapped(v, lab) or find_spread_split(v, lab):
+            found = v.find(lab) or find_wrapped(v, lab) or find_spread_split(v, lab)
+            found = found + [h for h in find_spread_partial(v, lab) if all(h.row != f.row for f in found)]
+            for h in found:
                 if not _region_ok(v, h.bbox, spec.get("region")):
                     continue
                 pos = (vi, h.row, h.bbox[0])
@@ -70,7 +73,66 @@ def _candidate_hits(spec: dict, ctx: Context, labels: list[str]) -> list[tuple[P
             hs = near
         elif spec.get("occurrence") == "last":
             hs.reverse()
+        # the label's characters inside a longer known label (名称 in the table header 项目名称) are
+        # most likely that other label: a last resort whatever the anchors say
+        inner = [not _inside_longer_label(t[1], t[2], longer.get(lab, ())) for t in hs]
+        hs = [t for t, ok in zip(hs, inner) if ok] + [t for t, ok in zip(hs, inner) if not ok]
         out += [(v, h) for _, v, h in hs]
+    return out
+
+
+def _longer_labels(ctx: Context, labels: list[str]) -> dict[str, tuple[str, ...]]:
+    """Per label, the known labels (of any schema, and common form labels) that contain it and are
+    not labels of this spec themselves: 名称 inside 项目名称 is a table header, not the name's label."""
+    keys = getattr(ctx, "stop_keys", None) or []
+    own = {nk(x) for x in labels}
+    out = {}
+    for lab in labels:
+        t = nk(lab)
+        out[lab] = tuple(k for k in keys if len(k) > len(t) and t in k and k not in own)
+    return out
+
+
+def _inside_longer_label(view: PageView, hit: LabelHit, longer: tuple[str, ...]) -> bool:
+    """The hit's characters are part of a longer known label printed around them."""
+    if not longer or hit.start < 0:
+        return False
+    row = view.rows[hit.row]
+    keys = [nk(c.text) for c in row.chars]
+    t = "".join(keys[hit.start:hit.end])
+    for k in longer:
+        at = k.find(t, 1)  # a longer label that starts before the hit (项目|名称), not one that extends it (单位名称|（盖章）)
+        while at >= 0:
+            i0 = hit.start - len(k[:at])
+            if i0 >= 0 and "".join(keys[i0:hit.start]) == k[:at] and "".join(keys[hit.end:]).startswith(k[at + len(t):]):
+                return True
+            at = k.find(t, at + 1)
+    return False
+
+
+def find_spread_partial(view: PageView, label: str) -> list[LabelHit]:
+    """A two-character label spread across its cell (名　　称) whose first character OCR lost: its
+    second character followed by a colon, at the start of a row or after a wide gap (the rest of the
+    row is the value). The hit is shorter than its label: its value ranks where its place puts it,
+    and is doubted afterwards (text_strategies notes it; candidates.keep_doubt caps it for review)."""
+    target = nk(label)
+    if len(target) != 2:
+        return []
+    key = ("|sp", label)
+    if key in view._cache:
+        return view._cache[key]
+    out: list[LabelHit] = []
+    for ri, r in enumerate(view.rows):
+        keys = [nk(c.text) for c in r.chars]
+        for i in range(len(keys) - 1):
+            if keys[i] != target[1] or keys[i + 1] not in (":", "："):
+                continue
+            c = r.chars[i]
+            h = max(1, c.bbox[3] - c.bbox[1])
+            if i > 0 and c.bbox[0] - r.chars[i - 1].bbox[2] < 1.5 * h:
+                continue
+            out.append(LabelHit(label, ri, i, i + 1, c.bbox, exact=True, partial=True))
+    view._cache[key] = out
     return out
 
 
@@ -79,11 +141,18 @@ def _order_by_near(anchors: list[str], hs):
         vi, v, h = t
         best = float("inf")
         for lab in anchors:
-            for a in v.find(lab, fuzzy=False) + v.find_vertical(lab):
+            vertical = v.find_vertical(lab)
+            for a in v.find(lab, fuzzy=False) + vertical:
                 if a.row == h.row and a.start <= h.start < a.end:
                     continue
                 dx = max(0.0, h.bbox[0] - a.bbox[2], a.bbox[0] - h.bbox[2]) if True else 0
-                dy = abs(a.cy - h.cy)
+                if a in vertical:
+                    # a row head printed top to bottom (购/买/方) spans its block: rows within its
+                    # height are its own, rows beyond it belong to the next block
+                    out = max(0.0, a.bbox[1] - h.cy, h.cy - a.bbox[3])
+                    dy = 3.0 * out + 2.0 * v.median_h if out > 0 else 0.0
+                else:
+                    dy = abs(a.cy - h.cy)
                 # anchors sit above or left of their block
                 penalty = 0.0 if (a.bbox[1] <= h.bbox[3] + v.median_h) else 3 * v.median_h
                 penalty += 0.0 if a.bbox[0] <= h.bbox[2] else 2 * v.median_h

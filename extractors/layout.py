@@ -86,6 +86,7 @@ class LabelHit:
     end: int  # one past the last char
     bbox: BBox
     exact: bool = True
+    partial: bool = False  # only part of the label was read (its first character lost: hits.find_spread_partial)
 
     @property
     def cx(self) -> float:

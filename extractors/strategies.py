@@ -129,11 +129,30 @@ def _own_signature_check(img: Image.Image, region, view: PageView) -> tuple[bool
     return False, 0.7
 
 
+def _ends_as_label(view: PageView, hit) -> bool:
+    """What follows the hit on its row (closing brackets skipped) is a colon, a gap or nothing."""
+    if hit.start < 0:
+        return True
+    row = view.rows[hit.row]
+    j = hit.end
+    while j < len(row.chars) and nk(row.chars[j].text) in (")", "）", "]", "】"):
+        j += 1
+    if j >= len(row.chars):
+        return True
+    if nk(row.chars[j].text) in (":", "："):
+        return True
+    h = max(1, hit.bbox[3] - hit.bbox[1])
+    return row.chars[j].bbox[0] - row.chars[j - 1].bbox[2] > 0.8 * h
+
+
 @strategy("signature")
 def signature_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
     hits = _candidate_hits({**spec, "occurrence": "last"}, ctx, spec.get("labels", []))
     if not hits:
         return None
+    # a label standing as one (法定代表人（签名）：, 签字 at a line's end) before the word inside running
+    # text (…签字并加盖公章之日起生效), whatever the order of the schema's labels
+    hits = [t for t in hits if _ends_as_label(*t)] + [t for t in hits if not _ends_as_label(*t)]
     view, hit = hits[0]
     img = ctx.image_of(view)
     if img is None:
@@ -225,3 +244,4 @@ from . import text_strategies  # noqa: E402,F401  (registers label, regex, table
 # Strategies in their own modules register themselves on import; importing them here
 # keeps STRATEGIES complete for every caller that imports this module.
 from . import checkbox  # noqa: E402,F401
+from . import signoff  # noqa: E402,F401

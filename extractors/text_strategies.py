@@ -211,6 +211,8 @@ def label_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
             c.notes.append("value below its label")
         if not hit.exact:
             c.notes.append("label read with one character different")
+        elif hit.partial:
+            c.notes.append("label partly read: its first character lost")
         if conf_far < 1.0:
             c.notes.append(f"value {gap:.0f} text heights right of its label")
         if where == "right" and why == "" and _cut_at_wrap(view, hit, lines):

@@ -3,7 +3,8 @@
 Families: classic (the attachment's table, a hand tick in a printed box); pair_grid (a full grid
 with two label/value pairs a row, the box after each option, ticked or the option circled by
 hand); open_lines (no table: labelled lines to fill in, other label wording, a tick mark by hand
-or print); printed_glyphs (horizontal rules only, the choice printed as ☑ or ■ or √ beside □).
+or print); printed_glyphs (horizontal rules only, the choice printed as ☑ or ■ or √ beside □);
+two_column (details left, the member type as a radio column ○/●/◉ or a hand ring on the right).
 """
 from __future__ import annotations
 
@@ -137,7 +138,8 @@ def _classic(v: dict, dpi: int, rng: random.Random) -> list[Page]:
 HAND_INK = (30, 40, 110)
 # how the chosen member type is marked, per family
 MARKS = {"pair_grid": ("hand_tick", "hand_circle", "hand_cross"), "open_lines": ("hand_tick", "print_check", "hand_circle"),
-         "printed_glyphs": ("print_boxcheck", "print_filled", "print_check")}
+         "printed_glyphs": ("print_boxcheck", "print_filled", "print_check"),
+         "two_column": ("print_dot", "print_fisheye", "hand_ring")}
 
 
 def for_family(v: dict, family: str, rng: random.Random) -> dict:
@@ -324,8 +326,61 @@ def _printed_glyphs(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     return [p]
 
 
+def _radio_column(p: Page, v, x, y, fam, size, row_h):
+    """The member types one per line, radio style as web member systems print them: ● (or ◉) before the
+    chosen option, ○ before the others; or a hand ring around the chosen one."""
+    ink_c = HAND_INK if v.get("hand") else (20, 20, 20)
+    for i, name in enumerate(MEMBER_TYPES):
+        cy = y + i * row_h
+        chosen = name == v["member_type"]
+        glyph = ("●" if v["mark"] == "print_dot" else "◉") if chosen and v["mark"] != "hand_ring" else "○"
+        xe = p.text(x, cy, glyph, "song", size)
+        p.text(xe + 1.5, cy, name, fam, size)
+        if chosen and v["mark"] == "hand_ring":
+            _circle(p, x, cy, xe - x + 1.5 + p.width(name, fam, size), size, ink_c)
+
+
+def _two_column(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """Printed from an online member system (as 中国宇航学会 asks its 单位会员申请表 be submitted through
+    its 会员管理与服务系统, hy.csaspace.org.cn/Muser/newsinfo/12): a two-column sheet, the unit's
+    details on the left in label/value lines, the member type as a radio column (○/●/◉ or a hand
+    ring) in a ruled box on the right, other label wording (单位全称, 单位地址, 联系电话, 电子邮箱)."""
+    p = Page(210, 297, dpi)
+    fam = v["family_font"]
+    vf, vc = ("kai", HAND_INK) if v["hand"] else (fam, (20, 20, 20))
+    L, R, mid = 18, 192, 132
+    p.text(105, 28, "许昌市科技文献资源共享平台", "hei_bold", 14, anchor="ms")
+    p.text(105, 37, "单位会员申请表", "hei_bold", 16, anchor="ms", tracking=1)
+    y0 = 48
+    p.rect(L, y0, R, y0 + 92, 0.4)
+    p.line(mid, y0, mid, y0 + 92, 0.3)
+    y = y0 + 9
+    rows = [("单位名称", v["unit_name"]), ("法定代表人", v["legal_representative"]), ("单位地址", v["address"]),
+            ("联系人", v["contact_person"]), ("联系电话", v["phone"]), ("手机号码", v["mobile"]),
+            ("电子邮箱", v["email"])]
+    for label, value in rows:
+        xe = p.text(L + 3, y, f"{label}：", fam, 10)
+        size = 10 if p.width(value, vf, 10) < mid - xe - 3 else 8.5
+        p.text(xe + 1, y, value, vf, size, vc)
+        y += 12
+    p.text(mid + 4, y0 + 9, "会员类型", "hei", 10.5)
+    _radio_column(p, v, mid + 8, y0 + 21, fam, 10.5, 10.5)
+    y = y0 + 92
+    for label, value in (("文献信息需求类型", v["literature_needs"]), ("预计使用人员", v["expected_users"])):
+        p.rect(L, y, R, y + 13, 0.3)
+        xe = p.text(L + 3, y + 8.5, f"{label}：", fam, 10)
+        p.text(xe + 1, y + 8.5, value, vf, 10, vc)
+        y += 13
+    y += 10
+    y = p.wrap(L, y, R - L, "注：" + REMARK, fam, 9.5, 1.6) + 16
+    p.text(R - 75, y, "申请单位（盖章）", fam, 10.5)
+    _seal_on(p, v, dpi, rng, R - 50 + rng.uniform(-8, 8), y + rng.uniform(-3, 5))
+    p.text(R - 75, y + 14, "日期：" + ymd(d(v["filled_on"]), rng.choice(["padded", "dash"])), vf, 10.5, vc)
+    return [p]
+
+
 FAMILY_RENDER = {"classic": _classic, "pair_grid": _pair_grid, "open_lines": _open_lines,
-                 "printed_glyphs": _printed_glyphs}
+                 "printed_glyphs": _printed_glyphs, "two_column": _two_column}
 
 
 def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:

@@ -3,7 +3,8 @@
 Families: classic (signature, 公司名称 and date one under the other at the left); sign_right (the
 block flush right as letters end: 承诺单位（盖章）, 法定代表人（签字）, a date in Chinese numerals);
 sign_table (the block as a ruled table: 单位名称（公章） | 法定代表人或企业负责人（签字） | 日期);
-compact (small type, narrow margins, 楷体 title, name and signature on one line).
+compact (small type, narrow margins, 楷体 title, name and signature on one line); bare_signoff (the
+unit's full name with no label, flush right under its seal, a signature line, the date last).
 """
 from __future__ import annotations
 
@@ -100,6 +101,9 @@ def for_family(v: dict, family: str, rng: random.Random) -> dict:
     v.setdefault("family_font", rng.choice(["song", "ming", "kai", "song"]))
     if family == "sign_right":
         v.setdefault("sign_date_style", "chinese" if rng.random() < 0.6 else "spaced")
+    if family == "bare_signoff":
+        v.setdefault("sign_date_style", rng.choice(["padded", "dot", "plain"]))
+        v.setdefault("sign_label", rng.choice(["主要负责人（签名）：", "负责人签字：", "法定代表人（签名）："]))
     return v
 
 
@@ -209,7 +213,28 @@ def _compact(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     return pages
 
 
-FAMILY_RENDER = {"classic": _classic, "sign_right": _sign_right, "sign_table": _sign_table, "compact": _compact}
+def _bare_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """Signed off as a letter's 落款 with no field labels: the unit's full name alone, flush right, sealed;
+    the responsible person's signature under it; the date last. This is how public guides describe the
+    signature of a 承诺书 by a unit ("先写单位全称，加盖单位印章；后由主要负责人签署…日期是签署之日，
+    年、月、日齐全", m.beiweimall.com/chengneuoshu/3934077.html)."""
+    size, top, bottom = 10.5, 30, 268
+    pages, p, y = _body(v, dpi, rng, size, 24, 186, top, bottom, "hei_bold", leading=1.7)
+    p, y = _new_page_if(pages, p, y, 50, bottom, dpi, top)
+    fam = v["family_font"]
+    y += 16
+    right = 184
+    p.text(right, y, v["organization_name"], fam, size + 0.5, anchor="rs")
+    x_name = right - p.width(v["organization_name"], fam, size + 0.5)
+    _seal(p, pages, v, dpi, rng, (x_name + right) / 2 + rng.uniform(-6, 6), y - 2 + rng.uniform(-4, 4))
+    x = p.text(x_name, y + 13, v.get("sign_label", "主要负责人（签名）："), fam, size)
+    _sig(p, v, dpi, rng, x, y + 13)
+    p.text(right, y + 26, _date_text(v, v.get("sign_date_style", "padded")), fam, size + 0.5, anchor="rs")
+    return pages
+
+
+FAMILY_RENDER = {"classic": _classic, "sign_right": _sign_right, "sign_table": _sign_table, "compact": _compact,
+                 "bare_signoff": _bare_signoff}
 
 
 def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:

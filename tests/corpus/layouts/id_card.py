@@ -3,7 +3,8 @@
 Families: classic (both faces stacked or side by side at true size); enlarged (a copy enlarged
 to about 150%, as counters ask for); tilted (both faces laid crooked on the copier glass, each
 turned a few degrees its own way); certified_copy (a 身份证复印件 sheet: captioned frames, a
-"仅供…使用" overprint across the faces and a handwritten 与原件一致 with the holder's signature).
+"仅供…使用" overprint across the faces and a handwritten 与原件一致 with the holder's signature);
+toner_copy (a black-and-white photocopy, both faces side by side, grey levels pushed apart, toner dots).
 """
 from __future__ import annotations
 
@@ -122,6 +123,8 @@ def for_family(v: dict, family: str, rng: random.Random) -> dict:
     v.setdefault("angles", [rng.choice([-1, 1]) * rng.uniform(2.0, 6.0), rng.choice([-1, 1]) * rng.uniform(1.5, 5.0)])
     v.setdefault("purpose", rng.choice(["仅供办理许昌市科技文献资源共享平台会员申请使用", "仅用于会员申请 他用无效",
                                         "此复印件仅供许昌科技大市场会员注册使用"]))
+    if family == "toner_copy":  # drawn last, so the other families' draws stay as they were
+        v.setdefault("copy_scale", rng.uniform(1.0, 1.15))
     return v
 
 
@@ -187,7 +190,34 @@ def _certified_copy(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     return [p]
 
 
-FAMILY_RENDER = {"classic": _classic, "enlarged": _enlarged, "tilted": _tilted, "certified_copy": _certified_copy}
+def _toner(img: Image.Image, rng) -> Image.Image:
+    """A black-and-white copier's rendering: grey levels pushed apart (light tints drop out, mid greys
+    and the blue labels go dark) and a sprinkle of toner dots."""
+    a = np.asarray(img.convert("L")).astype(np.float32)
+    a = np.clip((a - 95.0) * 1.55 + 40.0, 0, 255)
+    dots = np.random.default_rng(rng.randrange(1 << 30)).random(a.shape) < 0.0006
+    a[dots] = 60
+    return Image.fromarray(a.astype(np.uint8)).convert("RGB")
+
+
+def _toner_copy(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """A black-and-white photocopy of both faces side by side on one A4 sheet, slightly enlarged, the
+    way counters ask for them (居民身份证 85.6 x 54 mm placed on A4, 正反面 on one sheet:
+    baiwenwang.com.cn/a/151318.html, ketang.xout.cn/yxwd/202505/110888.html), with a handwritten
+    caption line 身份证正反面复印件 above."""
+    p = Page(210, 297, dpi, bg=(252, 252, 252))
+    k = v.get("copy_scale", 1.1)
+    w = (CARD_W + 1) * k
+    gap = 210 - 2 * w - 2 * 8
+    y = 38 + rng.uniform(-4, 10)
+    p.text(105, y - 8, "身份证正反面复印件", "hei", 11, anchor="ms")
+    _paste(p, _toner(_card_image("front", v, dpi, rng, k), rng), 8 + rng.uniform(0, 2), y)
+    _paste(p, _toner(_card_image("back", v, dpi, rng, k), rng), 8 + w + gap - rng.uniform(0, 2), y + rng.uniform(-1.5, 1.5))
+    return [p]
+
+
+FAMILY_RENDER = {"classic": _classic, "enlarged": _enlarged, "tilted": _tilted, "certified_copy": _certified_copy,
+                 "toner_copy": _toner_copy}
 
 
 def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:

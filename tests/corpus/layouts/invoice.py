@@ -7,7 +7,8 @@ Families: classic (the paper 专票/普票 image, or the 数电票 text-layer PD
 older paper 普票 with the big "No" number and a 机器编号 beside the real one, several item lines
 summed in a 合计 row); etax_print (a 数电票 printed and scanned: side-by-side party boxes, several
 lines, inner rules horizontal only); etax_stacked (a 数电票 专票 with each party's name and id on
-labelled lines above and below the items, no table rules, the QR code at the bottom).
+labelled lines above and below the items, no table rules, the QR code at the bottom); etax_mono (a
+数电票 printed black-and-white, every column ruled, parties in stacked rows, QR code on half of them).
 """
 from __future__ import annotations
 
@@ -283,7 +284,8 @@ def _raster_page(pdf_bytes: bytes, dpi: int) -> Page:
 
 # --- other families ---------------------------------------------------------------------------
 RED = (160, 60, 40)
-_FAMILY_VARIANTS = {"paper_multiline": ("normal",), "etax_print": ("digital",), "etax_stacked": ("digital",)}
+_FAMILY_VARIANTS = {"paper_multiline": ("normal",), "etax_print": ("digital",), "etax_stacked": ("digital",),
+                    "etax_mono": ("digital",)}
 
 
 def for_family(v: dict, family: str, rng: random.Random) -> dict:
@@ -306,6 +308,8 @@ def for_family(v: dict, family: str, rng: random.Random) -> dict:
     v.setdefault("machine_number", ids.digits(rng, 12, first_nonzero=False))
     v.setdefault("lines", rng.choice([1, 2, 2, 3]))
     v.setdefault("line_items", list(rng.sample(ITEM_NAMES, v["lines"])))
+    if family == "etax_mono":  # drawn last, so the other families' draws stay as they were
+        v.setdefault("mono_qr", rng.random() < 0.5)
     return v
 
 
@@ -494,8 +498,66 @@ def _etax_stacked(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     return [p]
 
 
+def _etax_mono(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """A 数电票 printed on a black-and-white office printer and scanned: every column ruled, the parties
+    in two stacked rows with 购买方/销售方 printed down the row head and the older 纳税人识别号 label,
+    the 合计 row with ¥ amounts under 金额 and 税额 and 价税合计(大写)/(小写) on the last row. Field set
+    as invoice readers list it (购方名称, 购方纳税人识别号, 合计金额, 合计税额, 价税合计(大写)/(小写),
+    销售方名称: github.com/Tiane-ira/wocr model/excel.go)."""
+    p = Page(210, 140, dpi)
+    ink_c = (35, 35, 35)
+    fam = rng.choice(["song", "ming"])
+    p.text(105, 14, "电子发票（普通发票）", "song_bold", 15, ink_c, anchor="ms", tracking=1)
+    p.text(150, 24, "发票号码：", "song", 9, ink_c)
+    p.text(166, 24, v["invoice_number"], fam, 9.5)
+    p.text(150, 30, "开票日期：", "song", 9, ink_c)
+    p.text(166, 30, ymd(d(v["issued_on"]), "padded"), fam, 9.5)
+    if v.get("mono_qr", True):
+        p.img.paste(qr_image(qr_payload(v), p.px(17)), (p.px(10), p.px(8)))
+    x0, x1, y0 = 8, 202, 34
+    p.rect(x0, y0, x1, 128, 0.35, ink_c)
+    y = y0
+    for role, name, tax in (("购买方", v["buyer_name"], v["buyer_tax_id"]), ("销售方", v["seller_name"], v["seller_tax_id"])):
+        p.line(x0 + 7, y, x0 + 7, y + 14, 0.3, ink_c)
+        for i, ch in enumerate(role):
+            p.text(x0 + 3.5, y + 4.2 + i * 4, ch, "song", 7.5, ink_c, anchor="ms")
+        p.text(x0 + 9, y + 5.8, "名　　称：", "song", 8.5, ink_c)
+        p.text(x0 + 27, y + 5.8, name, fam, 9 if len(name) < 20 else 8)
+        p.text(x0 + 9, y + 11.8, "纳税人识别号：", "song", 8.5, ink_c)
+        p.text(x0 + 32, y + 11.8, tax, fam, 9)
+        y += 14
+        p.line(x0, y, x1, y, 0.3, ink_c)
+    cols = [("项目名称", x0), ("规格型号", 60), ("单位", 80), ("数量", 92), ("单价", 106), ("金额", 128),
+            ("税率", 152), ("税额", 170)]
+    for name, x in cols[1:]:
+        p.line(x - 1.5, y, x - 1.5, y + 50, 0.25, ink_c)
+    for name, x in cols:
+        p.text(x + 2 if x == x0 else x, y + 5, name, "song", 8, ink_c)
+    p.line(x0, y + 7.5, x1, y + 7.5, 0.25, ink_c)
+    for i, (item, a, t) in enumerate(_lines(v)):
+        yy = y + 13 + i * 5.5
+        for (name, x), cell in zip(cols, [item, "", "项", "1", f"{a:.2f}", f"{a:.2f}", v["rate"], f"{t:.2f}"]):
+            p.text(x + 2 if x == x0 else x, yy, cell, fam, 8)
+    amount, tax = money.to_decimal(v["amount"]), money.to_decimal(v["tax"])
+    p.line(x0, y + 42, x1, y + 42, 0.25, ink_c)
+    p.text(x0 + 2, y + 47.5, "合　　计", "song", 8.5, ink_c)
+    p.text(128, y + 47.5, f"¥{amount:.2f}", fam, 8.5)
+    p.text(170, y + 47.5, f"¥{tax:.2f}", fam, 8.5)
+    y += 50
+    p.line(x0, y, x1, y, 0.3, ink_c)
+    p.text(x0 + 2, y + 6.5, "价税合计(大写)", "song", 8.5, ink_c)
+    p.text(38, y + 6.5, money.daxie(v["total"]), fam, 9.5)
+    p.text(130, y + 6.5, "(小写)", "song", 8.5, ink_c)
+    p.text(142, y + 6.5, f"¥{money.to_decimal(v['total']):.2f}", fam, 9.5)
+    p.line(x0, y + 10, x1, y + 10, 0.3, ink_c)
+    p.text(x0 + 2, y + 16, "备注", "song", 8, ink_c)
+    p.text(12, 135, "开票人：", "song", 8.5, ink_c)
+    p.text(26, 135, v["drawer"], fam, 8.5)
+    return [p]
+
+
 FAMILY_RENDER = {"classic": _classic, "paper_multiline": _paper_multiline, "etax_print": _etax_print,
-                 "etax_stacked": _etax_stacked}
+                 "etax_stacked": _etax_stacked, "etax_mono": _etax_mono}
 
 
 def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:

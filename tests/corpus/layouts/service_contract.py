@@ -4,7 +4,8 @@ Families: classic (party blocks, ruled fee table, 合同总金额 line); party_t
 side in one table with bank lines, the total stated in a clause under another label: 合同总价 /
 总价款 / 合同金额 / 价款合计); entrust_form (a landscape 检验检测委托合同 form, full grid, no USCC,
 合计（大写…）（小写…）); cover_page (a 技术服务合同 booklet: cover page, party blocks with the
-provider's bank account, the amount only inside the payment clause, signatures on the last page).
+provider's bank account, the amount only inside the payment clause, signatures on the last page); clause_amount (one page,
+甲方（委托方）/乙方（受托方） blocks with the bank line, 本合同总金额为人民币…元 in a clause, 签订时间).
 """
 from __future__ import annotations
 
@@ -415,8 +416,69 @@ def _cover_page(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     return pages
 
 
+def _clause_amount(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """A one-page 技术服务合同书 whose party blocks are headed 甲方（委托方）/乙方（受托方） with the
+    provider's bank line inside the block, and whose amount is stated only in a clause
+    (本合同总金额为人民币…元（大写：…）). Modelled on public 技术服务合同 templates: the clause
+    "技术服务费用：总额人民币______元整（大写：人民币______整）" (zhejianglong.com/c/2096734_3.html) and the
+    MOST 技术咨询合同 示范文本 party block 委托方（甲方）/住所地/法定代表人/项目联系人/联系方式
+    (m.beiweimall.com/hetongfanben/1128842.html), signatures side by side with 签订时间 under each."""
+    fam = v["family_font"]
+    p = Page(210, 297, dpi)
+    left, right = 22, 188
+    p.text(105, 30, "技术服务合同书", "hei_bold", 18, anchor="ms", tracking=2)
+    p.text(right, 40, f"{v['number_label']}：{v['contract_number']}", fam, 10, anchor="rs")
+    y = 52
+    for role, name, uscc, addr, rep, phone, bank in (
+            ("甲方（委托方）", v["client_name"], v["client_uscc"], v["client_address"], v["client_rep"], v["client_phone"], None),
+            ("乙方（受托方）", v["provider_name"], v["provider_uscc"], v["provider_address"], v["provider_rep"],
+             v["provider_phone"], (v["provider_bank"], v["provider_account"]))):
+        p.text(left, y, f"{role}：{name}", fam, 11)
+        y += 7
+        if v["print_uscc"]:
+            p.text(left + 6, y, f"统一社会信用代码：{uscc}", fam, 10)
+            y += 6.5
+        p.text(left + 6, y, f"地址：{addr}", fam, 10 if len(addr) < 30 else 9)
+        y += 6.5
+        p.text(left + 6, y, f"法定代表人：{rep}", fam, 10)
+        p.text(left + 70, y, f"联系电话：{phone}", fam, 10)
+        y += 6.5
+        if bank:
+            p.text(left + 6, y, f"开户行：{bank[0]}", fam, 10)
+            p.text(left + 92, y, f"账号：{bank[1]}", fam, 10)
+            y += 6.5
+        y += 4
+    fee = money.to_decimal(v["testing_fee"])
+    total = money.to_decimal(v["total_amount"])
+    ind = p.width("　　", fam, 10.5)
+    clauses = ["甲方委托乙方利用其纳入许昌市科研设施与仪器共享服务平台的仪器设备提供检验检测技术服务，"
+               "经双方协商一致，签订本合同，共同遵守。",
+               "第一条 服务内容：" + "、".join(it[0] for it in v["items"]) + "；检测依据："
+               + "、".join(it[1] for it in v["items"]) + "。",
+               f"第二条 合同价款：本合同总金额为人民币{money.with_commas(total)}元（大写：{money.daxie(total)}），"
+               f"其中{v['fee_label']}{money.with_commas(fee)}元，含增值税。",
+               "第三条 付款方式：甲方于本合同签订后十个工作日内将上述款项一次性汇入乙方账户，乙方收款后开具发票。",
+               "第四条 乙方应在收到样品后十五个工作日内完成检测并出具检测报告，对检测数据的真实性负责。",
+               "第五条 未尽事宜由双方协商解决；协商不成的，任何一方可向甲方所在地人民法院起诉。",
+               "第六条 本合同一式两份，甲乙双方各执一份，自双方盖章之日起生效。"]
+    for c in clauses:
+        y = p.wrap(left, y, right - left, c, fam, 10.5, 1.7, indent=ind) + 7
+    y += 8
+    signed = d(v["signed_on"])
+    for x, role, name, rep, sealed in ((left, "甲方（盖章）", v["client_name"], v["client_rep"], v["client_seal_present"]),
+                                        (left + 86, "乙方（盖章）", v["provider_name"], v["provider_rep"],
+                                         v["provider_seal_present"])):
+        p.text(x, y, f"{role}：", fam, 10.5)
+        xs = p.text(x, y + 12, "授权代表：", fam, 10.5)
+        _sign(p, rep, dpi, rng, xs, y + 12)
+        p.text(x, y + 24, f"签订时间：{ymd(signed, 'padded')}", fam, 10.5)
+        _seal(p, 1, name, dpi, rng, x + 40 + rng.uniform(-6, 6), y + 8 + rng.uniform(-3, 3), sealed,
+              rng.choice(["合同专用章", None]))
+    return [p]
+
+
 FAMILY_RENDER = {"classic": _classic, "party_table": _party_table, "entrust_form": _entrust_form,
-                 "cover_page": _cover_page}
+                 "cover_page": _cover_page, "clause_amount": _clause_amount}
 
 
 def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
