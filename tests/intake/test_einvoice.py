@@ -287,7 +287,10 @@ def test_a_real_public_shudianpiao_ofd_reads_exactly_as_printed(tmp_path):
     assert lines.count("信统一社会信用代码/纳税人识别号：91441702707782974C") == 1
     assert "（小写）¥21800.00" in lines and "开票日期：2025年03月07日" in lines
     # through the same extractor as a PDF: every printed field the same
-    assert {k: v for k, v in _extracted(p).items() if k in printed} == printed
+    extracted = _extracted(p)
+    assert {k: v for k, v in extracted.items() if k in printed} == printed
+    # 发票号码 is not 发票代码 one character off: no code is cut from the 20-digit number
+    assert "invoice_code" not in extracted
 
 
 def test_a_second_real_shudianpiao_ofd_from_another_issuer(tmp_path):
@@ -305,4 +308,6 @@ def test_a_second_real_shudianpiao_ofd_from_another_issuer(tmp_path):
     assert einv.fields["invoice_number"].bbox[0] == 2014 and einv.fields["seller_tax_id"].bbox[0] > 1240
     [page] = loaders.load(p)
     assert page.image.size == (2498, 1654)  # its own page box, 211.5 × 140 mm
-    assert {k: v for k, v in _extracted(p).items() if k in printed} == printed
+    extracted = _extracted(p)
+    assert {k: v for k, v in extracted.items() if k in printed} == printed
+    assert "invoice_code" not in extracted
