@@ -89,6 +89,14 @@ def _url_id(request, name: str) -> int:
     return value
 
 
+async def reviewer_post(request, name: str = "submission_id"):
+    """The URL's id and the posted form of a reviewer's (or admin's) write: every write handler
+    checks the method and the role before it reads a byte of the body."""
+    item_id = _url_id(request, name)
+    _require(request, "reviewer", "admin", post=True)
+    return item_id, await request.post_vars()
+
+
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this server, never another site.
 

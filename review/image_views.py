@@ -37,18 +37,30 @@ def _image_bytes(db, page_id: int, db_path: str, redact: bool):
     return out.getvalue(), "image/png"
 
 
-async def page_image(datasette, request):
+def _not_found() -> Response:
+    return Response.text("页面图像不存在。Not found.", status=404)
+
+
+def _image_request(request) -> tuple[str, int] | Response:
+    """The signed-in role and the page id of an image request, or the plain answer to send
+    instead (an image is fetched by <img>, so it gets text, not the HTML error page)."""
     try:
         role = _require(request)
     except ReviewError as exc:
         return Response.text(exc.message, status=exc.status)
     page_id = plain_id(request.url_vars["page_id"])
-    if page_id is None:
-        return Response.text("页面图像不存在。Not found.", status=404)
+    return _not_found() if page_id is None else (role, page_id)
+
+
+async def page_image(datasette, request):
+    asked = _image_request(request)
+    if isinstance(asked, Response):
+        return asked
+    role, page_id = asked
     st = _state(datasette)
     result = await _run(datasette, _image_bytes, page_id, st.path, role == "viewer")
     if result is None:
-        return Response.text("页面图像不存在。Not found.", status=404)
+        return _not_found()
     body, content_type = result
     return Response(body, content_type=content_type,
                     headers={"cache-control": "private, max-age=300", "x-content-type-options": "nosniff"})
@@ -63,17 +75,16 @@ def _web_image(db, page_id: int, db_path: str, size: str, masked: bool):
 
 async def page_web_image(datasette, request):
     """A web-sized page image (thumb / fit / full WebP), cached on disk, with caching headers."""
-    try:
-        role = _require(request)
-    except ReviewError as exc:
-        return Response.text(exc.message, status=exc.status)
-    page_id = plain_id(request.url_vars["page_id"])
+    asked = _image_request(request)
+    if isinstance(asked, Response):
+        return asked
+    role, page_id = asked
     size = request.url_vars["size"]
-    if page_id is None or size not in images.SIZES:
-        return Response.text("页面图像不存在。Not found.", status=404)
+    if size not in images.SIZES:
+        return _not_found()
     img = await _run(datasette, _web_image, page_id, _state(datasette).path, size, role == "viewer")
     if img is None:
-        return Response.text("页面图像不存在。Not found.", status=404)
+        return _not_found()
     # A URL naming the current content (?v=key) never changes: a year, immutable. Without it
     # (or with an old key) the browser revalidates by ETag every time.
     fresh = request.args.get("v") and img.etag.strip('"').startswith(request.args.get("v") + "-")

@@ -17,7 +17,7 @@ from intake.validation.lists import not_checked
 from . import auth, decisions, images, qr_notes, returned, service, sessions, throttle
 from . import queue as rqueue
 from .context import session_token
-from .http import (DEFAULT_NEXT, _error, _page, _require, _role, _run, _state, _url_id, _wants_json,  # noqa: F401
+from .http import (DEFAULT_NEXT, reviewer_post, _error, _page, _require, _role, _run, _state, _url_id, _wants_json,  # noqa: F401
                    plain_id, safe_next)
 from .service import ReviewError
 
@@ -244,9 +244,7 @@ async def _after_write(datasette, request, submission_id: int, version: int, mes
 
 async def correct(datasette, request):
     try:
-        submission_id = _url_id(request, "submission_id")
-        _require(request, "reviewer", "admin", post=True)
-        form = await request.post_vars()
+        submission_id, form = await reviewer_post(request)
         version = await _run(datasette, service.correct_field, submission_id, form.get("version"),
                              form.get("document_id"), form.get("key") or "", form.get("value") or "",
                              request.actor["id"])
@@ -259,11 +257,17 @@ async def correct(datasette, request):
     return await _after_write(datasette, request, submission_id, version, "已保存更正并重新校验。", warning)
 
 
+async def _after_decision(datasette, request, submission_id: int, version, message: str):
+    """A decision's answer: the page's new state for the page's script, else back to the page."""
+    if _wants_json(request):
+        return await _after_write(datasette, request, submission_id, version, message, None)
+    datasette.add_message(request, message)
+    return Response.redirect(f"/-/review/submission/{submission_id}")
+
+
 async def decide(datasette, request):
     try:
-        submission_id = _url_id(request, "submission_id")
-        _require(request, "reviewer", "admin", post=True)
-        form = await request.post_vars()
+        submission_id, form = await reviewer_post(request)
         decision = form.get("decision") or ""
         overrides = {k[len("override_"):]: v for k, v in form.items() if k.startswith("override_")}
         version = await _run(datasette, decisions.decide, submission_id, form.get("version"), decision,
@@ -271,17 +275,12 @@ async def decide(datasette, request):
     except ReviewError as exc:
         return await _error(datasette, request, exc)
     message = "已批准该申请。" if decision == "approve" else "已驳回该申请。"
-    if _wants_json(request):
-        return await _after_write(datasette, request, submission_id, version, message, None)
-    datasette.add_message(request, message)
-    return Response.redirect(f"/-/review/submission/{submission_id}")
+    return await _after_decision(datasette, request, submission_id, version, message)
 
 
 async def reopen(datasette, request):
     try:
-        submission_id = _url_id(request, "submission_id")
-        _require(request, "reviewer", "admin", post=True)
-        form = await request.post_vars()
+        submission_id, form = await reviewer_post(request)
         version = await _run(datasette, decisions.reopen, submission_id, form.get("version"),
                              form.get("reason") or "", request.actor["id"])
     except ReviewError as exc:
@@ -292,9 +291,7 @@ async def reopen(datasette, request):
 
 async def requeue(datasette, request):
     try:
-        file_id = _url_id(request, "file_id")
-        _require(request, "reviewer", "admin", post=True)
-        form = await request.post_vars()
+        file_id, form = await reviewer_post(request, "file_id")
         submission_id = plain_id(form.get("submission_id") or "")
         if submission_id is None:
             raise service.NotFound("找不到该申请。")
@@ -378,9 +375,7 @@ async def admin_only(datasette, request):
 
 async def return_view(datasette, request):
     try:
-        submission_id = _url_id(request, "submission_id")
-        _require(request, "reviewer", "admin", post=True)
-        form = await request.post_vars()
+        submission_id, form = await reviewer_post(request)
         codes = [c for c in RETURN_REASONS if form.get(f"reason_{c}")]
         details = {c: form.get(f"detail_{c}") or "" for c in codes}
         version = await _run(datasette, returned.return_submission, submission_id, form.get("version"), codes, details,
@@ -388,10 +383,7 @@ async def return_view(datasette, request):
     except ReviewError as exc:
         return await _error(datasette, request, exc)
     message = "已退回补正，通知已加入发送队列。"
-    if _wants_json(request):
-        return await _after_write(datasette, request, submission_id, version, message, None)
-    datasette.add_message(request, message)
-    return Response.redirect(f"/-/review/submission/{submission_id}")
+    return await _after_decision(datasette, request, submission_id, version, message)
 
 
 async def notice_pdf_view(datasette, request):
