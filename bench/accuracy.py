@@ -176,11 +176,13 @@ def plan(count: int, qualities: list[str], types: list[str], seed0: int, split: 
     splits = {"both": ["developed", "held_out"], None: [None]}.get(split, [split])
     combos = [(t, q, s) for s in splits for q in qualities for t in types]
     out = []
+    per = -(-count // len(combos))  # documents per (type, quality, split)
     for i in range(count):
         t, q, s = combos[i % len(combos)]
         k = i // len(combos)
-        # start each quality at another family, so a few documents per quality still cover them all
-        fam = None if s is None else families(t, s)[(k + qualities.index(q)) % len(families(t, s))]
+        # each quality starts where the previous one stopped, so a few documents per quality still
+        # cover every family of a split (scan 0,1 and photo 2,3 of four developed families)
+        fam = None if s is None else families(t, s)[(k + per * qualities.index(q)) % len(families(t, s))]
         out.append((t, seed0 + k, q, fam))
     return out
 
