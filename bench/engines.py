@@ -45,16 +45,16 @@ from intake.ocr.settings import ENV, describe, parse  # noqa: E402
 # this benchmark; the angle classifier is off in all of them (pages are turned upright by the
 # orientation check first, intake/ocr/runner.py), so it is not a row of its own.
 CONFIGS = [
-    ("before: onnxruntime, det min-side 736 on the page scaled to 2000 px", "", 2),
-    ("det max-side 1280 (crops from the 2000 px page)", "det_limit_type=max,det_limit_side=1280", 2),
-    ("det max-side 960 (crops from the 2000 px page)", "det_limit_type=max,det_limit_side=960", 2),
-    ("det max-side 1280, crops from the full-resolution page", "det_limit_type=max,det_limit_side=1280,max_side=4000", 2),
+    ("before: onnxruntime, det min-side 736 on the page scaled to 2000 px", "backend=onnxruntime", 2),
+    ("det max-side 1280 (crops from the 2000 px page)", "backend=onnxruntime,det_limit_type=max,det_limit_side=1280", 2),
+    ("det max-side 960 (crops from the 2000 px page)", "backend=onnxruntime,det_limit_type=max,det_limit_side=960", 2),
+    ("det max-side 1280, crops from the full-resolution page", "backend=onnxruntime,det_limit_type=max,det_limit_side=1280,max_side=4000", 2),
     ("OpenVINO backend", "backend=openvino", 2),
     ("OpenVINO, det max-side 1280", "backend=openvino,det_limit_type=max,det_limit_side=1280", 2),
-    ("onnxruntime memory arena on", "mem_arena=true", 2),
-    ("recognizer batch 16", "rec_batch=16", 2),
-    ("1 process × 2 intra-op threads", "intra_threads=2", 1),
-    ("onnxruntime graph optimization basic", "graph_opt=basic", 2),
+    ("onnxruntime memory arena on", "backend=onnxruntime,mem_arena=true", 2),
+    ("recognizer batch 16", "backend=onnxruntime,rec_batch=16", 2),
+    ("1 process × 2 intra-op threads", "backend=onnxruntime,intra_threads=2", 1),
+    ("onnxruntime graph optimization basic", "backend=onnxruntime,graph_opt=basic", 2),
 ]
 
 
@@ -279,7 +279,8 @@ def accuracy_rows(a, configs) -> dict:
 # Settings that change how fast the same numbers are computed, not what is read: their rows must
 # read the same text as the row before tuning (the fingerprint column checks it), so their
 # accuracy is the "before" row's.
-SAME_OUTPUT = {"mem_arena=true", "intra_threads=2"}
+SAME_OUTPUT = {"backend=onnxruntime,mem_arena=true", "backend=onnxruntime,intra_threads=2",
+               "backend=onnxruntime,graph_opt=basic"}
 
 
 def _pct(d: dict | None) -> str:
@@ -289,14 +290,17 @@ def _pct(d: dict | None) -> str:
 
 
 def write(a, rows, wall, cpu, prints, acc, load, npages, pipe_pages) -> None:
-    base = min(cpu[0]) if rows and rows[0][2] == "" and cpu[0] else None
+    before = CONFIGS[0][1]
+    base = min(cpu[0]) if rows and rows[0][2] == before and cpu[0] else None
     lines = [
         "## OCR engine configurations against OCRmyPDF and Tesseract",
         "",
-        f"Command: `nice -n 10 .venv/bin/python bench/engines.py --pages {a.pages} --rounds {a.rounds} "
+        f"Command: `nice -n 10 .venv/bin/python bench/engines.py --docs {a.docs} --pages {a.pages} --rounds {a.rounds} "
+        f"{'--only ' + a.only + ' ' if a.only else ''}"
         f"--accuracy-json bench/results/engines-accuracy.json` after `... --no-speed --accuracy {a.accuracy} "
         f"--developed {a.developed} --accuracy-json bench/results/engines-accuracy.json` ({npages} scan pages of "
-        f"the eight types, bench/pipeline_speed.py's selection; 2 processes on 2 cores; "
+        f"{a.docs} generated documents, the eight types in turn, `scan` quality: bench/pipeline_speed.py's first "
+        f"{a.docs}; 2 processes on 2 cores; "
         f"{a.rounds} interleaved rounds, best shown, each round in brackets; load average "
         f"{min(load):.1f}–{max(load):.1f} during the timings).",
         "",
@@ -309,7 +313,7 @@ def write(a, rows, wall, cpu, prints, acc, load, npages, pipe_pages) -> None:
         f"best | output | held-out field accuracy ({a.accuracy} docs, scan) | developed ({a.developed} docs) |",
         "|---|---|---:|---:|---:|---|---:|---:|",
     ]
-    base_print = next(iter(prints[0]), None) if rows and rows[0][2] == "" else None
+    base_print = next(iter(prints[0]), None) if rows and rows[0][2] == before else None
     for i, (label, kind, spec, w) in enumerate(rows):
         if not cpu[i]:
             continue
@@ -321,7 +325,7 @@ def write(a, rows, wall, cpu, prints, acc, load, npages, pipe_pages) -> None:
         fp = ",".join(sorted(prints[i])) if prints[i] else "—"
         if base_print and prints[i] == {base_print} and i:
             fp = "same text as before"
-        ac = acc.get(spec if spec not in SAME_OUTPUT else "", {}) if kind == "rapidocr" else {}
+        ac = acc.get(spec if spec not in SAME_OUTPUT else before, {}) if kind == "rapidocr" else {}
         lines.append(f"| {label} | {settings} | {best:.2f} ({', '.join(f'{t:.2f}' for t in cpu[i])}) | {rel} | "
                      f"{min(wall[i]):.2f} | {fp} | {_pct(ac.get('held'))} | {_pct(ac.get('dev'))} |")
     lines.append("")
