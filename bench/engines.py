@@ -339,7 +339,8 @@ def write(a, rows, wall, cpu, prints, acc, load, npages, pipe_pages) -> None:
 
 def render(a) -> None:
     d = json.loads(a.out.with_suffix(".json").read_text())
-    a.pages, a.rounds = d["pages"], d["rounds"]
+    a.pages = d["pages"]
+    a.rounds = max(len(v) for v in d["cpu"].values())  # rounds actually finished
     keys = lambda m: {int(k): v for k, v in m.items()}  # noqa: E731
     write(a, [tuple(r) for r in d["rows"]], keys(d["wall"]), keys(d["cpu"]),
           {int(k): set(v) for k, v in d["prints"].items()}, _load_acc(a), d["load"], d["npages"], d["pipe_pages"])
