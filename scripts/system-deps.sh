@@ -2,6 +2,7 @@
 # Installs the Debian packages docintake needs, or says exactly what to run.
 #   scripts/system-deps.sh run   -> OCR engine, Chinese language data, CJK fonts, Redis (distributed mode)
 #   scripts/system-deps.sh test  -> the same plus Chromium for the browser tests
+#   scripts/system-deps.sh bench -> the test packages plus Ghostscript for OCRmyPDF (bench/engines.py only)
 set -euo pipefail
 mode="${1:-run}"
 pkgs=()
@@ -17,8 +18,12 @@ fc-list :lang=zh family 2>/dev/null | grep -q "WenQuanYi Zen Hei" || pkgs+=(font
 command -v fc-list >/dev/null 2>&1 || pkgs+=(fontconfig)
 # Broker of the distributed mode (`--broker`, docs/scaling.md); the default in-process mode never starts it.
 command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
-if [ "$mode" = "test" ]; then
+if [ "$mode" = "test" ] || [ "$mode" = "bench" ]; then
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+fi
+# bench/engines.py times OCRmyPDF (pip extra `bench`) against the engine; OCRmyPDF needs gs, never the product
+if [ "$mode" = "bench" ]; then
+  command -v gs >/dev/null 2>&1 || pkgs+=(ghostscript)
 fi
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || pkgs+=(python3-venv)
 [ ${#pkgs[@]} -eq 0 ] && exit 0

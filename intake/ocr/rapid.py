@@ -14,6 +14,7 @@ from ..errors import EngineError
 from ..model import Line, Word
 from .base import clean_text
 from .preprocess import remove_red, to_rgb_array
+from .settings import RapidSettings, current
 
 
 def _box(points) -> tuple[int, int, int, int]:
@@ -36,30 +37,58 @@ class _ExplicitCalls:
         return self._inner(img, **{**self.DEFAULTS, **kw})
 
 
+def _graph_level(level: str) -> None:
+    """onnxruntime's graph optimization level: rapidocr always sets ORT_ENABLE_ALL, so its session
+    options are wrapped once to apply the configured level (the same for every session of the process)."""
+    try:
+        from onnxruntime import GraphOptimizationLevel
+        from rapidocr.inference_engine.onnxruntime import main as ort_main
+    except ImportError:  # pragma: no cover - onnxruntime is a dependency
+        return
+    cls = ort_main.OrtInferSession
+    original = getattr(cls, "_docintake_original_opts", None) or cls._init_sess_opts
+    value = {"disabled": GraphOptimizationLevel.ORT_DISABLE_ALL, "basic": GraphOptimizationLevel.ORT_ENABLE_BASIC,
+             "extended": GraphOptimizationLevel.ORT_ENABLE_EXTENDED, "all": GraphOptimizationLevel.ORT_ENABLE_ALL}[level]
+
+    def opts(cfg):
+        o = original(cfg)
+        o.graph_optimization_level = value
+        return o
+
+    cls._docintake_original_opts = original
+    cls._init_sess_opts = staticmethod(opts)
+
+
 class RapidOcrEngine:
     name = "rapidocr"
 
-    def __init__(self, threads: int = 1):
+    def __init__(self, threads: int | None = None, settings: RapidSettings | None = None):
         try:
             import rapidocr
             from rapidocr import RapidOCR
         except ImportError as exc:  # pragma: no cover - dependency of the project
             raise EngineError("RapidOCR 未安装。Install the project (make run) to get rapidocr and onnxruntime.") from exc
+        from dataclasses import replace
+
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         self._version = getattr(rapidocr, "__version__", "3")
-        self._ocr = _ExplicitCalls(
-            RapidOCR(
-                params={
-                    "Global.log_level": "error",
-                    "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                }
-            )
-        )
+        self.settings = settings or current()
+        if threads is not None:
+            self.settings = replace(self.settings, intra_threads=threads)
+        _graph_level(self.settings.graph_opt)
+        try:
+            inner = RapidOCR(params=self.settings.params())
+        except Exception as exc:  # noqa: BLE001 - e.g. the OpenVINO backend chosen but not installed
+            raise EngineError(f"RapidOCR 无法加载（{self.settings.backend}）。RapidOCR failed to load with "
+                              f"{self.settings.key()}: {exc}") from exc
+        self._ocr = _ExplicitCalls(inner)
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
     def settings_key(self) -> str:
-        return f"rapidocr-{self._version}-redrm1-wordbox"
+        # The settings RapidOCR ran with before they were configurable keep their old key, so the
+        # caches made then (tests/extractors/fixtures/ocr) stay valid; any other adds its fields.
+        legacy = f"rapidocr-{self._version}-redrm1-wordbox"
+        return legacy if self.settings == RapidSettings() else f"{legacy}|{self.settings.key()}"
 
     def recognize(self, image: Image.Image) -> list[Line]:
         arr = to_rgb_array(remove_red(image))

@@ -86,3 +86,35 @@ def test_runner_reads_pages_in_parallel_processes(tmp_path, text_page):
 
 def test_both_engines_are_registered():
     assert {"rapidocr", "tesseract"} <= set(available_engines())
+
+
+def test_rapidocr_settings_are_read_from_the_environment_and_refused_when_unknown(monkeypatch):
+    from intake.errors import EngineError
+    from intake.ocr.settings import DEFAULT, ENV, current, parse
+
+    monkeypatch.setenv(ENV, "det_limit_side=960, backend=openvino,mem_arena=true")
+    s = current()
+    assert (s.det_limit_side, s.backend, s.mem_arena) == (960, "openvino", True)
+    assert s.rec_batch == DEFAULT.rec_batch  # the rest stays the chosen default
+    for bad in ("det_limit=960", "det_limit_side=big", "backend=cuda", "det_limit_type"):
+        with pytest.raises(EngineError, match="DOCINTAKE_RAPIDOCR"):
+            parse(bad)
+
+
+def test_other_rapidocr_settings_never_share_a_cache_key_with_the_default(text_page):
+    """A page read under other engine settings is read again, not served from the default's cache."""
+    from dataclasses import replace
+
+    from intake.ocr.rapid import RapidOcrEngine
+    from intake.ocr.runner import cache_key
+    from intake.ocr.settings import DEFAULT, RapidSettings
+
+    default = RapidOcrEngine(settings=DEFAULT)
+    other = RapidOcrEngine(settings=replace(DEFAULT, det_limit_side=DEFAULT.det_limit_side + 64))
+    before = RapidOcrEngine(settings=RapidSettings())
+    img = text_page(TEXT[:2])
+    keys = {cache_key(img, e.settings_key()) for e in (default, other, before)}
+    assert len(keys) == (3 if DEFAULT != RapidSettings() else 2)
+    # the settings used before they were configurable keep their key (committed fixture caches stay valid)
+    assert before.settings_key() == f"rapidocr-{before._version}-redrm1-wordbox"
+    assert cer("".join(TEXT[:2]).replace(" ", ""), joined(other.recognize(img))) <= 0.03
