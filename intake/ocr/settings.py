@@ -80,10 +80,13 @@ class RapidSettings:
         return p
 
 
-# Chosen by bench/engines.py (bench/results/engines.md, 2026-12-01): OpenVINO runs the same ONNX models
-# as onnxruntime and read the same text on every benchmark page, for about 0.74x the CPU time. The smaller
-# detector inputs were faster still (0.54-0.62x) but lost held-out fields, so the detector is unchanged.
-DEFAULT = RapidSettings(backend="openvino")
+# Measured by bench/engines.py (bench/results/engines.md, 2026-12-01): OpenVINO runs the same ONNX models
+# as onnxruntime and read the same text on every benchmark page for about 0.74x the CPU time; the smaller
+# detector inputs were faster still (0.54-0.62x) but lost held-out fields. The default stays onnxruntime:
+# OpenVINO's CPU plugin may choose a lower inference precision on CPUs that have one (bf16), so the same
+# page could read differently from one machine to the next, and every cached reading would be read again.
+# A site opts in with DOCINTAKE_RAPIDOCR=backend=openvino after `pip install .[openvino]`.
+DEFAULT = RapidSettings()
 
 
 def parse(spec: str, base: RapidSettings = DEFAULT) -> RapidSettings:
