@@ -262,39 +262,32 @@ def _compact(raw: str) -> str:
     return re.sub(r"[\s\-_·.:：,，]", "", s).upper()
 
 
-@normalizer("uscc")
-def _uscc(raw: str) -> Normalized | None:
-    s = _compact(raw)
+def _code18(s: str, repair) -> Normalized | None:
+    """An 18-character code with a check character (USCC, ID number) in compacted text: the first
+    18-character run if `repair` accepts it, else any 18-character window it accepts (label text
+    glued to the code), else the text as read at low confidence (validation reports the check)."""
     m = re.search(r"[0-9A-Z]{18}", s)
     cand = m.group(0) if m else s
-    fixed = codes.repair_uscc(cand)
-    if fixed:
-        return Normalized(fixed, 1.0)
-    # try every 18-char window (label text glued to the code)
-    for i in range(0, max(0, len(s) - 17)):
-        fixed = codes.repair_uscc(s[i : i + 18])
-        if fixed:
-            return Normalized(fixed, 0.95)
-    if not cand:
-        return None
-    return Normalized(cand, 0.3)  # kept as read; validation reports the failed check
-
-
-@normalizer("idno")
-def _idno(raw: str) -> Normalized | None:
-    s = _compact(raw).replace("×", "X")
-    m = re.search(r"[0-9A-Z]{18}", s)
-    cand = m.group(0) if m else s
-    fixed = codes.repair_idno(cand)
+    fixed = repair(cand)
     if fixed:
         return Normalized(fixed, 1.0)
     for i in range(0, max(0, len(s) - 17)):
-        fixed = codes.repair_idno(s[i : i + 18])
+        fixed = repair(s[i : i + 18])
         if fixed:
             return Normalized(fixed, 0.95)
     if not cand:
         return None
     return Normalized(cand, 0.3)
+
+
+@normalizer("uscc")
+def _uscc(raw: str) -> Normalized | None:
+    return _code18(_compact(raw), codes.repair_uscc)
+
+
+@normalizer("idno")
+def _idno(raw: str) -> Normalized | None:
+    return _code18(_compact(raw).replace("×", "X"), codes.repair_idno)
 
 
 @normalizer("tax_id")
