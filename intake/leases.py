@@ -30,7 +30,7 @@ def iso(dt: datetime) -> str:
 
 
 def owner() -> str:
-    """This sender: host, process and thread (`push.release_dead_leases` reads the pid back)."""
+    """This sender: host, process and thread (`release_dead` reads the pid back)."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
@@ -53,6 +53,32 @@ def claim(db, table: str, columns: str, limit: int, lease: float, who: str,
         db.conn.executemany(f"UPDATE {table} SET lease_until = ?, lease_owner = ? WHERE id = ?",
                             [(until, who, r[0]) for r in rows])
     return rows
+
+
+def release_dead(db, table: str) -> int:
+    """Free the leases that senders on this machine hold in `table` when their process is gone
+    (a crash or a kill): those rows go out now instead of when the lease runs out."""
+    if table not in LEASED_TABLES:
+        raise ValueError(f"not a leased table: {table}")
+    host = socket.gethostname()
+    dead = []
+    for rid, who in db.execute(
+            f"SELECT id, lease_owner FROM {table} WHERE status = 'pending' AND lease_owner LIKE ?",
+            [f"{host}:%"]).fetchall():
+        try:
+            pid = int(who[len(host) + 1:].split(":")[0])
+            if pid == os.getpid():
+                continue
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            dead.append((rid, who))
+        except (ValueError, IndexError, PermissionError):
+            continue  # not ours to judge (another user's process, or an owner we do not parse)
+    if dead:
+        with transaction(db):
+            db.conn.executemany(f"UPDATE {table} SET lease_until = NULL, lease_owner = NULL "
+                                "WHERE id = ? AND lease_owner = ?", dead)
+    return len(dead)
 
 
 def backoff_delay(backoff: float, attempts: int, cap: float) -> float:

@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import socket
 import threading
 import time
@@ -246,26 +245,7 @@ def next_due(db, url: str) -> datetime | None:
 
 def release_dead_leases(db) -> int:
     """Leases of pushers on this machine that are no longer running (a crash): free them now."""
-    host = socket.gethostname()
-    dead = []
-    for oid, owner in db.execute(
-        "SELECT id, lease_owner FROM outbox WHERE status = 'pending' AND lease_owner LIKE ?", [f"{host}:%"]
-    ).fetchall():
-        try:
-            pid = int(owner.split(":")[1])
-            if pid == os.getpid():
-                continue
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            dead.append((oid, owner))
-        except (ValueError, IndexError, PermissionError):
-            continue
-    if dead:
-        with transaction(db):
-            db.conn.executemany(
-                "UPDATE outbox SET lease_until = NULL, lease_owner = NULL WHERE id = ? AND lease_owner = ?", dead
-            )
-    return len(dead)
+    return leases.release_dead(db, "outbox")
 
 
 def push_once(db, settings: PushSettings, stop: threading.Event | None = None) -> Result:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 from pathlib import Path
 
-from ..db import transaction
+from .. import leases
 from . import mail, outbox
 
 log = logging.getLogger("docintake.notices")
@@ -23,28 +22,8 @@ DEFAULT_EVERY = 30.0  # seconds between looks at the outbox inside `watch`
 
 
 def release_dead_leases(db) -> int:
-    """Leases of notice senders on this machine whose process is gone: free them now.
-    Owners are `host:pid:thread` (`outbox.deliver_due`)."""
-    host = socket.gethostname()
-    dead = []
-    for nid, owner in db.execute(
-            "SELECT id, lease_owner FROM notices WHERE status = 'pending' AND lease_owner LIKE ?",
-            [f"{host}:%"]).fetchall():
-        try:
-            pid = int(owner[len(host) + 1:].split(":")[0])
-            if pid == os.getpid():
-                continue
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            dead.append((nid, owner))
-        except (ValueError, IndexError, PermissionError):
-            continue  # not ours to judge (another user's process, or an owner we do not parse)
-    if dead:
-        with transaction(db):
-            db.conn.executemany("UPDATE notices SET lease_until = NULL, lease_owner = NULL "
-                                "WHERE id = ? AND lease_owner = ?", dead)
-        log.info("notices: freed %d lease(s) of senders that are no longer running", len(dead))
-    return len(dead)
+    """Leases of notice senders on this machine whose process is gone: free them now."""
+    return leases.release_dead(db, "notices")
 
 
 def run(db, settings: mail.SmtpSettings, stop: threading.Event, every: float, max_attempts: int = 8,
