@@ -14,9 +14,7 @@ import copy
 import io
 import json
 import random
-import threading
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ import pytest
 from tests.corpus.canvas import Page
 from tests.corpus.documents import generate_document
 from tests.corpus.seals import round_seal, seal_color
+from tests.intake.conftest import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
 TYPE = "lab_accreditation"
@@ -112,37 +111,6 @@ def render_certificate(truth: dict, dpi: int = 200, seed: int = 3):
     p.text(145, y + 60, "河南省市场监督管理局", "song", 11)
     p.stamp(round_seal("河南省市场监督管理局", dpi, rng, diameter_mm=40), seal_color(rng), 165, y + 66)
     return p.img
-
-
-class Receiver:
-    """A receiving system on 127.0.0.1 that stores what it is sent."""
-
-    def __init__(self):
-        self.bodies: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                receiver.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"ok": true}')
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/docintake"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _seed_ocr(db, folder: Path, monkeypatch) -> None:
@@ -286,7 +254,7 @@ def test_a_tenth_type_and_a_third_packet_on_every_surface(site_schemas, tmp_path
         push = PushSettings(url=receiver.url, secret="k", backoff=0.05, max_backoff=0.2, timeout=5)
         enqueue(db, push)
         push_once(db, push)
-    (body,) = receiver.bodies
+    (body,) = [json.loads(r["body"]) for r in receiver.requests]
     assert body["record"]["packet"] == PACKET and body["record"][col] == truth["certificate_number"]
     # The pull interface (Datasette's verified_records, open to viewers) masks the x-personal field.
     (fields,) = db.execute("SELECT fields FROM verified_records WHERE submission_id = ?", [sid]).fetchone()

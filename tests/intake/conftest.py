@@ -1,6 +1,10 @@
 """Fixtures for the service and export tests: verified submissions without OCR, tiny real PDFs."""
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 
@@ -98,3 +102,45 @@ def settings(tmp_path):
     from intake.pipeline import Settings
 
     return Settings(data_dir=tmp_path / "data", workers=1, progress=False, settle=0)
+
+
+class Receiver:
+    """A receiving system: answers `fail_first` requests with 503, then 200; dedupes by Idempotency-Key."""
+
+    def __init__(self, fail_first: int = 0, status_after: int = 200):
+        self.fail_first = fail_first
+        self.status_after = status_after
+        self.requests: list[dict] = []
+        self.effects: dict[str, dict] = {}  # idempotency key -> body (the "exactly once" effect)
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.requests.append({"headers": dict(self.headers), "body": body})
+                    n = len(receiver.requests)
+                    code = 503 if n <= receiver.fail_first else receiver.status_after
+                    if code == 200:
+                        key = self.headers["Idempotency-Key"]
+                        receiver.effects.setdefault(key, json.loads(body))
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"ok": true}' if code == 200 else b'{"error": "busy"}')
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/docintake"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
