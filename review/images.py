@@ -40,30 +40,27 @@ def resolve(stored: str | None, db_path: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def _source(db, page_id: int, db_path: str) -> tuple[Path, str] | None:
+    """The page image's file and its content key, or None when the page or its image is gone."""
+    row = db.execute("SELECT image_path, image_sha256 FROM pages WHERE id = ?", [page_id]).fetchone()
+    path = resolve(row[0], db_path) if row else None
+    return (path, source_key(path, row[1])) if path else None
+
+
 def version(db, page_id: int, db_path: str, boxes: list | None = None) -> str | None:
     """The key the page's URLs carry (`?v=`): content of the page, plus the redaction for viewers."""
-    row = db.execute("SELECT image_path, image_sha256 FROM pages WHERE id = ?", [page_id]).fetchone()
-    if row is None:
-        return None
-    path = resolve(row[0], db_path)
-    if path is None:
-        return None
-    return key_of(source_key(path, row[1]), boxes)
+    src = _source(db, page_id, db_path)
+    return key_of(src[1], boxes) if src else None
 
 
 def web_image(db, page_id: int, db_path: str, size: str, boxes: list | None = None) -> WebImage | None:
     """The page as a cached WebP of `size` (redacted over `boxes` when given); encodes it the first
     time. None when the page or its image is gone."""
-    if size not in SIZES:
-        return None
-    row = db.execute("SELECT image_path, image_sha256 FROM pages WHERE id = ?", [page_id]).fetchone()
-    if row is None:
-        return None
-    src = resolve(row[0], db_path)
+    src = _source(db, page_id, db_path) if size in SIZES else None
     if src is None:
         return None
-    key = key_of(source_key(src, row[1]), boxes)
-    target = ensure(src, key, cache_root(db_path), size, boxes)
+    key = key_of(src[1], boxes)
+    target = ensure(src[0], key, cache_root(db_path), size, boxes)
     return WebImage(target, f'"{key}-{size}"')
 
 
