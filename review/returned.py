@@ -4,8 +4,10 @@ A returned submission (decision `returned`) waits for the applicant. The next su
 same organization (same USCC) received within the supplement window (days after the return,
 $DOCINTAKE_SUPPLEMENT_DAYS, default 60) is linked to it (`supplement_links`) and reviewed
 together: its page shows the returned submission and the reasons it was returned for, and the
-returned one's page links to the supplement. Links are made when either page is looked at and
-when the supplement is decided (so its notice can say what it answers), idempotently.
+returned one's page links to the supplement. Links are made when the supplement is decided (at
+ingest by `store.decide_and_save`, or by a reviewer, so its notice can say what it answers), when a
+submission is returned, and again when either page is looked at (submissions decided before links
+were made at ingest), idempotently.
 """
 from __future__ import annotations
 
