@@ -5,16 +5,16 @@ same organization (same USCC) received within the supplement window (days after 
 $DOCINTAKE_SUPPLEMENT_DAYS, default 60) is linked to it (`supplement_links`) and reviewed
 together: its page shows the returned submission and the reasons it was returned for, and the
 returned one's page links to the supplement. Links are made when the supplement is decided (at
-ingest by `store.decide_and_save`, or by a reviewer, so its notice can say what it answers), when a
-submission is returned, and again when either page is looked at (submissions decided before links
-were made at ingest), idempotently.
+ingest by `store.decide_and_save`, or by a reviewer, so its notice can say what it answers) and when a
+submission is returned, idempotently; migration m0016 made those of databases older than that.
+The pages only read them.
 """
 from __future__ import annotations
 
 import json
 
 from intake.notices.reasons import RETURN_REASONS
-from intake.supplements import link, window_days  # noqa: F401 (the page and tests use them here)
+from intake.supplements import window_days
 
 from . import decisions, labels, service
 
@@ -35,7 +35,6 @@ def context(db, submission_id: int) -> dict:
     if "supplement_links" not in db.table_names():
         return {"returned_for": [], "supplemented_by": [], "notices": [], "return_reasons": RETURN_REASONS,
                 "voucher_budget": None}
-    link(db.conn, submission_id)
     names = labels.display_names(db)
     returned_for = []
     for rid, name, decided_by, decided_at in db.execute(

@@ -6,6 +6,8 @@ import sqlite3
 
 import pytest
 
+from intake.supplements import link
+
 pytestmark = pytest.mark.anyio
 
 
@@ -19,6 +21,7 @@ def _later_submission(db_path, uscc, received="2026-12-20T02:00:00.000+00:00", n
         sid = c.execute("INSERT INTO submissions (name, received_at, packet, status, uscc, organization) "
                         "VALUES (?,?,?,?,?,?)", (name, received, "membership_application", "needs_review", uscc,
                                                  "许昌恒达科技有限公司")).lastrowid
+        link(c, sid)  # as store.decide_and_save does when a submission is decided at ingest
         c.commit()
     return sid
 

@@ -7,6 +7,8 @@ import sqlite3
 
 import pytest
 
+from intake.supplements import link
+
 from . import builder
 from .test_browser import ARTIFACTS, CHROMIUM, page, server  # noqa: F401 - fixtures
 from pathlib import Path
@@ -40,6 +42,7 @@ def test_return_with_reasons_and_review_the_supplement(page, server, built):  # 
         new = c.execute("INSERT INTO submissions (name, received_at, packet, status, uscc, organization) "
                         "VALUES (?,?,?,?,?,?)", ("2026-12-02 许昌恒达科技（补正）", decided_at, "membership_application",
                                                  "needs_review", uscc, "许昌恒达科技有限公司")).lastrowid
+        link(c, new)  # as store.decide_and_save does when a submission is decided at ingest
         c.commit()
     page.goto(f"{server}/-/review/submission/{new}")
     linked = page.locator("#rv-returned-for")
