@@ -38,7 +38,9 @@ class Prefetcher:
 
     @property
     def enabled(self) -> bool:
-        return self.runner.workers > 1
+        # A runner whose pages are read elsewhere (Celery workers: `remote`) reads while this process
+        # extracts even with one worker; the in-process runner with one worker reads in this process.
+        return self.runner.workers > 1 or bool(getattr(self.runner, "remote", False))
 
     def ahead(self, submissions: list[Submission]) -> None:
         """Queue OCR for the pages of these submissions, in order, up to the pending limit."""

@@ -35,7 +35,7 @@ FAILED_MEMORY = 600.0
 RESTART_CHECK = 5.0
 
 # Pages per MGET while waiting; polling starts fast (a page takes seconds, an answer milliseconds).
-POLL_MIN, POLL_MAX = 0.02, 0.25
+POLL_MIN, POLL_MAX = 0.02, 0.1
 
 
 class PageFuture:
@@ -56,6 +56,9 @@ class PageFuture:
 
 
 class CeleryRunner:
+    # Pages are read by other processes: the read-ahead (prefetch.py) pays even with one worker.
+    remote = True
+
     def __init__(self, broker: str, engine: str = "rapidocr", workers: int | None = None,
                  progress: bool | None = None, config: DistributedConfig | None = None):
         self.broker = broker
