@@ -46,15 +46,21 @@ from intake.ocr.settings import ENV, describe, parse  # noqa: E402
 # orientation check first, intake/ocr/runner.py), so it is not a row of its own.
 CONFIGS = [
     ("before: onnxruntime, det min-side 736 on the page scaled to 2000 px", "backend=onnxruntime", 2),
-    ("det max-side 1280 (crops from the 2000 px page)", "backend=onnxruntime,det_limit_type=max,det_limit_side=1280", 2),
-    ("det max-side 960 (crops from the 2000 px page)", "backend=onnxruntime,det_limit_type=max,det_limit_side=960", 2),
-    ("det max-side 1280, crops from the full-resolution page", "backend=onnxruntime,det_limit_type=max,det_limit_side=1280,max_side=4000", 2),
-    ("OpenVINO backend", "backend=openvino", 2),
-    ("OpenVINO, det max-side 1280", "backend=openvino,det_limit_type=max,det_limit_side=1280", 2),
-    ("onnxruntime memory arena on", "backend=onnxruntime,mem_arena=true", 2),
-    ("recognizer batch 16", "backend=onnxruntime,rec_batch=16", 2),
-    ("1 process × 2 intra-op threads", "backend=onnxruntime,intra_threads=2", 1),
+    ("OpenVINO f32 (the default)", "backend=openvino", 2),
+    ("OpenVINO, recognizer batch 16", "backend=openvino,rec_batch=16", 2),
+    ("OpenVINO, recognizer batch 1", "backend=openvino,rec_batch=1", 2),
+    ("OpenVINO, PERFORMANCE_HINT THROUGHPUT", "backend=openvino,ov_hint=THROUGHPUT", 2),
+    ("OpenVINO, 1 process × 2 threads", "backend=openvino,intra_threads=2", 1),
+    ("OpenVINO, det max-side 1800 (crops from the 2000 px page)",
+     "backend=openvino,det_limit_type=max,det_limit_side=1800", 2),
+    ("OpenVINO, det max-side 1600 (crops from the 2000 px page)",
+     "backend=openvino,det_limit_type=max,det_limit_side=1600", 2),
+    ("OpenVINO, det max-side 1600, crops from the full-resolution page (3508 px)",
+     "backend=openvino,det_limit_type=max,det_limit_side=1600,max_side=3508", 2),
+    ("OpenVINO, page scaled to 1800 px (detector and crops)", "backend=openvino,max_side=1800", 2),
     ("onnxruntime graph optimization basic", "backend=onnxruntime,graph_opt=basic", 2),
+    ("det max-side 1280 (crops from the 2000 px page)", "backend=onnxruntime,det_limit_type=max,det_limit_side=1280", 2),
+    ("OpenVINO, det max-side 1280", "backend=openvino,det_limit_type=max,det_limit_side=1280", 2),
 ]
 
 
@@ -279,8 +285,11 @@ def accuracy_rows(a, configs) -> dict:
 # Settings that change how fast the same numbers are computed, not what is read: their rows must
 # read the same text as the row before tuning (the fingerprint column checks it), so their
 # accuracy is the "before" row's.
-SAME_OUTPUT = {"backend=onnxruntime,mem_arena=true", "backend=onnxruntime,intra_threads=2",
-               "backend=onnxruntime,graph_opt=basic"}
+SAME_OUTPUT = {"backend=onnxruntime,mem_arena=true": "backend=onnxruntime",
+               "backend=onnxruntime,intra_threads=2": "backend=onnxruntime",
+               "backend=onnxruntime,graph_opt=basic": "backend=onnxruntime",
+               "backend=openvino,ov_hint=THROUGHPUT": "backend=openvino",
+               "backend=openvino,intra_threads=2": "backend=openvino"}
 
 
 def _pct(d: dict | None) -> str:
@@ -292,6 +301,7 @@ def _pct(d: dict | None) -> str:
 def write(a, rows, wall, cpu, prints, acc, load, npages, pipe_pages) -> None:
     before = CONFIGS[0][1]
     base = min(cpu[0]) if rows and rows[0][2] == before and cpu[0] else None
+    ocrmypdf = next((min(cpu[i]) for i, r in enumerate(rows) if r[1] == "ocrmypdf" and cpu[i]), None)
     lines = [
         "## OCR engine configurations against OCRmyPDF and Tesseract",
         "",
@@ -309,9 +319,9 @@ def write(a, rows, wall, cpu, prints, acc, load, npages, pipe_pages) -> None:
         "machine shared at this load it is the figure that compares, wall seconds are mostly waiting "
         "for a core. On 2 free cores, s/page ≈ CPU-s/page ÷ 2.",
         "",
-        "| configuration | settings (`DOCINTAKE_RAPIDOCR`) | CPU-s/page best (rounds) | vs before | wall s/page "
+        "| configuration | settings (`DOCINTAKE_RAPIDOCR`) | CPU-s/page best (rounds) | vs before | vs OCRmyPDF | wall s/page "
         f"best | output | held-out field accuracy ({a.accuracy} docs, scan) | developed ({a.developed} docs) |",
-        "|---|---|---:|---:|---:|---|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     base_print = next(iter(prints[0]), None) if rows and rows[0][2] == before else None
     for i, (label, kind, spec, w) in enumerate(rows):
@@ -319,14 +329,19 @@ def write(a, rows, wall, cpu, prints, acc, load, npages, pipe_pages) -> None:
             continue
         best = min(cpu[i])
         rel = f"{best / base:.2f}×" if base else "—"
+        rel_ocrmypdf = f"{best / ocrmypdf:.2f}×" if ocrmypdf else "—"
         settings = (describe(parse(spec)) if kind in ("rapidocr", "pipeline") else "—")
         if kind == "pipeline":
             label = f"{label} ({pipe_pages} pages OCR'd)"
         fp = ",".join(sorted(prints[i])) if prints[i] else "—"
         if base_print and prints[i] == {base_print} and i:
             fp = "same text as before"
-        ac = acc.get(spec if spec not in SAME_OUTPUT else before, {}) if kind == "rapidocr" else {}
-        lines.append(f"| {label} | {settings} | {best:.2f} ({', '.join(f'{t:.2f}' for t in cpu[i])}) | {rel} | "
+        ac = acc.get(SAME_OUTPUT.get(spec, spec), {}) if kind == "rapidocr" else {}
+        if spec in SAME_OUTPUT and ac:  # only if it did read the same text as the row whose accuracy it takes
+            ref = next((j for j, r in enumerate(rows) if r[2] == SAME_OUTPUT[spec]), None)
+            if ref is None or prints[i] != prints[ref]:
+                ac = {}
+        lines.append(f"| {label} | {settings} | {best:.2f} ({', '.join(f'{t:.2f}' for t in cpu[i])}) | {rel} | {rel_ocrmypdf} | "
                      f"{min(wall[i]):.2f} | {fp} | {_pct(ac.get('held'))} | {_pct(ac.get('dev'))} |")
     lines.append("")
     a.out.parent.mkdir(parents=True, exist_ok=True)

@@ -59,6 +59,23 @@ def _graph_level(level: str) -> None:
     cls._init_sess_opts = staticmethod(opts)
 
 
+def _ov_properties(extra: dict) -> None:
+    """OpenVINO CPU properties rapidocr does not pass (inference precision and the other numerics
+    settings, `RapidSettings.ov_numerics`): its CPU config is wrapped once to add them (the same for
+    every session of the process, like the graph level)."""
+    try:
+        from rapidocr.inference_engine.openvino.device_config import CPUConfig
+    except ImportError:  # the OpenVINO backend was not chosen or is not installed: the load fails clearly
+        return
+    original = getattr(CPUConfig, "_docintake_original", None) or CPUConfig.get_config
+
+    def get_config(self):
+        return {**original(self), **extra}
+
+    CPUConfig._docintake_original = original
+    CPUConfig.get_config = get_config
+
+
 class RapidOcrEngine:
     name = "rapidocr"
 
@@ -76,6 +93,8 @@ class RapidOcrEngine:
         if threads is not None:
             self.settings = replace(self.settings, intra_threads=threads)
         _graph_level(self.settings.graph_opt)
+        if self.settings.backend == "openvino":
+            _ov_properties(self.settings.ov_numerics())
         try:
             inner = RapidOCR(params=self.settings.params())
         except Exception as exc:  # noqa: BLE001 - e.g. the OpenVINO backend chosen but not installed

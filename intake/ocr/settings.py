@@ -19,6 +19,8 @@ from ..errors import EngineError
 ENV = "DOCINTAKE_RAPIDOCR"
 BACKENDS = ("onnxruntime", "openvino")
 GRAPH_LEVELS = ("disabled", "basic", "extended", "all")
+OV_PRECISIONS = ("f32", "auto")
+OV_HINTS = ("LATENCY", "THROUGHPUT")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,13 @@ class RapidSettings:
     det_limit_type: str = "min"
     det_limit_side: int = 736
     rec_batch: int = 6
+    # OpenVINO only. Inference precision: "f32" pins the CPU plugin to the models' own precision
+    # (with ACCURACY execution mode, no dynamic quantization, no denormal flushing), so a CPU with
+    # bf16/AMX reads what one without reads; "auto" leaves the plugin's choice (may be bf16).
+    ov_precision: str = "f32"
+    # OpenVINO only: PERFORMANCE_HINT and NUM_STREAMS per process (the pool gives the parallelism)
+    ov_hint: str = "LATENCY"
+    ov_streams: int = 1
 
     def key(self) -> str:
         """The part of the OCR cache key these settings make (defaults spelled out too)."""
@@ -74,19 +83,24 @@ class RapidSettings:
                 "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
                 "Cls.model_path": str(models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
                 "EngineConfig.openvino.inference_num_threads": self.intra_threads,
-                "EngineConfig.openvino.num_streams": 1,
-                "EngineConfig.openvino.performance_hint": "LATENCY",
+                "EngineConfig.openvino.num_streams": self.ov_streams,
+                "EngineConfig.openvino.performance_hint": self.ov_hint,
             })
         return p
 
+    def ov_numerics(self) -> dict:
+        """OpenVINO CPU properties that change the numbers computed (rapidocr passes none of them)."""
+        if self.backend != "openvino" or self.ov_precision == "auto":
+            return {}
+        return {"INFERENCE_PRECISION_HINT": self.ov_precision, "EXECUTION_MODE_HINT": "ACCURACY",
+                "DYNAMIC_QUANTIZATION_GROUP_SIZE": "0", "CPU_DENORMALS_OPTIMIZATION": "NO"}
 
-# Measured by bench/engines.py (bench/results/engines.md, 2026-12-01): OpenVINO runs the same ONNX models
-# as onnxruntime and read the same text on every benchmark page for about 0.74x the CPU time; the smaller
-# detector inputs were faster still (0.54-0.62x) but lost held-out fields. The default stays onnxruntime:
-# OpenVINO's CPU plugin may choose a lower inference precision on CPUs that have one (bf16), so the same
-# page could read differently from one machine to the next, and every cached reading would be read again.
-# A site opts in with DOCINTAKE_RAPIDOCR=backend=openvino after `pip install .[openvino]`.
-DEFAULT = RapidSettings()
+
+# Measured by bench/engines.py (bench/results/engines.md, engines-notes.md): OpenVINO runs the same ONNX
+# models as onnxruntime from the wheel and reads the same text (bench/backend_compare.py: every page of the
+# test fixtures and the benchmark pages) for about 0.75x the CPU time. Precision is pinned to f32, so a CPU
+# with bf16 does not read differently. The smaller detector inputs were faster still but lost held-out fields.
+DEFAULT = RapidSettings(backend="openvino")
 
 
 def parse(spec: str, base: RapidSettings = DEFAULT) -> RapidSettings:
@@ -114,9 +128,10 @@ def parse(spec: str, base: RapidSettings = DEFAULT) -> RapidSettings:
         except ValueError as exc:
             raise EngineError(f"{ENV}: “{part}” 的值无效。Bad value in {part!r}") from exc
     out = replace(base, **changes)
-    if out.backend not in BACKENDS or out.graph_opt not in GRAPH_LEVELS or out.det_limit_type not in ("min", "max"):
+    if (out.backend not in BACKENDS or out.graph_opt not in GRAPH_LEVELS or out.det_limit_type not in ("min", "max")
+            or out.ov_precision not in OV_PRECISIONS or out.ov_hint not in OV_HINTS):
         raise EngineError(f"{ENV}: 设置值无效。Bad value in {spec!r}: backend {BACKENDS}, graph_opt {GRAPH_LEVELS}, "
-                          "det_limit_type min|max")
+                          f"det_limit_type min|max, ov_precision {OV_PRECISIONS}, ov_hint {OV_HINTS}")
     return out
 
 

@@ -118,3 +118,25 @@ def test_other_rapidocr_settings_never_share_a_cache_key_with_the_default(text_p
     # the settings used before they were configurable keep their key (committed fixture caches stay valid)
     assert before.settings_key() == f"rapidocr-{before._version}-redrm1-wordbox"
     assert cer("".join(TEXT[:2]).replace(" ", ""), joined(other.recognize(img))) <= 0.03
+
+
+def test_openvino_default_is_pinned_to_f32_and_reads_what_onnxruntime_reads(text_page):
+    """The shipped OpenVINO engine computes in the models' own precision on every CPU (no bf16 where the
+    CPU has it, no dynamic quantization), so a page reads the same on any machine and on onnxruntime."""
+    from dataclasses import replace
+
+    from intake.ocr.rapid import RapidOcrEngine
+    from intake.ocr.settings import DEFAULT
+
+    assert DEFAULT.backend == "openvino" and DEFAULT.ov_precision == "f32"
+    ov = RapidOcrEngine(settings=DEFAULT)
+    ort = RapidOcrEngine(settings=replace(DEFAULT, backend="onnxruntime"))
+    img = text_page(TEXT)
+    a, b = ov.recognize(img), ort.recognize(img)
+    assert [(l.text, l.bbox) for l in a] == [(l.text, l.bbox) for l in b]
+    inner = ov._ocr._inner
+    for model in (inner.text_det, inner.text_rec):
+        compiled = model.session.session.get_compiled_model()
+        assert str(compiled.get_property("INFERENCE_PRECISION_HINT")) == "<Type: 'float32'>"
+        assert str(compiled.get_property("EXECUTION_MODE_HINT")).endswith("ACCURACY")
+    assert ov.settings_key() != RapidOcrEngine(settings=replace(DEFAULT, ov_precision="auto")).settings_key()
