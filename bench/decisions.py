@@ -110,6 +110,8 @@ def cases(seeds: int, only: str | None = None, which: str = "all", first_seed: i
                 continue
             if which == "valid" and defect is not None:
                 continue
+            if which == "defects" and defect is None:
+                continue
             yield kind, defect, seed
 
 
@@ -311,7 +313,8 @@ def main(argv=None) -> int:
     ap.add_argument("--quality", default="scan", help="one quality or a comma list: scan,clean,photo")
     ap.add_argument("--split", default=CLASSIC,
                     help="comma list of classic (layouts before families), developed, held_out, all")
-    ap.add_argument("--cases", choices=["all", "valid"], default="all", help="valid: defect-free packets only")
+    ap.add_argument("--cases", choices=["all", "valid", "defects"], default="all",
+                    help="valid: defect-free packets only; defects: the defect packets only")
     ap.add_argument("--engine", default="rapidocr")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--only", help="one case: a rule id or 'valid'")
