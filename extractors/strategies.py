@@ -172,6 +172,12 @@ def signature_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
                 break
     if present is None:
         return Candidate(False, min(0.3, conf or 0.3), view.number, bb, "signature", "not_verifiable", hit.label, 1.0, view, [])
+    if not present and not _ends_as_label(view, hit):
+        # the sign-off's own label was not read (a seal or the hand over it): the word found inside
+        # running text (…签字并加盖公章之日起生效) does not say where the signature would be, so its
+        # blank surroundings are no evidence of a missing signature: review, never a rejection
+        conf = min(conf, SIGNATURE_NO_LABEL_CONF)
+        notes.append("sign-off label not read; 签字 found only inside running text")
     return Candidate(bool(present), float(conf), view.number, bb, "signature",
                      "ink" if present else "blank", hit.label, 1.0, view, [], notes=notes)
 
@@ -179,6 +185,7 @@ def signature_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
 # A signature found off the label's own line counts only as a confident one (tall, slanted strokes),
 # never the detector's weak "small handwriting" reading, which print fragments can give.
 SIGNATURE_ELSEWHERE_MIN = 0.7
+SIGNATURE_NO_LABEL_CONF = 0.6  # below every schema's review threshold
 
 
 def _signature_in(img, view: PageView, region, ctx: Context) -> tuple[bool | None, float]:

@@ -38,3 +38,15 @@ def test_a_signature_off_the_label_line_is_found(place, seal_over):
 def test_no_signature_is_still_read_as_none_with_the_seal_where_it_would_be():
     got, _ = _read("over", signed=False, seal_over=True)
     assert got.value is False
+
+
+def test_a_blank_beside_a_word_in_running_text_is_no_evidence_of_a_missing_signature():
+    """The seal stamped over the signature and its label (seed 1): OCR loses the label's line, and
+    the only 签字 left is inside the body's 签字并加盖公章之日起生效. Nothing there says where the
+    signature would be, so "unsigned" goes to review (below 0.85), never to a rejection."""
+    from tests.corpus import generate_document
+
+    doc = generate_document("commitment_letter", seed=1, quality="scan", family="stacked_signoff")
+    pages, images = generated_pages(doc)
+    got = extract_pages(pages, images, "stacked-seal-over-label")[0].fields["signature_present"]
+    assert got.value is False and got.confidence < 0.85
