@@ -110,6 +110,8 @@ def cases(seeds: int, only: str | None = None, which: str = "all", first_seed: i
                 continue
             if which == "valid" and defect is not None:
                 continue
+            if which == "defects" and defect is None:
+                continue
             yield kind, defect, seed
 
 
@@ -154,7 +156,31 @@ def run_truth(kind, defect, seed, quality, split=CLASSIC):
     return series[-1].truth, line
 
 
-def run_ocr(kind, defect, seed, quality, runner, engine, workdir: Path, split=CLASSIC):
+def _share_cache(db, shared: str | None, into_case: bool) -> None:
+    """Copy OCR readings between a case's fresh database and a shared cache file (``--ocr-cache``):
+    keyed by page pixels + engine settings, so a re-run after an extraction change reads no page
+    again, and the same page in another case (a defect packet's unchanged documents) is read once."""
+    if not shared:
+        return
+    import sqlite3
+    con = sqlite3.connect(shared)
+    con.execute("CREATE TABLE IF NOT EXISTS ocr_cache (key TEXT PRIMARY KEY, engine TEXT, rotation INTEGER,"
+                " lines TEXT NOT NULL, created_at TEXT)")
+    con.commit()
+    con.close()
+    db.conn.commit()
+    db.conn.execute("ATTACH DATABASE ? AS shared", [shared])
+    try:
+        if into_case:
+            db.conn.execute("INSERT OR IGNORE INTO main.ocr_cache SELECT * FROM shared.ocr_cache")
+        else:
+            db.conn.execute("INSERT OR IGNORE INTO shared.ocr_cache SELECT * FROM main.ocr_cache")
+        db.conn.commit()
+    finally:
+        db.conn.execute("DETACH DATABASE shared")
+
+
+def run_ocr(kind, defect, seed, quality, runner, engine, workdir: Path, split=CLASSIC, ocr_cache=None):
     from intake.db import connect
     from intake.pipeline import Settings, ingest
     from tests.corpus.packets import generate_packet_series
@@ -162,6 +188,7 @@ def run_ocr(kind, defect, seed, quality, runner, engine, workdir: Path, split=CL
     series = generate_packet_series(kind, seed, defect, quality, **_layout(split))
     case_dir = workdir / f"{kind}-{defect or 'valid'}-{seed}-{split}-{quality}"
     db = connect(case_dir / "data" / "docintake.db")
+    _share_cache(db, ocr_cache, True)
     packets_dir = apply_state(series[-1].truth.get("state"), db, case_dir)
     line = None
     for p in series:
@@ -181,6 +208,7 @@ def run_ocr(kind, defect, seed, quality, runner, engine, workdir: Path, split=CL
         d = decide(store.load_documents(db, sid), date.fromisoformat(series[-1].truth["as_of"]), SqliteHistory(db),
                    store.page_texts(db, sid), submission_id=sid, packets_dir=packets_dir)
         line = dict(line, review_reasons=d.review_reasons)
+    _share_cache(db, ocr_cache, False)
     db.conn.close()
     return series[-1].truth, line
 
@@ -285,10 +313,12 @@ def main(argv=None) -> int:
     ap.add_argument("--quality", default="scan", help="one quality or a comma list: scan,clean,photo")
     ap.add_argument("--split", default=CLASSIC,
                     help="comma list of classic (layouts before families), developed, held_out, all")
-    ap.add_argument("--cases", choices=["all", "valid"], default="all", help="valid: defect-free packets only")
+    ap.add_argument("--cases", choices=["all", "valid", "defects"], default="all",
+                    help="valid: defect-free packets only; defects: the defect packets only")
     ap.add_argument("--engine", default="rapidocr")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--only", help="one case: a rule id or 'valid'")
+    ap.add_argument("--ocr-cache", help="ocr mode: an SQLite file that keeps OCR readings across cases and runs")
     ap.add_argument("--jsonl", help="also write every case's result here (one JSON object a line)")
     ap.add_argument("--from", dest="from_", help="comma list of --jsonl files: report on them instead of running")
     ap.add_argument("--command", help="with --from: the commands that produced the files, shown in the report")
@@ -322,7 +352,8 @@ def main(argv=None) -> int:
                 if args.mode == "truth":
                     truth, line = run_truth(kind, defect, seed, quality, split)
                 else:
-                    truth, line = run_ocr(kind, defect, seed, quality, runner, args.engine, Path(tmp.name), split)
+                    truth, line = run_ocr(kind, defect, seed, quality, runner, args.engine, Path(tmp.name), split,
+                                         args.ocr_cache)
                 r = compare(truth, line)
                 r.update(case=f"{kind}: {defect or 'valid'}", seed=seed, defect=defect, split=split, quality=quality,
                          seconds=round(time.time() - t0, 1),

@@ -239,7 +239,7 @@ def extract_document(dt: DocType, views: list[PageView], images, engine_name: st
         ranked_of[fs.key] = ranked
         ctx.values[fs.key] = cand
     _distinct_after(dt, chosen)
-    for line in cross_check(dt.schema.get("x-cross-checks", []), chosen):
+    for line in cross_check(dt.schema.get("x-cross-checks", []), chosen, ranked_of):
         STATS[f"crosscheck {line.split(' ')[0]}"] += 1
     out: dict[str, FieldValue] = {}
     for key, cand in chosen.items():

@@ -52,7 +52,8 @@ def _candidate_hits(spec: dict, ctx: Context, labels: list[str]) -> list[tuple[P
     for lab in labels:
         hs: list[tuple[int, PageView, LabelHit]] = []
         for vi, v in enumerate(ctx.views):
-            found = v.find(lab) or find_wrapped(v, lab) or find_spread_split(v, lab)
+            found = [h for h in v.find(lab) if not _fuzzy_other_label(ctx, v, h, lab)]
+            found = found or find_wrapped(v, lab) or find_spread_split(v, lab)
             found = found + [h for h in find_spread_partial(v, lab) if all(h.row != f.row for f in found)]
             for h in found:
                 if not _region_ok(v, h.bbox, spec.get("region")):
@@ -79,6 +80,19 @@ def _candidate_hits(spec: dict, ctx: Context, labels: list[str]) -> list[tuple[P
         hs = [t for t, ok in zip(hs, inner) if ok] + [t for t, ok in zip(hs, inner) if not ok]
         out += [(v, h) for _, v, h in hs]
     return out
+
+
+def _fuzzy_other_label(ctx: Context, view: PageView, hit: LabelHit, label: str) -> str | None:
+    """A fuzzy hit (one character off) whose characters are exactly another label of this document
+    type is that label, not an OCR slip of this one: 甲方名称 found one substitution away in the
+    printed 乙方名称 would take the other party's value."""
+    if hit.exact or hit.start < 0:
+        return None
+    stops = getattr(ctx, "stops", None)
+    own = getattr(stops, "own", ()) if stops is not None else ()
+    row = view.rows[hit.row]
+    text = "".join(nk(c.text) for c in row.chars[hit.start:hit.end])
+    return text if text != nk(label) and text in own else None
 
 
 def _longer_labels(ctx: Context, labels: list[str]) -> dict[str, tuple[str, ...]]:

@@ -159,17 +159,73 @@ def signature_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
         return None
     W = view.page.width
     region = (hit.bbox[2], hit.bbox[1] - view.mm(9), min(W * 0.95, hit.bbox[2] + view.mm(70)), hit.bbox[3] + view.mm(4))
+    present, conf = _signature_in(img, view, region, ctx)
+    bb = tuple(int(v) for v in region)
+    notes: list[str] = []
+    if not present:
+        # people sign where there is room: under the label, or across the line above it
+        for where, other in _signature_places(view, hit):
+            p2, c2 = _signature_in(img, view, other, ctx)
+            if p2 and c2 >= SIGNATURE_ELSEWHERE_MIN:
+                present, conf, bb = True, c2, tuple(int(v) for v in other)
+                notes.append(f"signed {where} the label, not beside it")
+                break
+    if present is None:
+        return Candidate(False, min(0.3, conf or 0.3), view.number, bb, "signature", "not_verifiable", hit.label, 1.0, view, [])
+    if not present and not _ends_as_label(view, hit):
+        # the sign-off's own label was not read (a seal or the hand over it): the word found inside
+        # running text (…签字并加盖公章之日起生效) does not say where the signature would be, so its
+        # blank surroundings are no evidence of a missing signature: review, never a rejection
+        conf = min(conf, SIGNATURE_NO_LABEL_CONF)
+        notes.append("sign-off label not read; 签字 found only inside running text")
+    return Candidate(bool(present), float(conf), view.number, bb, "signature",
+                     "ink" if present else "blank", hit.label, 1.0, view, [], notes=notes)
+
+
+# A signature found off the label's own line counts only as a confident one (tall, slanted strokes),
+# never the detector's weak "small handwriting" reading, which print fragments can give.
+SIGNATURE_ELSEWHERE_MIN = 0.7
+SIGNATURE_NO_LABEL_CONF = 0.6  # below every schema's review threshold
+
+
+def _signature_in(img, view: PageView, region, ctx: Context) -> tuple[bool | None, float]:
     try:
         from .signatures import detect_signature
 
-        present, conf = detect_signature(img, view.dpi, tuple(int(v) for v in region), ctx.seals(view))
+        return detect_signature(img, view.dpi, tuple(int(v) for v in region), ctx.seals(view))
     except ImportError:
-        present, conf = _own_signature_check(img, region, view)
-    bb = tuple(int(v) for v in region)
-    if present is None:
-        return Candidate(False, min(0.3, conf or 0.3), view.number, bb, "signature", "not_verifiable", hit.label, 1.0, view, [])
-    return Candidate(bool(present), float(conf), view.number, bb, "signature",
-                     "ink" if present else "blank", hit.label, 1.0, view, [])
+        return _own_signature_check(img, region, view)
+
+
+def _signature_places(view: PageView, hit) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The band under the label's line and the band over it, each up to the nearest printed row that
+    overlaps it (the next field's label, the body's last line), so they hold no other block's ink;
+    and the far end of the label's own line."""
+    x0, x1 = hit.bbox[0] - view.mm(5), min(view.page.width * 0.97, hit.bbox[2] + view.mm(60))
+    y_top, y_bot = hit.bbox[1], hit.bbox[3]
+    # a row much taller than the label's is the handwriting itself read as text (OCR reads names)
+    h = max(1, y_bot - y_top)
+    printed = [r for r in view.rows if r.y1 - r.y0 <= 1.6 * h and _spans(r, x0, x1)]
+    below = [r.y0 for r in printed if r.y0 > y_bot]
+    above = [r.y1 for r in printed if r.y1 < y_top]
+    under_end = min([y_bot + view.mm(16)] + below)
+    over_start = max([y_top - view.mm(16)] + above)
+    out = []
+    # the far end of the label's own line, past the usual signing space, where nothing is printed
+    far0, far1 = hit.bbox[2] + view.mm(70), view.page.width * 0.97
+    row = view.rows[hit.row] if 0 <= hit.row < len(view.rows) else None
+    if far1 - far0 >= view.mm(20) and (row is None or not any(c.bbox[2] > far0 for c in row.chars)):
+        out.append(("far right of", (far0 - view.mm(10), hit.bbox[1] - view.mm(9), far1, hit.bbox[3] + view.mm(4))))
+    if under_end - y_bot >= view.mm(6):
+        out.append(("under", (x0, y_bot, x1, under_end)))
+    if y_top - over_start >= view.mm(6):
+        # the label's own line is part of the band: a signature written over the label crosses it
+        out.append(("over", (x0, over_start, x1, y_bot)))
+    return out
+
+
+def _spans(row, x0: float, x1: float) -> bool:
+    return any(c.bbox[2] > x0 and c.bbox[0] < x1 for c in row.chars)
 
 
 @strategy("seal_text")

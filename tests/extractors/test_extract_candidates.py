@@ -213,3 +213,31 @@ def test_a_value_cut_at_a_line_wrap_is_never_trusted():
     agent = extract_pages([page], [None], "letter")[0].fields.get("agent_name")
     assert agent.value == "陆海" and agent.confidence < 0.85  # below every review threshold: a person checks
     assert "cut at a line wrap of running text" in agent.notes
+
+
+def _ranked(*cands):
+    from extractors.candidates import Scored
+
+    return [Scored(c, 0, "money", 1.0, "", score=1.0 - 0.1 * i) for i, c in enumerate(cands)]
+
+
+def test_a_failing_cross_check_takes_the_runner_up_that_makes_it_hold():
+    """The nearest label gave the amount of another column (the unit price); the amount the totals
+    agree with was the runner-up: it is chosen, its choice explained, and the check raises it."""
+    amount = _cand("2180.00", conf=0.9)
+    runner_up = _cand("9000.00", conf=0.9, rank=1)
+    chosen = {"amount": amount, "tax": _cand("540.00"), "total": _cand("9540.00"), "total_in_words": _cand("9540.00")}
+    log = cross_check(INVOICE_CHECKS, chosen, {"amount": _ranked(amount, runner_up, _cand("12.00", rank=2))})
+    assert log[:2] == ["swapped amount 2180.00 → 9000.00", "amount+tax=total holds"]
+    assert chosen["amount"].value == "9000.00" and chosen["amount"].confidence > 0.9
+    assert any(n.startswith("chosen by cross-check amount+tax=total over 2180.00") for n in chosen["amount"].notes)
+
+
+def test_two_runner_ups_that_each_make_the_check_hold_choose_nothing():
+    """Either the amount or the total may be the misread one: no swap, all three to review."""
+    amount, total = _cand("100.00"), _cand("107.00")
+    chosen = {"amount": amount, "tax": _cand("6.00"), "total": total}
+    cross_check(INVOICE_CHECKS, chosen, {"amount": _ranked(amount, _cand("101.00")),
+                                         "total": _ranked(total, _cand("106.00"))})
+    assert chosen["amount"].value == "100.00" and chosen["total"].value == "107.00"
+    assert all(c.confidence < 0.85 for c in chosen.values())

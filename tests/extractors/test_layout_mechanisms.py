@@ -152,3 +152,22 @@ def test_a_filled_round_mark_is_a_solid_mark_and_a_ring_is_not():
     stroke = np.zeros((90, 90), bool)
     stroke[44:47, 10:80] = True  # a ruling, not a mark
     assert _solid_blob(stroke, 90) is None
+
+
+def test_a_fuzzy_label_hit_that_is_exactly_another_label_of_the_type_is_refused():
+    """金额（小写） one character off is 金额（大写）: the words line, another label of the receipt,
+    must not give the figures' label its value (the figures' own line, misread, gives none)."""
+    from extractors.hits import candidate_hits
+
+    lines = [_line("金额（大写）：人民币玖仟伍佰肆拾元整", 200, 600),
+             _line("金颔（小与）：¥9540.00", 200, 700)]  # the figures' label read two characters off
+    ctx, dt = _ctx("bank_receipt", lines)
+    fs = _field(dt, "amount")
+    spec = fs.extract[0]
+    labels = ["金额（小写）", "金额(小写)"]
+    assert ctx.views[0].find(labels[0])[0].row == 0  # one substitution away: what the refusal is for
+    assert candidate_hits(spec, ctx, labels) == [], "the words' label taken for the figures' label"
+    # the same label printed exactly, or one character off and no other label, is still found
+    for text in ("金额（小写）：¥9540.00", "金颔（小写）：¥9540.00"):
+        ctx, dt = _ctx("bank_receipt", [_line(text, 200, 700)])
+        assert [h.row for _, h in candidate_hits(spec, ctx, labels)] == [0, 0]

@@ -4,7 +4,10 @@ Families: classic (signature, 公司名称 and date one under the other at the l
 block flush right as letters end: 承诺单位（盖章）, 法定代表人（签字）, a date in Chinese numerals);
 sign_table (the block as a ruled table: 单位名称（公章） | 法定代表人或企业负责人（签字） | 日期);
 compact (small type, narrow margins, 楷体 title, name and signature on one line); bare_signoff (the
-unit's full name with no label, flush right under its seal, a signature line, the date last).
+unit's full name with no label, flush right under its seal, a signature line, the date last);
+stacked_signoff (单位（盖章） / 负责人（签字） / 日期 one under the other at the left, and the person signs where
+there is room: under the label, across the line over it, or far right of it, the seal now and then
+over the signature).
 """
 from __future__ import annotations
 
@@ -104,6 +107,10 @@ def for_family(v: dict, family: str, rng: random.Random) -> dict:
     if family == "bare_signoff":
         v.setdefault("sign_date_style", rng.choice(["padded", "dot", "plain"]))
         v.setdefault("sign_label", rng.choice(["主要负责人（签名）：", "负责人签字：", "法定代表人（签名）："]))
+    if family == "stacked_signoff":
+        v.setdefault("sign_label", rng.choice(["法定代表人（签字）：", "负责人（签字）：", "法定代表人签名："]))
+        v.setdefault("sign_place", rng.choice(["under", "over", "far_right"]))
+        v.setdefault("seal_over_signature", rng.random() < 0.4)
     return v
 
 
@@ -233,8 +240,46 @@ def _bare_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     return pages
 
 
+def _stacked_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """The sign-off as staff fill in a printed form: the labels one under the other at the left, and
+    the signature wherever the signer had room, not always right after the label: on the blank line
+    under it, across the label's line from above, or at the far end of the line. Modelled on public
+    承诺书 / 保证书 writing guides (落款: 单位全称并加盖印章, 主要负责人签署, 日期; m.beiweimall.com
+    chengneuoshu/3934077.html, qdfww.com tiaoju/351974.html) and on scanned forms signed by hand."""
+    size, top, bottom = 10.5, 28, 262
+    pages, p, y = _body(v, dpi, rng, size, 26, 184, top, bottom, "hei_bold")
+    p, y = _new_page_if(pages, p, y, 62, bottom, dpi, top)
+    fam = v["family_font"]
+    left = 30
+    y += 14
+    xe = p.text(left, y, "单位（盖章）：", fam, size + 0.5)
+    xn = p.text(xe + 1, y, v["organization_name"], fam, size + 0.5)
+    seal_at = ((xe + xn) / 2 + rng.uniform(-8, 8), y - 2 + rng.uniform(-4, 4))
+    y += 20
+    x = p.text(left, y, v["sign_label"], fam, size + 0.5)
+    place = v["sign_place"]
+    if v["signature_present"]:
+        alpha = signature(v["legal_representative"], dpi, rng, height_mm=rng.uniform(8, 10))
+        w_mm = alpha.shape[1] * 25.4 / dpi
+        if place == "under":  # on the blank line under the label
+            at = (left + 6 + w_mm / 2 + rng.uniform(0, 8), y + 9 + rng.uniform(0, 2))
+        elif place == "over":  # above the label, its strokes down into the label's line
+            # (a hand right across the label's characters hides the label from OCR: then nothing says
+            # where the sign-off is, a reading problem below extraction)
+            at = (left + 8 + w_mm / 2 + rng.uniform(0, 10), y - 9.5 + rng.uniform(-0.5, 0.5))
+        else:  # at the far end of the line, past the usual signing space
+            at = (min(184 - w_mm / 2, x + 74 + w_mm / 2 + rng.uniform(0, 6)), y - 2)
+        p.stamp(alpha, ink(rng), *at)
+        if v["seal_over_signature"]:
+            seal_at = (at[0] + rng.uniform(-6, 6), at[1] + rng.uniform(-4, 4))
+    _seal(p, pages, v, dpi, rng, *seal_at)
+    y += 22
+    p.text(left, y, "日期：" + _date_text(v, rng.choice(["plain", "chinese", "padded"])), fam, size + 0.5)
+    return pages
+
+
 FAMILY_RENDER = {"classic": _classic, "sign_right": _sign_right, "sign_table": _sign_table, "compact": _compact,
-                 "bare_signoff": _bare_signoff}
+                 "bare_signoff": _bare_signoff, "stacked_signoff": _stacked_signoff}
 
 
 def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:

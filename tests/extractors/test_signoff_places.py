@@ -1,0 +1,52 @@
+"""A signature is found where people sign, not only right of the 签字 label (issue 11).
+
+Generated commitment letters of the developed ``stacked_signoff`` family: the signer wrote under
+the label, across its line from above (with the seal stamped over the signature), or at the far
+end of the line. Each is read as signed; the same sheet with no signature, the seal where the
+signature would be, is read as unsigned. Real OCR (cached in fixtures/ocr).
+"""
+from __future__ import annotations
+
+import pytest
+
+from extractors import extract_pages
+from tests.corpus.documents import build_values, render_values
+
+from .conftest import generated_pages
+
+SEED = 3
+
+
+def _read(place: str, signed: bool = True, seal_over: bool = False):
+    v = build_values("commitment_letter", SEED)
+    v.update(sign_place=place, seal_over_signature=seal_over, signature_present=signed)
+    doc = render_values("commitment_letter", v, SEED, "scan", family="stacked_signoff")
+    assert doc.truth["split"] == "developed"
+    pages, images = generated_pages(doc)
+    docs = extract_pages(pages, images, f"stacked-{place}-{signed}")
+    assert [d.type for d in docs] == ["commitment_letter"]
+    return docs[0].fields["signature_present"], doc.truth["fields"]
+
+
+@pytest.mark.parametrize("place,seal_over", [("under", False), ("over", True), ("far_right", False)])
+def test_a_signature_off_the_label_line_is_found(place, seal_over):
+    got, truth = _read(place, seal_over=seal_over)
+    assert truth["signature_present"] is True
+    assert got.value is True and got.confidence >= 0.7
+
+
+def test_no_signature_is_still_read_as_none_with_the_seal_where_it_would_be():
+    got, _ = _read("over", signed=False, seal_over=True)
+    assert got.value is False
+
+
+def test_a_blank_beside_a_word_in_running_text_is_no_evidence_of_a_missing_signature():
+    """The seal stamped over the signature and its label (seed 1): OCR loses the label's line, and
+    the only 签字 left is inside the body's 签字并加盖公章之日起生效. Nothing there says where the
+    signature would be, so "unsigned" goes to review (below 0.85), never to a rejection."""
+    from tests.corpus import generate_document
+
+    doc = generate_document("commitment_letter", seed=1, quality="scan", family="stacked_signoff")
+    pages, images = generated_pages(doc)
+    got = extract_pages(pages, images, "stacked-seal-over-label")[0].fields["signature_present"]
+    assert got.value is False and got.confidence < 0.85
