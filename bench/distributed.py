@@ -77,10 +77,13 @@ def tree_cpu() -> float:
 
 
 def time_read(runner, pages: list[Path], warm: Path) -> tuple[float, float]:
-    """(wall s, CPU s of the whole process tree) of reading the pages, after one warm-up page."""
+    """(wall s, CPU s of the whole process tree) of reading the pages, after a warm-up page per worker.
+
+    One warm-up job would be read in this process by the in-process runner (a single job never
+    goes to its pool), so its pool would start and load its models inside the timing."""
     from intake.ocr.runner import OcrJob
 
-    runner.read([OcrJob(str(warm), runner.engine)])
+    runner.read([OcrJob(str(warm), runner.engine)] * max(1, runner.workers))
     c0, t0 = tree_cpu(), time.perf_counter()
     runner.read([OcrJob(str(p), runner.engine) for p in pages])
     return time.perf_counter() - t0, tree_cpu() - c0
