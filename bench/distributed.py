@@ -53,13 +53,40 @@ def make_pages(folder: Path, count: int) -> list[Path]:
     return pages[:count]
 
 
-def time_read(runner, pages: list[Path], warm: Path) -> float:
+_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu() -> float:
+    """CPU seconds so far of this process and every live descendant (the pool's workers, the Celery
+    workers and their pool processes, redis-server): all the work a configuration costs the machine."""
+    stats = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    f = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(d)] = (int(f[1]), (int(f[11]) + int(f[12])) / _TCK)
+    mine, frontier = set(), [os.getpid()]
+    while frontier:
+        pid = frontier.pop()
+        mine.add(pid)
+        frontier += [c for c, (pp, _) in stats.items() if pp == pid and c not in mine]
+    return sum(stats[p][1] for p in mine if p in stats)
+
+
+def time_read(runner, pages: list[Path], warm: Path) -> tuple[float, float]:
+    """(wall s, CPU s of the whole process tree) of reading the pages, after a warm-up page per worker.
+
+    One warm-up job would be read in this process by the in-process runner (a single job never
+    goes to its pool), so its pool would start and load its models inside the timing."""
     from intake.ocr.runner import OcrJob
 
-    runner.read([OcrJob(str(warm), runner.engine)])
-    t0 = time.perf_counter()
+    runner.read([OcrJob(str(warm), runner.engine)] * max(1, runner.workers))
+    c0, t0 = tree_cpu(), time.perf_counter()
     runner.read([OcrJob(str(p), runner.engine) for p in pages])
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, tree_cpu() - c0
 
 
 def coordinator_cost(inbox: Path, broker: str, folder: Path) -> dict:
@@ -145,6 +172,7 @@ def main(argv=None) -> int:
         warm, pages = pages[0], pages[1:]
         redis_proc, port = start_redis(tmp)
         times: dict[str, list[float]] = {}
+        cpus: dict[str, list[float]] = {}
         db = 0
         try:
             for rnd in range(args.rounds):
@@ -153,7 +181,7 @@ def main(argv=None) -> int:
                     if kind == "pool":
                         runner = OcrRunner("rapidocr", n, progress=False)
                         try:
-                            t = time_read(runner, pages, warm) if n > 1 else _single(runner, pages, warm)
+                            t, c = time_read(runner, pages, warm) if n > 1 else _single(runner, pages, warm)
                         finally:
                             runner.close()
                     else:
@@ -162,12 +190,13 @@ def main(argv=None) -> int:
                         procs = start_workers(broker, n, tmp)
                         try:
                             runner = CeleryRunner(broker, "rapidocr", n, progress=False)
-                            t = time_read(runner, pages, warm)
+                            t, c = time_read(runner, pages, warm)
                             runner.close()
                         finally:
                             stop_workers(procs)
                     times.setdefault(name, []).append(t)
-                    print(f"round {rnd + 1}: {name}: {t:.1f} s for {len(pages)} pages "
+                    cpus.setdefault(name, []).append(c)
+                    print(f"round {rnd + 1}: {name}: {t:.1f} s, {c:.1f} CPU-s for {len(pages)} pages "
                           f"({len(pages) / t:.3f} pages/s; load {os.getloadavg()[0]:.1f})", flush=True)
             if args.ingest:
                 db += 1
@@ -182,6 +211,7 @@ def main(argv=None) -> int:
             redis_proc.terminate()
             redis_proc.wait(timeout=10)
     best = {k: min(v) for k, v in times.items()}
+    best_cpu = {k: min(v) for k, v in cpus.items()}
     rows = [
         "## Distributed mode: 1 and 2 Celery workers against the in-process pool",
         "",
@@ -191,16 +221,21 @@ def main(argv=None) -> int:
         f"{len(pages)} generated scan pages, {args.rounds} alternating rounds (best counts), "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.",
         "",
-        "| configuration | s/page | pages/s | all rounds (s) |",
-        "| --- | ---: | ---: | --- |",
+        "CPU-s: every process of the configuration (this one, the pool's or the Celery workers' processes, "
+        "redis-server) during the timed reading; on a shared machine the figure that compares.",
+        "",
+        "| configuration | CPU-s/page | all rounds (CPU-s) | s/page | pages/s | all rounds (s) |",
+        "| --- | ---: | --- | ---: | ---: | --- |",
     ]
     for name, t in best.items():
-        rows.append(f"| {name} | {t / len(pages):.2f} | {len(pages) / t:.3f} | "
-                    f"{', '.join(f'{x:.1f}' for x in times[name])} |")
+        rows.append(f"| {name} | {best_cpu[name] / len(pages):.2f} | {', '.join(f'{x:.1f}' for x in cpus[name])} | "
+                    f"{t / len(pages):.2f} | {len(pages) / t:.3f} | {', '.join(f'{x:.1f}' for x in times[name])} |")
     o1 = best["Celery, 1 worker"] / best["in-process, 1 worker"] - 1
     o2 = best["Celery, 2 workers"] / best["in-process, 2 workers"] - 1
-    rows += ["", f"Distributed-mode overhead: {100 * o1:+.1f} % with 1 worker, {100 * o2:+.1f} % with 2 "
-                 "(target <= 5 %)."]
+    c1 = best_cpu["Celery, 1 worker"] / best_cpu["in-process, 1 worker"] - 1
+    c2 = best_cpu["Celery, 2 workers"] / best_cpu["in-process, 2 workers"] - 1
+    rows += ["", f"Distributed-mode overhead in CPU: {100 * c1:+.1f} % with 1 worker, {100 * c2:+.1f} % with 2; "
+                 f"in wall time: {100 * o1:+.1f} % with 1 worker, {100 * o2:+.1f} % with 2 (target <= 5 %)."]
     if cost:
         rows += ["", f"Coordinator (`docintake ingest --broker`, 2 workers, {cost['pages']} pages of 3 generated "
                      f"submissions): {cost['wall']:.0f} s wall, {cost['cpu']:.1f} s of its own CPU = "
@@ -225,9 +260,9 @@ def _single(runner, pages, warm) -> float:
                                        initializer=mod._worker_init, initargs=(runner.engine,))
     jobs = [mod.OcrJob(str(p), runner.engine) for p in pages]
     list(runner._pool.map(mod._worker, [mod.OcrJob(str(warm), runner.engine)]))
-    t0 = time.perf_counter()
+    c0, t0 = tree_cpu(), time.perf_counter()
     list(runner._pool.map(mod._worker, jobs))
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, tree_cpu() - c0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from PIL import Image
 
-from . import archive
+from . import archive, webimages
 from .loaders import LoadedPage, iter_pages
 from .model import Line, Page
 from .ocr.runner import OcrJob, OcrRunner, cache_get, cache_key_of, cache_put, image_key, rotate
@@ -48,13 +48,14 @@ def _key_file(path: Path) -> Path:
     return path.with_suffix(".key")
 
 
-def render_pages(pages: Iterable[LoadedPage], folder: Path) -> list[LoadedPage]:
+def render_pages(pages: Iterable[LoadedPage], folder: Path, web: bool = False) -> list[LoadedPage]:
     """Write each page's PNG as it is rendered and keep only a lazy handle on it (with its pixel key).
 
     The key (`image_key`) is computed here, once per page, and carried: the OCR cache key, the
     read-ahead's key and the stored `image_sha256` all come from it. `<n>.key` beside the PNG
     names the pixels the PNG holds, so a resumed run reuses an earlier run's PNG without decoding it
-    (a page turned upright has another key, and is written again)."""
+    (a page turned upright has another key, and is written again). `web`: the ingest will encode the
+    viewer's images (webimages.py): their fit-width copy is made now, from the pixels in memory."""
     folder.mkdir(parents=True, exist_ok=True)
     out: list[LoadedPage] = []
     for lp in pages:
@@ -68,6 +69,8 @@ def render_pages(pages: Iterable[LoadedPage], folder: Path) -> list[LoadedPage]:
             _key_file(path).unlink(missing_ok=True)
             archive.atomic_write_bytes(path, encode_png(lp.image))
             archive.atomic_write_bytes(_key_file(path), key.encode())
+            if web:
+                webimages.remember_fit(key, lp.image)
         out.append(LoadedPage(lp.number, _lazy(path), lp.dpi, lp.text_lines, key))
         del lp
     return out
@@ -182,6 +185,6 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
     return pages, images
 
 
-def load_to_disk(path: Path, ext: str, pages_dir: Path, file_sha: str) -> list[LoadedPage]:
+def load_to_disk(path: Path, ext: str, pages_dir: Path, file_sha: str, web: bool = False) -> list[LoadedPage]:
     """Render a file page by page into its pages folder (see `render_pages`)."""
-    return render_pages(iter_pages(path, ext), pages_dir / file_sha[:2] / file_sha)
+    return render_pages(iter_pages(path, ext), pages_dir / file_sha[:2] / file_sha, web)

@@ -111,7 +111,7 @@ def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_n
             continue
         try:
             loaded = (prefetch.take_loaded(sha) if prefetch else None) or load_to_disk(
-                Path(apath), ext, settings.pages_dir, sha)
+                Path(apath), ext, settings.pages_dir, sha, webimages.wanted(db))
             pages, _ = read_pages(loaded, settings.pages_dir, sha, runner, db, prefetch,
                                   settings.verify_text_layer)
             del loaded  # the pages are on disk: extraction opens them a few at a time

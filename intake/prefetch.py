@@ -16,7 +16,7 @@ import logging
 from concurrent.futures import Future
 from pathlib import Path
 
-from . import archive
+from . import archive, webimages
 from .inbox import Submission
 from .loaders import LoadedPage, check_file
 from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, cache_key_of
@@ -35,6 +35,7 @@ class Prefetcher:
         # file SHA-256 -> its pages, rendered to disk (lazy handles: nothing decoded is kept)
         self._loaded: dict[str, list[LoadedPage]] = {}
         self._sha_of: dict[str, str] = {}  # inbox path -> SHA-256
+        self._web = webimages.wanted(db)  # the viewer's images are encoded at ingest (webimages.py)
 
     @property
     def enabled(self) -> bool:
@@ -61,7 +62,7 @@ class Prefetcher:
                         continue
                     from .pages import load_to_disk
 
-                    loaded = load_to_disk(path, ext, self.pages_dir, sha)
+                    loaded = load_to_disk(path, ext, self.pages_dir, sha, self._web)
                 except Exception:  # noqa: BLE001 - the normal pass reports (and quarantines) it
                     continue
                 self._sha_of[str(path)] = sha

@@ -26,6 +26,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -82,11 +83,14 @@ def _webp(im, size: str) -> bytes:
     return out.getvalue()
 
 
-def encode(path: Path, size: str, boxes: list | None = None) -> dict[str, bytes]:
+def encode(path: Path, size: str, boxes: list | None = None, fit=None) -> dict[str, bytes]:
     """`size` (and, for fit, the thumbnail from the same decode: decoding a 300-dpi PNG is the
-    slow part) as WebP bytes, redacted over `boxes` when given."""
+    slow part) as WebP bytes, redacted over `boxes` when given. `fit`: the page's fit-width copy
+    already made from its pixels (`remember_fit`), which spares the decode."""
     from PIL import Image, ImageDraw
 
+    if fit is not None and size == "fit" and not boxes:
+        return {"fit": _webp(fit, "fit"), "thumb": _webp(_fit(fit, SIZES["thumb"]), "thumb")}
     with Image.open(path) as im:
         im.load()
         im = im.convert("L" if im.mode in ("1", "L", "LA", "I;16") else "RGB")
@@ -128,14 +132,14 @@ def _lock(name: str) -> threading.Lock:
         return _locks.setdefault(name, threading.Lock())
 
 
-def ensure(src: Path, key: str, root: Path, size: str, boxes: list | None = None) -> Path:
+def ensure(src: Path, key: str, root: Path, size: str, boxes: list | None = None, fit=None) -> Path:
     """The cached WebP of `size` for the page image `src` under cache key `key`, encoded if missing."""
     target = cache_path(root, key, size)
     if not target.is_file():
         group = "full" if size == "full" else "fit"
         with _lock(f"{key}-{group}"):
             if not target.is_file():
-                for name, data in encode(src, size, boxes).items():
+                for name, data in encode(src, size, boxes, fit).items():
                     write(cache_path(root, key, name), data)
     return target
 
@@ -146,13 +150,51 @@ _encoder: ThreadPoolExecutor | None = None
 _pending: list[Future] = []
 _pending_guard = threading.Lock()
 
+# Fit-width copies of pages made while their pixels were in memory (pages.render_pages), by pixel key:
+# the encoder at ingest takes one instead of decoding the 300-dpi PNG again (~0.3 CPU-s a page).
+# A few pages only (a file's and the read-ahead's, <= ~8 MB each); one not taken in time is decoded.
+FIT_MEMO = 8
+_fits: OrderedDict = OrderedDict()
+_fits_guard = threading.Lock()
+
+
+def wanted(db) -> bool:
+    """Whether an ingest into `db` encodes web images (a database in a folder, not switched off)."""
+    from .locks import db_file
+
+    return db is not None and db_file(db) is not None and os.environ.get("DOCINTAKE_WEBIMAGES") != "off"
+
+
+def remember_fit(key: str, image) -> None:
+    """Keep the fit-width copy of a page image now decoded, under its pixel key (`image_key`).
+
+    The same pixels and the same mode as the PNG it is written to give the same copy as `encode`
+    makes from that PNG, so the WebP bytes are the same either way. Other modes go the usual way."""
+    if image.mode not in ("RGB", "L"):
+        return
+    fit = _fit(image, SIZES["fit"])
+    if fit is image:
+        fit = image.copy()  # a page narrower than fit width: the caller's image may be closed
+    with _fits_guard:
+        _fits[key] = fit
+        _fits.move_to_end(key)
+        while len(_fits) > FIT_MEMO:
+            _fits.popitem(last=False)
+
+
+def _take_fit(sha: str | None):
+    if not sha:
+        return None
+    with _fits_guard:
+        return _fits.pop(sha, None)
+
 
 def _encode_pages(items: list[tuple[str, str | None]], root: Path) -> int:
     done = 0
     for image_path, sha in items:
         try:
             src = Path(image_path)
-            ensure(src, source_key(src, sha), root, "fit")
+            ensure(src, source_key(src, sha), root, "fit", fit=_take_fit(sha))
             done += 1
         except Exception:  # noqa: BLE001 - a cache only: the review server encodes what is missing
             log.warning("web image of %s not encoded at ingest (the review server will)", image_path,

@@ -38,3 +38,23 @@ def test_fit_and_thumbnail_are_encoded_when_the_pages_are_stored(tmp_path, setti
                                          "height": 100}], str(db_path))[0]["cached"]
     # the full-resolution copy is still made on demand only
     assert not list(root.rglob("*-full.webp"))
+
+
+def test_fit_copy_made_from_the_rendered_pixels_gives_the_same_webp_as_decoding_the_png(tmp_path):
+    """Ingest keeps the fit-width copy of a page while it is rendered (no second decode of the
+    300-dpi PNG); the WebPs made from it are byte for byte those made from the PNG."""
+    import numpy as np
+
+    from intake.ocr.runner import image_key
+    from intake.pages import encode_png
+
+    rng = np.random.default_rng(7)
+    for mode, shape in (("RGB", (1900, 1500, 3)), ("L", (1200, 900))):  # wider than fit width, and narrower
+        image = Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode)
+        png = tmp_path / f"{mode}.png"
+        png.write_bytes(encode_png(image))
+        key = image_key(image)
+        webimages.remember_fit(key, image)
+        from_memory = webimages.encode(png, "fit", fit=webimages._take_fit(key))
+        assert from_memory == webimages.encode(png, "fit")
+        assert webimages._take_fit(key) is None  # taken once
