@@ -268,9 +268,9 @@ def _load_acc(a) -> dict:
 
 
 def accuracy_rows(a, configs) -> dict:
-    acc: dict[str, dict] = {}
+    acc: dict[str, dict] = _load_acc(a)  # rows measured in an earlier --no-speed run are kept
     for label, spec, w in configs:
-        if spec in acc or spec in SAME_OUTPUT:
+        if spec in SAME_OUTPUT:
             continue
         held = accuracy_of(spec, "held_out", a.accuracy, a.cache, a.jobs)
         dev = accuracy_of(spec, "developed", a.developed, a.cache, a.jobs) if a.developed else None

@@ -97,9 +97,10 @@ class RapidSettings:
 
 
 # Measured by bench/engines.py (bench/results/engines.md, engines-notes.md): OpenVINO runs the same ONNX
-# models as onnxruntime from the wheel and reads the same text (bench/backend_compare.py: every page of the
-# test fixtures and the benchmark pages) for about 0.75x the CPU time. Precision is pinned to f32, so a CPU
-# with bf16 does not read differently. The smaller detector inputs were faster still but lost held-out fields.
+# models as onnxruntime from the wheel and read the same text on every page compared (bench/backend_compare.py:
+# the 71 pages of the test fixture cache, the benchmark pages) for 0.74-0.86x its CPU time a page. Precision
+# is pinned to f32 (ov_numerics), so a CPU with bf16 does not read differently. Every smaller detector or
+# page input tried (1600-1800 px) was faster but lost held-out fields, so the detector stays as shipped.
 DEFAULT = RapidSettings(backend="openvino")
 
 
