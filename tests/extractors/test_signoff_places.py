@@ -50,3 +50,16 @@ def test_a_blank_beside_a_word_in_running_text_is_no_evidence_of_a_missing_signa
     pages, images = generated_pages(doc)
     got = extract_pages(pages, images, "stacked-seal-over-label")[0].fields["signature_present"]
     assert got.value is False and got.confidence < 0.85
+
+
+def test_a_signature_at_the_far_end_that_ocr_read_as_characters_is_found():
+    """The developed membership packet's letter (seed 0): OCR read the far-right signature as three
+    tall characters on the label's row; they are the hand, not another block's print."""
+    from tests.corpus.packets import generate_packet_series
+
+    series = generate_packet_series("membership_application", 0, None, "scan", split="developed")
+    doc = next(g for g in series[-1].documents if g.truth["type"] == "commitment_letter")
+    assert doc.truth["family"] == "stacked_signoff" and doc.truth["fields"]["signature_present"] is True
+    pages, images = generated_pages(doc)
+    got = extract_pages(pages, images, "packet-letter")[0].fields["signature_present"]
+    assert got.value is True and got.confidence >= 0.85
