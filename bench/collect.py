@@ -10,10 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["pipeline_speed.md", "engines.md", "engines-notes.md", "accuracy-rapidocr.md", "accuracy-tesseract.md", "accuracy-notes.md", "seals.md", "real-samples.md", "decisions.md", "decisions-truth.md", "decisions-state-ocr.md", "einvoice.md",
+ORDER = ["pipeline_speed.md", "engines.md", "engines-notes.md", "backend-compare-fixtures.md", "backend-compare-bench.md", "accuracy-rapidocr.md", "accuracy-tesseract.md", "accuracy-notes.md", "seals.md", "real-samples.md", "decisions.md", "decisions-truth.md", "decisions-state-ocr.md", "einvoice.md",
          "reliability.md", "security.md", "load.md", "scale.md", "page_load.md", "distributed.md", "store-writes.md"]
 # Sections written without a level-2 heading of their own get one here.
-HEADINGS = {"accuracy-rapidocr.md": "## Extraction accuracy (both OCR engines)"}
+HEADINGS = {"accuracy-rapidocr.md": "## Extraction accuracy (both OCR engines)",
+            "backend-compare-fixtures.md": "### OpenVINO f32 against onnxruntime: every page of the test fixture cache\n\n"
+                                           "Command: `PYTHONPATH=.:bench .venv/bin/python -m pytest -q -p backend_compare "
+                                           "tests/extractors tests/intake/test_reader.py tests/test_low_code.py "
+                                           "tests/intake/test_notices_e2e.py` (each OpenVINO reading against the "
+                                           "onnxruntime entry committed for the same image), then "
+                                           "`bench/backend_compare.py --summary`.",
+            "backend-compare-bench.md": "### OpenVINO f32 against onnxruntime: the benchmark pages\n\n"
+                                        "Command: `.venv/bin/python bench/backend_compare.py --docs 8`."}
 
 HEADER = """# Benchmarks
 
