@@ -152,8 +152,10 @@ _pending_guard = threading.Lock()
 
 # Fit-width copies of pages made while their pixels were in memory (pages.render_pages), by pixel key:
 # the encoder at ingest takes one instead of decoding the 300-dpi PNG again (~0.3 CPU-s a page).
-# A few pages only (a file's and the read-ahead's, <= ~8 MB each); one not taken in time is decoded.
+# A few pages only, bounded in bytes (a 1400 px wide A4 copy is ~6 MB): a long file under a memory
+# limit must not hold more than this beside the pages extraction has open; one not taken in time is decoded.
 FIT_MEMO = 8
+FIT_MEMO_BYTES = 16 * 1024 * 1024
 _fits: OrderedDict = OrderedDict()
 _fits_guard = threading.Lock()
 
@@ -178,8 +180,12 @@ def remember_fit(key: str, image) -> None:
     with _fits_guard:
         _fits[key] = fit
         _fits.move_to_end(key)
-        while len(_fits) > FIT_MEMO:
+        while len(_fits) > FIT_MEMO or (len(_fits) > 1 and _memo_bytes() > FIT_MEMO_BYTES):
             _fits.popitem(last=False)
+
+
+def _memo_bytes() -> int:
+    return sum(im.width * im.height * len(im.getbands()) for im in _fits.values())
 
 
 def _take_fit(sha: str | None):

@@ -23,7 +23,10 @@ import resource, sys
 from pathlib import Path
 from intake.ocr.base import get_engine, limit_threads
 limit_threads()
-get_engine('rapidocr')
+from PIL import Image, ImageDraw
+warm = Image.new('RGB', (320, 80), 'white')
+ImageDraw.Draw(warm).text((10, 30), 'warm up 123', fill='black')
+get_engine('rapidocr').recognize(warm)  # an inference runtime may reserve its threads and arenas at its first run
 from extractors.registry import load_registry
 load_registry()
 import cv2, pdfplumber, pypdfium2, zxingcpp, extractors.extract, extractors.seals, extractors.signatures
