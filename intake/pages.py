@@ -8,7 +8,6 @@ that file (Pillow decodes it again only when extraction touches its pixels), so 
 from __future__ import annotations
 
 import difflib
-import io
 import logging
 import re
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Iterable
 from PIL import Image
 
 from . import archive, webimages
-from .loaders import LoadedPage, iter_pages
+from .loaders import LoadedPage, encode_png, iter_pages
 from .model import Line, Page
 from .ocr.runner import OcrJob, OcrRunner, cache_get, cache_key_of, cache_put, image_key, rotate
 
@@ -27,17 +26,6 @@ log = logging.getLogger("docintake.pages")
 # below this similarity the layer is taken for garbage (broken ToUnicode map) and the file OCR'd.
 SPOT_LINES = 3
 SPOT_MIN_SIMILARITY = 0.45
-
-
-# zlib level 1 for the page PNGs: ~25% less CPU than level 3 (the coordinator writes every page, ~1 CPU-s
-# each at 300 dpi) for ~10% larger files; lossless either way, so the pixels (and every key) are the same.
-PNG_LEVEL = 1
-
-
-def encode_png(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, "PNG", compress_level=PNG_LEVEL)
-    return buf.getvalue()
 
 
 def _lazy(path: Path) -> Image.Image:
