@@ -214,9 +214,8 @@ def _signature_places(view: PageView, hit) -> list[tuple[str, tuple[float, float
     # the far end of the label's own line, past the usual signing space, where nothing is printed
     far0, far1 = hit.bbox[2] + view.mm(70), view.page.width * 0.97
     row = view.rows[hit.row] if 0 <= hit.row < len(view.rows) else None
-    lab_h = max(1, hit.bbox[3] - hit.bbox[1])
     # printed characters there are another block; tall ones are the handwriting read as text
-    printed_far = row is not None and any(c.bbox[2] > far0 and c.bbox[3] - c.bbox[1] <= 1.6 * lab_h for c in row.chars)
+    printed_far = row is not None and any(c.bbox[2] > far0 and c.bbox[3] - c.bbox[1] <= 1.6 * h for c in row.chars)
     if far1 - far0 >= view.mm(20) and not printed_far:
         out.append(("far right of", (far0 - view.mm(10), hit.bbox[1] - view.mm(9), far1, hit.bbox[3] + view.mm(4))))
     if under_end - y_bot >= view.mm(6):
