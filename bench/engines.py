@@ -133,6 +133,7 @@ def time_ocrmypdf(pdf: Path, tmp: Path) -> tuple[float, float]:
 
 
 def time_pipeline(inbox_src: Path, tmp: Path, spec: str, workers: int) -> tuple[float, float, int]:
+    from intake import webimages
     from intake.db import connect
     from intake.ocr import base
     from intake.pipeline import Settings, ingest
@@ -149,6 +150,7 @@ def time_pipeline(inbox_src: Path, tmp: Path, spec: str, workers: int) -> tuple[
         c0 = time.process_time()
         t0 = time.perf_counter()
         list(ingest(inbox, db, settings))  # the pool closes at the end: its workers' CPU is counted
+        webimages.wait()  # the viewer's WebPs are part of the ingest's work (a background thread), as in pipeline_speed.py
         dt = time.perf_counter() - t0
         cpu = time.process_time() - c0 + _children_cpu() - cc0
         n = db.execute("SELECT count(*) FROM pages WHERE source = 'ocr'").fetchone()[0]
