@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 QUEUE = "docintake.ocr"
 TASK_NAME = "docintake.ocr_page"
 KEY_PREFIX = "docintake:"
+TRANSPORTS = ("redis", "path", "inline")
 
 
 def _env_float(name: str, default: float) -> float:
@@ -25,8 +26,13 @@ def _env_float(name: str, default: float) -> float:
 
 @dataclass
 class DistributedConfig:
-    # "inline": the page PNG travels in the task (base64); "path": only its path (a share all machines mount)
-    image_transport: str = field(default_factory=lambda: os.environ.get("DOCINTAKE_IMAGE_TRANSPORT", "inline"))
+    # "redis": the page PNG in a Redis key of its own (binary) beside a small task; "path": only its path
+    # (a share all machines mount); "inline": base64 inside the task (what the first version did: the
+    # 5 MB task then goes through the worker's main process, kombu's envelope and its unacked copy)
+    image_transport: str = field(default_factory=lambda: os.environ.get("DOCINTAKE_IMAGE_TRANSPORT", "redis"))
+    # a page image left in Redis by a coordinator that died expires after this long (a live coordinator
+    # renews its pages' images while it waits, so a long queue never loses one)
+    image_ttl: float = field(default_factory=lambda: _env_float("DOCINTAKE_IMAGE_TTL", 900))
     # a task held by a worker that vanished (machine lost) is handed out again after this many seconds
     visibility_timeout: float = field(default_factory=lambda: _env_float("DOCINTAKE_VISIBILITY_TIMEOUT", 600))
     # deliveries of one page (errors and worker deaths together) before its file is quarantined
@@ -38,11 +44,11 @@ class DistributedConfig:
     broker_down_timeout: float = field(default_factory=lambda: _env_float("DOCINTAKE_BROKER_DOWN_TIMEOUT", 300))
 
     def __post_init__(self) -> None:
-        if self.image_transport not in ("inline", "path"):
+        if self.image_transport not in TRANSPORTS:
             from ..errors import ConfigError
 
-            raise ConfigError(f"DOCINTAKE_IMAGE_TRANSPORT 只能是 inline 或 path（现为 {self.image_transport!r}）。"
-                              "Image transport must be 'inline' or 'path'.")
+            raise ConfigError(f"DOCINTAKE_IMAGE_TRANSPORT 只能是 redis、path 或 inline（现为 {self.image_transport!r}）。"
+                              "Image transport must be 'redis', 'path' or 'inline'.")
 
 
 def check_broker_url(url: str) -> str:
@@ -100,6 +106,16 @@ def delivery_key(task_id: str) -> str:
 
 def lease_key(key: str) -> str:
     return f"{KEY_PREFIX}lease:{key}"
+
+
+def image_key(key: str) -> str:
+    """Where the page's PNG bytes wait for a worker (transport "redis"): deleted once its result is taken."""
+    return f"{KEY_PREFIX}img:{key}"
+
+
+def reply_key(runner_id: str) -> str:
+    """A coordinator's wake-up list: workers push the page key there once its result is written."""
+    return f"{KEY_PREFIX}reply:{runner_id}"
 
 
 def redis_client(url: str):

@@ -2,11 +2,17 @@
 `reset`, `close`) over Celery workers, so the pipeline, the read-ahead and the OCR cache
 work unchanged in distributed mode.
 
-The coordinator publishes one task per page and polls the result keys (one MGET for all
-pages in flight). A lost broker connection is retried until `broker_down_timeout`; after a
-reconnect the pages in flight are published again (the broker may have restarted empty;
-a page that was not lost is read once more at worst and its result is the same). A page
-that failed on the workers raises `InputError`, which the pipeline turns into the file's
+The coordinator publishes one small task per page; with the default transport ("redis") the
+page's PNG bytes wait in a Redis key of their own (binary, expiring), so the 5 MB image goes
+coordinator -> Redis -> the reading process once, never through the worker's main process,
+kombu's base64 envelope or its unacknowledged-task copy. Workers push the page key onto this
+coordinator's reply list once its result is written; the coordinator blocks on that list
+(BLPOP) and then takes every result it waits for in one MGET, instead of polling. The image key
+is deleted once its result is taken.
+
+A lost broker connection is retried until `broker_down_timeout`; after a reconnect the pages
+in flight are published again, images included (the broker may have restarted empty; a page
+that was not lost is read once more at worst and its result is the same). A page that failed on the workers raises `InputError`, which the pipeline turns into the file's
 quarantine; no answer at all for `result_timeout` raises `EngineError` (not the file's fault:
 it stays archived and is resumed).
 """
@@ -24,7 +30,8 @@ from pathlib import Path
 from ..errors import EngineError, InputError
 from ..model import Line
 from ..ocr.runner import OcrJob, OcrResult
-from .app import QUEUE, TASK_NAME, DistributedConfig, make_app, page_key, redis_client, result_key
+from .app import (QUEUE, TASK_NAME, DistributedConfig, image_key, make_app, page_key, redis_client, reply_key,
+                  result_key)
 
 log = logging.getLogger("docintake.distributed")
 
@@ -34,8 +41,9 @@ FAILED_MEMORY = 600.0
 # How often, while waiting, the coordinator checks whether the broker restarted (and lost the queue).
 RESTART_CHECK = 5.0
 
-# Pages per MGET while waiting; polling starts fast (a page takes seconds, an answer milliseconds).
-POLL_MIN, POLL_MAX = 0.02, 0.1
+# Longest wait on the reply list before the results are looked up anyway (a result no worker
+# announced: one written for another coordinator, or by a worker of an older version).
+REPLY_WAIT = 1.0
 
 
 class PageFuture:
@@ -74,6 +82,9 @@ class CeleryRunner:
         self._reconnected = False
         self._run_id: str | None = None  # the Redis server's run id: it changes when the broker restarts
         self._checked = 0.0
+        self._reply = reply_key(uuid.uuid4().hex)  # workers announce this runner's results here
+        self._paths: dict[str, str] = {}
+        self._drop: list[str] = []  # image keys whose result is taken: deleted at the next broker call  # page key -> its PNG (transport "redis": sent again if the image is gone)
         # pages kept in flight ahead (the read-ahead's budget): the workers' slots, or what the caller says
         self.workers = workers or self._slots() or 2
 
@@ -94,14 +105,15 @@ class CeleryRunner:
         return self._collect(keys, progress=self.progress)
 
     def submit(self, job: OcrJob) -> PageFuture:
-        key, payload = self._payload(job)
+        key, payload, data = self._payload(job)
         failed = self._failed.get(key)
         if failed is not None and time.monotonic() - failed["_at"] > FAILED_MEMORY:
             del self._failed[key]  # e.g. a file re-queued by staff: it gets its attempts again
         if key in self._failed or key in self._done or key in self._inflight:
             return PageFuture(self, key)
         self._inflight[key] = payload
-        self._broker(lambda: self._publish(key, payload))
+        self._paths[key] = job.image_path
+        self._broker(lambda: self._publish(key, payload, data))
         return PageFuture(self, key)
 
     @staticmethod
@@ -120,8 +132,14 @@ class CeleryRunner:
         """Nothing to rebuild: a lost worker's pages come back through the broker."""
 
     def close(self) -> None:
+        # Images of pages still queued stay (expiring): their readings serve a later run, as before.
         self._inflight.clear()
         self._done.clear()
+        self._paths.clear()
+        try:
+            self._redis.delete(self._reply)
+        except Exception:  # noqa: BLE001 - it expires by itself
+            pass
         try:
             self._redis.close()
         except Exception:  # noqa: BLE001 - closing
@@ -129,16 +147,20 @@ class CeleryRunner:
 
     # -- publishing ----------------------------------------------------------------------------
 
-    def _payload(self, job: OcrJob) -> tuple[str, dict]:
+    def _payload(self, job: OcrJob) -> tuple[str, dict, bytes]:
         data = Path(job.image_path).read_bytes()
         settings = self.settings_key()
         key = page_key(hashlib.sha256(data).hexdigest(), settings, job.detect_orientation)
-        payload = {"key": key, "engine": job.engine, "settings": settings, "orient": job.detect_orientation}
-        if self.config.image_transport == "inline":
+        payload = {"key": key, "engine": job.engine, "settings": settings, "orient": job.detect_orientation,
+                   "reply": self._reply}
+        transport = self.config.image_transport
+        if transport == "redis":
+            payload["image"] = image_key(key)
+        elif transport == "inline":
             payload["png_b64"] = base64.b64encode(data).decode("ascii")
         else:
             payload["path"] = str(Path(job.image_path).resolve())
-        return key, payload
+        return key, payload, data
 
     def _broker_restarted(self) -> bool:
         """Whether the broker is another server process than when we last looked (it may have lost the queue).
@@ -148,7 +170,7 @@ class CeleryRunner:
         before, self._run_id = self._run_id, run_id
         return before is not None and run_id != before
 
-    def _publish(self, key: str, payload: dict) -> None:
+    def _publish(self, key: str, payload: dict, data: bytes | None = None) -> None:
         if self._run_id is None:
             self._broker_restarted()
         raw = self._redis.get(result_key(key))
@@ -157,6 +179,11 @@ class CeleryRunner:
             if "error" not in value:
                 return  # read already (an earlier run, or another coordinator): nothing to queue
             self._redis.delete(result_key(key))  # an earlier run's failure: this run tries again
+        if "image" in payload:
+            if data is None:  # published again (broker restarted, image gone): the page is still on disk
+                data = Path(self._paths[key]).read_bytes()
+            # before the task, so a worker that takes it finds the image
+            self._redis.set(payload["image"], data, ex=max(1, int(self.config.image_ttl)))
         self.app.send_task(TASK_NAME, args=[payload], task_id=str(uuid.uuid4()), queue=QUEUE,
                            retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2,
                                                      "interval_step": 0.5, "interval_max": 1})
@@ -194,10 +221,39 @@ class CeleryRunner:
             return None
         value = json.loads(raw)
         self._take(key, value)
+        self._drop_images()
         return value
 
+    def _drop_images(self) -> None:
+        """Delete the images whose results were taken (one DEL); a failure leaves them to expire."""
+        if not self._drop:
+            return
+        keys, self._drop = self._drop, []
+        try:
+            self._redis.delete(*keys)
+        except Exception:  # noqa: BLE001 - they expire (image_ttl)
+            log.debug("could not delete %d page images; they expire", len(keys), exc_info=True)
+
+    def _renew_images(self) -> None:
+        """Keep the images of pages in flight alive while waiting, and publish again a page whose
+        image is gone (expired in a long queue, or deleted by another coordinator that read the same
+        page): its task would find nothing to read."""
+        pending = [(k, p) for k, p in self._inflight.items() if "image" in p]
+        if not pending:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for _, p in pending:
+            pipe.expire(p["image"], max(1, int(self.config.image_ttl)))
+        for (key, payload), alive in zip(pending, pipe.execute()):
+            if not alive:
+                log.warning("page image %s gone before it was read: publishing the page again", key[:12])
+                self._publish(key, payload)
+
     def _take(self, key: str, value: dict) -> None:
-        self._inflight.pop(key, None)
+        payload = self._inflight.pop(key, None)
+        self._paths.pop(key, None)
+        if payload is not None and "image" in payload:
+            self._drop.append(payload["image"])
         if "error" in value:
             self._failed[key] = {**value, "_at": time.monotonic()}
         else:
@@ -211,6 +267,14 @@ class CeleryRunner:
         for key, payload in pending:
             self._broker(lambda k=key, p=payload: self._publish(k, p))
 
+    def _lookup(self, missing: list[str]) -> list:
+        """The results of `missing` (None where not written yet) and, in the same transaction, the
+        reply list emptied: an announcement pushed after it wakes the next wait at once."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.mget([result_key(k) for k in missing])
+        pipe.delete(self._reply)
+        return pipe.execute()[0]
+
     def _collect(self, keys: list[str], progress: bool = False) -> list[OcrResult]:
         bar = None
         if progress:
@@ -218,7 +282,6 @@ class CeleryRunner:
 
             bar = tqdm(total=len(keys), desc="OCR", unit="页", leave=False)
         try:
-            wait = POLL_MIN
             last_progress = time.monotonic()
             warned = last_progress
             while True:
@@ -228,12 +291,15 @@ class CeleryRunner:
                         raise self._failure(self._failed[k])
                 if not missing:
                     break
-                self._reconnected = False
-                raws = self._broker(lambda: self._redis.mget([result_key(k) for k in missing]))
+                raws = self._broker(lambda: self._lookup(missing))
                 if self._reconnected or time.monotonic() - self._checked > RESTART_CHECK:
+                    # (a reconnect during the last wait counts too: the flag is reset only here)
+                    self._reconnected = False
                     self._checked = time.monotonic()
                     if self._broker(self._broker_restarted):
                         self._republish()
+                    else:
+                        self._broker(self._renew_images)
                 got = 0
                 for k, raw in zip(missing, raws):
                     if raw is not None:
@@ -241,7 +307,8 @@ class CeleryRunner:
                         got += 1
                 now = time.monotonic()
                 if got:
-                    last_progress, wait = now, POLL_MIN
+                    self._drop_images()
+                    last_progress = now
                     if bar is not None:
                         bar.update(got)
                     continue
@@ -253,8 +320,8 @@ class CeleryRunner:
                 if now - warned > 60:
                     warned = now
                     log.warning("waiting for OCR workers: %d pages outstanding", len(missing))
-                time.sleep(wait)
-                wait = min(wait * 1.5, POLL_MAX)
+                # until a worker announces a result (ours or another page's: either way, look again)
+                self._broker(lambda: self._redis.blpop([self._reply], timeout=REPLY_WAIT))
             out = []
             for k in keys:
                 value = self._done[k]

@@ -2,7 +2,9 @@
 
 Each worker process loads its engine once (at process start, before the first task)
 and reads with one thread, as the in-process pool does, so a page reads the same on
-either side. The task writes its plain-JSON result under the page's key; a second
+either side. The page image comes from its own Redis key (transport "redis", fetched by the
+process that reads it), the task (inline) or a shared path. The task writes its plain-JSON
+result under the page's key and announces it on the coordinator's reply list; a second
 delivery of the same page finds the result and does nothing, or finds the page's lease
 held by the worker still reading it and looks again later (see docs/scaling.md).
 
@@ -23,6 +25,9 @@ import socket
 import threading
 
 from .app import TASK_NAME, DistributedConfig, delivery_key, lease_key, redis_client, result_key
+
+# How long a coordinator's reply list outlives its last announcement (a coordinator that died leaves it).
+REPLY_TTL = 3600
 
 log = logging.getLogger("docintake.distributed.worker")
 
@@ -70,14 +75,35 @@ def _redis(app):
     return _clients[pid]
 
 
-def _write(app, r, key: str, value: dict, ttl: float) -> None:
-    r.set(result_key(key), json.dumps(value, ensure_ascii=False), ex=max(1, int(ttl)))
+def _write(r, payload: dict, value: dict, ttl: float) -> None:
+    """The result, and its announcement to the coordinator waiting for it, in one transaction."""
+    pipe = r.pipeline(transaction=True)
+    pipe.set(result_key(payload["key"]), json.dumps(value, ensure_ascii=False), ex=max(1, int(ttl)))
+    _announce(pipe, payload)
+    pipe.execute()
 
 
-def _image(payload: dict):
+def _announce(r, payload: dict) -> None:
+    reply = payload.get("reply")
+    if reply:  # a coordinator of an older version has none: it looks the result up by itself
+        r.rpush(reply, payload["key"])
+        r.expire(reply, REPLY_TTL)
+
+
+def _known(r, payload: dict) -> str:
+    """The result is there already (a re-delivery, or another coordinator's copy): say so, read nothing."""
+    pipe = r.pipeline(transaction=False)
+    _announce(pipe, payload)
+    pipe.execute()
+    return "known"
+
+
+def _image(payload: dict, data: bytes | None):
     from PIL import Image
 
-    if "png_b64" in payload:
+    if data is not None:
+        img = Image.open(io.BytesIO(data))
+    elif "png_b64" in payload:
         img = Image.open(io.BytesIO(base64.b64decode(payload["png_b64"])))
     else:
         img = Image.open(payload["path"])
@@ -85,7 +111,7 @@ def _image(payload: dict):
     return img
 
 
-def read_payload(payload: dict) -> dict:
+def read_payload(payload: dict, data: bytes | None = None) -> dict:
     """The reading itself, exactly as the in-process pool does it (`runner.read_page`)."""
     from ..ocr.base import get_engine, limit_threads
     from ..ocr.runner import read_page
@@ -96,7 +122,7 @@ def read_payload(payload: dict) -> dict:
         return {"error": f"识别节点的 OCR 引擎版本与协调端不一致（{mine} ≠ {payload['settings']}），请统一安装同一版本。"
                          f"Worker engine settings {mine!r} differ from the coordinator's {payload['settings']!r}.",
                 "kind": "engine"}
-    with _image(payload) as img:
+    with _image(payload, data) as img:
         res = read_page(img, payload["engine"], payload.get("orient", True))
     return {"lines": [l.to_dict() for l in res.lines], "rotation": res.rotation, "settings": mine}
 
@@ -110,7 +136,7 @@ def register(app):
         r = _redis(app)
         key = payload["key"]
         if r.exists(result_key(key)):
-            return "known"  # re-delivered after the result was written (the worker died before its ack)
+            return _known(r, payload)  # re-delivered after the result was written (the worker died before its ack)
         worker = self.request.hostname or socket.gethostname()
         token = f"{worker}:{os.getpid()}:{self.request.id}"
         if not r.set(lease_key(key), token, nx=True, ex=LEASE_TTL):
@@ -123,17 +149,26 @@ def register(app):
                              max_retries=None)
         with _Lease(r, lease_key(key), token):
             if r.exists(result_key(key)):
-                return "known"
+                return _known(r, payload)
+            data = None
+            if "image" in payload:
+                data = r.get(payload["image"])  # in this (the reading) process: 5 MB once, binary
+                if data is None:
+                    # Its coordinator died (the image expired) or another one took this page's result and
+                    # deleted it: nobody waits for this copy. A live coordinator renews its images and
+                    # publishes a page whose image is gone again, so nothing is lost by dropping it.
+                    log.warning("page %s: image gone, task dropped", key[:12])
+                    return "image gone"
             dkey = delivery_key(self.request.id)
             n = r.incr(dkey)  # before the work: a worker killed by this page counts too
             r.expire(dkey, max(60, int(config.result_ttl)))
             if n > config.attempts:
-                _write(app, r, key, {"error": f"识别该页时识别进程 {config.attempts} 次异常退出（可能内存不足），已隔离。"
+                _write(r, payload, {"error": f"识别该页时识别进程 {config.attempts} 次异常退出（可能内存不足），已隔离。"
                                               f"The worker reading this page died {config.attempts} times.",
                                      "kind": "input", "attempts": n - 1, "worker": worker}, 600)
                 return "given up"
             try:
-                value = read_payload(payload)
+                value = read_payload(payload, data)
             except Exception as exc:  # noqa: BLE001 - reported to the coordinator, never lost
                 log.warning("page %s failed on attempt %d: %s", key[:12], n, exc, exc_info=True)
                 if n < config.attempts:
@@ -142,11 +177,11 @@ def register(app):
                                   f"已隔离该文件，其他文件照常处理。"
                                   f"Reading this page failed {n} times ({type(exc).__name__}: {exc}).",
                          "kind": "input", "attempts": n}
-                _write(app, r, key, {**value, "worker": worker}, 600)
+                _write(r, payload, {**value, "worker": worker}, 600)
                 return "failed"
             value["worker"] = worker
             value["deliveries"] = n
-            _write(app, r, key, value, config.result_ttl if "error" not in value else 600)
+            _write(r, payload, value, config.result_ttl if "error" not in value else 600)
             return "read"
 
     return ocr_page

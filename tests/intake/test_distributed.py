@@ -245,6 +245,8 @@ def test_two_workers_one_killed_mid_batch_read_as_the_in_process_pool(corpus, re
     assert _pages(work) == ref_pages  # every page once, read the same
     taken_over = json.loads(r.get(result_key(key)))
     assert taken_over["worker"] == ({"w1", "w2"} - {victim}).pop() + "@test"  # the other worker read it
+    # every page image the coordinator put beside its tasks is gone once its result was taken
+    assert r.keys("docintake:img:*") == []
 
 
 def test_broker_restart_is_survived_and_a_failing_page_quarantines_its_file(tmp_path, text_page):
@@ -267,7 +269,16 @@ def test_broker_restart_is_survived_and_a_failing_page_quarantines_its_file(tmp_
     runner = CeleryRunner(broker, "rapidocr", workers=1, progress=False)
     workers = None
     try:
+        import redis
+
+        from intake.distributed.app import image_key
+
         future = runner.submit(OcrJob(str(page), "rapidocr"))  # queued; no worker is running yet
+        r = redis.Redis(port=port)
+        # the task is small; the page's bytes wait beside it, binary, and expire if nobody takes them
+        assert r.get(image_key(future.key)) == page.read_bytes()
+        assert 0 < r.ttl(image_key(future.key)) <= runner.config.image_ttl
+        assert max(len(m) for m in r.lrange("docintake.ocr", 0, -1)) < 4000
         _stop_redis(redis_proc)
         redis_proc = _start_redis(tmp_path, port)  # back, empty: the queued page is gone
         workers = Workers(port, 0, ["w1"], tmp_path)
@@ -276,6 +287,8 @@ def test_broker_restart_is_survived_and_a_failing_page_quarantines_its_file(tmp_
             want = read_page(img, "rapidocr")
         assert [l.text for l in got.lines] == [l.text for l in want.lines]
         assert got.lines == want.lines
+        r = redis.Redis(port=port)
+        assert not r.exists(image_key(future.key))  # published again after the restart, deleted once taken
         with pytest.raises(InputError) as err:
             runner.read([OcrJob(str(bad), "rapidocr")])
         assert err.value.reason == "ocr_failed"
