@@ -261,6 +261,9 @@ def main(argv=None) -> int:
                     split = ", ".join(f"{k} {v:.2f}" for k, v in c.items())
                     print(f"round {rnd + 1}: {name}: {t:.1f} s, {sum(c.values()):.1f} CPU-s for {len(pages)} pages "
                           f"({split}; load {os.getloadavg()[0]:.1f})", flush=True)
+                    if args.out:  # the table so far: a run stopped at a deadline keeps its finished rounds
+                        _write(args.out, report(args, configs, pages, times, cpus, None, started, loads + [
+                            os.getloadavg()[0]], rnd + (name == (configs[shift:] + configs[:shift])[-1][0])))
             if args.ingest:
                 db += 1
                 broker = f"redis://127.0.0.1:{port}/{db}"
@@ -274,15 +277,19 @@ def main(argv=None) -> int:
             redis_proc.terminate()
             redis_proc.wait(timeout=10)
     loads.append(os.getloadavg()[0])
-    text = report(args, configs, pages, times, cpus, cost, started, loads)
+    text = report(args, configs, pages, times, cpus, cost, started, loads, args.rounds)
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+        _write(args.out, text)
     return 0
 
 
-def report(args, configs, pages, times, cpus, cost, started, loads) -> str:
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def report(args, configs, pages, times, cpus, cost, started, loads, done: int) -> str:
     n_pages = len(pages)
     total = {k: [sum(c.values()) for c in v] for k, v in cpus.items()}
     cmd = (f"nice -n 10 .venv/bin/python bench/distributed.py --pages {args.pages} --rounds {args.rounds} "
@@ -292,7 +299,8 @@ def report(args, configs, pages, times, cpus, cost, started, loads) -> str:
         "",
         f"Command: `{cmd}` (starts its own redis-server and `docintake worker`s)",
         "",
-        f"{n_pages} generated scan pages, {args.rounds} interleaved rounds (the order rotates each round), "
+        f"{n_pages} generated scan pages, {done} interleaved rounds"
+        + (f" of {args.rounds} (stopped early)" if done < args.rounds else "") + " (the order rotates each round), "
         f"{os.cpu_count()} cores, run {started}-{time.strftime('%H:%M', time.gmtime())} UTC, load average "
         f"{min(loads):.1f}-{max(loads):.1f} (median {_median(loads):.1f}).",
         "",
@@ -306,13 +314,16 @@ def report(args, configs, pages, times, cpus, cost, started, loads) -> str:
         "| --- | ---: | --- | --- | ---: | ---: | ---: |",
     ]
     summary = []
+    configs = [c for c in configs if c[0] in cpus]
     for name, kind, n, transport in configs:
         per = [c / n_pages for c in total[name]]
         outside = _median([(sum(c.values()) - c["reading"]) / n_pages for c in cpus[name]])
         over, med = "—", ""
         if kind == "celery":
             base = "in-process, 1 worker" if n == 1 else "in-process, 2 workers"
-            ratios = [a / b - 1 for a, b in zip(total[name], total[base])]
+            ratios = [a / b - 1 for a, b in zip(total[name], total.get(base, []))]
+            if not ratios:
+                continue
             med_r = _median(ratios)
             over = ", ".join(f"{100 * r:+.1f} %" for r in ratios)
             med = f"**{100 * med_r:+.1f} %**"
