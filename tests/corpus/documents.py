@@ -111,7 +111,9 @@ def build_values(doc_type: str, seed: int, as_of: date = DEFAULT_AS_OF, **overri
 
 
 _OPTIONAL = {"invoice": ("invoice_code", "check_code", "digital_special"), "commitment_letter": ("signed_on",),
-             "authorization_letter": ("signature_present",)}
+             "authorization_letter": ("signature_present",),
+             # render options of the member-type mark (checkbox calibration draws each kind on purpose)
+             "application_form": ("mark", "hand", "faint")}
 
 
 class _Party:
