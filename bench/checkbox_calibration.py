@@ -25,11 +25,11 @@ BOX_MARKS = ("print_filled", "print_boxcheck", "print_check", "hand_tick", "hand
 RADIO_MARKS = ("print_dot", "print_fisheye", "hand_ring")
 
 
-def cases(seeds: int):
+def cases(seeds: int, only=("pair_grid", "open_lines", "two_column")):
     from tests.corpus.families import families
 
     dev = families("application_form", "developed")
-    for fam in ("pair_grid", "open_lines", "two_column"):
+    for fam in only:
         if fam not in dev:
             continue  # never a held-out family
         marks = RADIO_MARKS if fam == "two_column" else BOX_MARKS
@@ -80,6 +80,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--cache", default=None, help="OCR cache directory (default: the committed test cache)")
+    ap.add_argument("--families", default="pair_grid,open_lines,two_column")
     ap.add_argument("--jsonl", default=None, help="write one line per reading here")
     ap.add_argument("--from", dest="src", default=None, help="re-tabulate a jsonl written before (no OCR)")
     a = ap.parse_args(argv)
@@ -91,8 +92,8 @@ def main(argv=None) -> int:
         if a.cache:
             cf.OCR_CACHE = Path(a.cache)
         rows = []
-        out = open(a.jsonl, "w") if a.jsonl else None
-        for c in cases(a.seeds):
+        out = open(a.jsonl, "a") if a.jsonl else None
+        for c in cases(a.seeds, a.families.split(",")):
             r = read_one(*c)
             rows.append(r)
             if out:

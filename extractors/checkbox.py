@@ -45,6 +45,8 @@ _FLOOR = {"box": 0.01, "near": 0.005, "ring": 0.08, "far": 0.005}
 
 # Confidence when two options carry marks of the same strength: a reviewer decides.
 AMBIGUOUS_CONFIDENCE = 0.35
+# Highest confidence one kind of evidence earns alone (calibration: shown >= 0.98 must be right >= 98%).
+SINGLE_EVIDENCE_MAX = 0.97
 
 
 def _groups(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -377,8 +379,14 @@ def decide(glyphs: list[int], measures: list[dict[str, float]]) -> tuple[int, fl
     clear_others = [v for v in votes[1:] if v[1] == "clear" and v[0] != "far" and glyphs[v[2]] >= 0]
     if any(v[2] != idx for v in clear_others[:1]):
         return idx, min(conf, 0.5), kind  # the next kind of evidence points elsewhere: doubt
+    seconded = kind != "glyph" and glyphs[idx] > 0  # OCR read a mark at the option the pixels chose
     if any(v[2] == idx for v in clear_others):
         conf = min(0.99, conf + 0.04)
+        seconded = True
+    if not seconded:
+        # one kind of evidence alone, however clear, is not shown as certain: >= 0.98 needs a second
+        # kind (pixels and OCR's glyph, or two pixel kinds) pointing at the same option
+        conf = min(conf, SINGLE_EVIDENCE_MAX)
     return idx, round(conf, 3), kind
 
 
