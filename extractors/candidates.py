@@ -135,7 +135,7 @@ _DOUBTS = ("type check", "repaired", "close rival", "amount in words", "cut at a
 
 def keep_doubt(c: Candidate) -> None:
     """A re-read confirms the characters, not the choice: a value in doubt stays for review."""
-    if any(n.startswith(_DOUBTS) for n in c.notes):
+    if any(n.startswith(_DOUBTS) and not n.startswith("amount in words = ") for n in c.notes):  # agreement is no doubt
         c.confidence = min(c.confidence, TYPE_DOUBT_CONF)
 
 

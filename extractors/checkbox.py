@@ -45,6 +45,8 @@ _FLOOR = {"box": 0.01, "near": 0.005, "ring": 0.08, "far": 0.005}
 
 # Confidence when two options carry marks of the same strength: a reviewer decides.
 AMBIGUOUS_CONFIDENCE = 0.35
+# Highest confidence one kind of evidence earns alone (calibration: shown >= 0.98 must be right >= 98%).
+SINGLE_EVIDENCE_MAX = 0.97
 
 
 def _groups(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -183,18 +185,29 @@ def _glyph(view: PageView, h: LabelHit, side: str = "left") -> int:
     else:
         seq = iter(row.chars[h.end :])
         gap = lambda c: c.bbox[0] - h.bbox[2]  # noqa: E731
+    empty_at = None
     for c in seq:
-        if gap(c) > 1.2 * ch:
+        if gap(c) > 1.2 * ch and empty_at is None:
             break
         t = c.text.strip()
         if not t:
             continue
+        if empty_at is not None:
+            # boxes printed after the options (企业□): a tick written just after the box (企业□√)
+            # marks this option; on a form with boxes before the options the same tick would
+            # stand before the next option's box, so only the right-hand side reads on
+            if t in _MARKED and c.bbox[0] - empty_at < 1.0 * ch:
+                return 1
+            return -1
         if t in _MARKED or (t in "Vv" and gap(c) < 0.4 * ch):
             return 1
         if t in _EMPTY:
-            return -1
+            if side != "right":
+                return -1
+            empty_at = c.bbox[2]
+            continue
         break
-    return 0
+    return -1 if empty_at is not None else 0
 
 
 def _windows(h: LabelHit) -> dict[str, tuple[float, float, float, float]]:
@@ -353,6 +366,8 @@ def decide(glyphs: list[int], measures: list[dict[str, float]]) -> tuple[int, fl
     if kind == "glyph":
         # OCR's reading of a mark; sure when the pixels show it too
         conf = 0.95 if any(v[1] == "clear" and v[2] == idx for v in votes[1:]) else 0.8
+        if conf < 0.9 and len(glyphs) >= 3 and all(g < 0 for i, g in enumerate(glyphs) if i != idx):
+            conf = 0.9  # OCR read one mark and every other box empty (□): the text is consistent
     else:
         conf = _clarity([m[kind] for m in measures], idx, ratio, kind)
     if kind != "glyph" and len(glyphs) >= 3 and all(g < 0 for i, g in enumerate(glyphs) if i != idx):
@@ -364,8 +379,14 @@ def decide(glyphs: list[int], measures: list[dict[str, float]]) -> tuple[int, fl
     clear_others = [v for v in votes[1:] if v[1] == "clear" and v[0] != "far" and glyphs[v[2]] >= 0]
     if any(v[2] != idx for v in clear_others[:1]):
         return idx, min(conf, 0.5), kind  # the next kind of evidence points elsewhere: doubt
+    seconded = kind != "glyph" and glyphs[idx] > 0  # OCR read a mark at the option the pixels chose
     if any(v[2] == idx for v in clear_others):
         conf = min(0.99, conf + 0.04)
+        seconded = True
+    if not seconded:
+        # one kind of evidence alone, however clear, is not shown as certain: >= 0.98 needs a second
+        # kind (pixels and OCR's glyph, or two pixel kinds) pointing at the same option
+        conf = min(conf, SINGLE_EVIDENCE_MAX)
     return idx, round(conf, 3), kind
 
 

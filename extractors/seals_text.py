@@ -92,3 +92,38 @@ def _ocr_strip(reader, strip: Image.Image) -> tuple[str, float]:
     text = "".join(l.text for l in items).strip()
     n = sum(len(l.text) for l in items) or 1
     return text, sum(l.confidence * len(l.text) for l in items) / n
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions) between two short names."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def complete_name(reading: str, known: list[str]) -> str | None:
+    """The one full name of `known` that a ring reading is a truncated or slightly misread form of,
+    or None. Ring text is read along an arc whose ends fade into the rim, so the reading often
+    lacks its first or last characters (区市场监督管理局, 许昌市魏都区市场监督管) or has one or two
+    characters wrong. A name is completed only when the table confirms it: the reading is a
+    contiguous part of exactly one known name and covers at least 70% of it, or it is within
+    edit distance 2 (and 20% of the name) of exactly one known name and nearer to it than to any
+    other. A reading that fits two names (区市场监督管理局 is the end of every district's
+    authority) completes nothing."""
+    r = "".join(reading.split())
+    if len(r) < 4 or not known:
+        return None
+    parts = [k for k in known if r in k and len(r) >= 0.7 * len(k)]
+    if len(parts) == 1:
+        return parts[0]
+    if parts:
+        return None
+    dist = sorted((_distance(r, k), k) for k in known)
+    best_d, best = dist[0]
+    if best_d <= min(2, int(0.2 * len(best))) and (len(dist) == 1 or dist[1][0] > best_d):
+        return best
+    return None

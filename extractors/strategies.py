@@ -260,12 +260,36 @@ def seal_text_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
         n = _norm(spec, text, "name")
         if n is None:
             continue
-        # Ring text is hard to read; only a reading the normalizer vouches for fully (an
-        # authority's well-formed name) is trusted beyond the review threshold.
-        conf = 0.93 if n.certainty >= 1.0 and spec.get("normalizer") != "name" else 0.8 * n.certainty
-        return Candidate(n.value, conf, view.number, tuple(int(v) for v in s.bbox), "seal_text", text,
-                         hit.label, n.certainty, view, [])
+        value, conf, note = _ring_value(spec, text, n)
+        c = Candidate(value, conf, view.number, tuple(int(v) for v in s.bbox), "seal_text", text,
+                      hit.label, n.certainty, view, [])
+        if note:
+            c.notes.append(note)
+        return c
     return None
+
+
+def _ring_value(spec: dict, text: str, n) -> tuple[str, float, str]:
+    """Value, confidence and note of a ring reading. Ring text is the last resort (a printed line
+    beside the label is preferred: it comes first in the schema): it is read along an arc whose
+    ends fade into the rim. Only a reading the normalizer vouches for fully (an authority's
+    well-formed name) is trusted beyond the review threshold, and less when it is not one of the
+    schema's known names; a truncated or slightly misread one is completed only when the schema's
+    table of known names (``known``) confirms exactly one full name."""
+    from .normalize import clean_text
+    from .seals_text import complete_name
+
+    known = spec.get("known", [])
+    certain = n.certainty >= 1.0 and spec.get("normalizer") != "name"
+    if n.value in known:
+        return n.value, (0.93 if certain else 0.88), ""
+    full = complete_name(n.value, known) or complete_name(clean_text(text), known)
+    if full:
+        return full, 0.88, f"completed from the known names: ring read {text!r}"
+    if certain and not any(n.value in k for k in known):
+        return n.value, 0.9, ""  # a well-formed name the table does not list (another city's)
+    # a part of a known name the table cannot complete alone (区市场监督管理局), or a doubtful reading
+    return n.value, min(0.8, 0.8 * n.certainty), ("truncated ring reading" if certain else "")
 
 
 # ---------------------------------------------------------------------------

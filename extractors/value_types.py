@@ -93,6 +93,10 @@ def check(kind: str, value) -> tuple[float, str]:
     s = str(value)
     if re.fullmatch(r"[（(【\[][^（(）)]*[）)】\]]", s):
         return 0.4, "a printed note in brackets"
+    if kind in ("person", "organization") and re.match(r"[（(【\[]", s):
+        # a name never opens with a bracket: this is a label's printed qualifier (甲方（盖章）,
+        # 委托人（签字）) with whatever OCR read after it (text of the seal stamped over it)
+        return 0.4, "opens with a label's note in brackets"
     if kind == "person":
         return _person(s)
     if kind == "organization":

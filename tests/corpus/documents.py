@@ -110,8 +110,10 @@ def build_values(doc_type: str, seed: int, as_of: date = DEFAULT_AS_OF, **overri
     return v
 
 
-_OPTIONAL = {"invoice": ("invoice_code", "check_code", "digital_special"), "commitment_letter": ("signed_on",),
-             "authorization_letter": ("signature_present",)}
+_OPTIONAL = {"invoice": ("invoice_code", "check_code", "digital_special"), "commitment_letter": ("signed_on", "sign_label", "sign_place", "seal_over_signature"),
+             "authorization_letter": ("signature_present",),
+             # render options of the member-type mark (checkbox calibration draws each kind on purpose)
+             "application_form": ("mark", "hand", "faint")}
 
 
 class _Party:

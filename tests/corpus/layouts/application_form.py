@@ -150,6 +150,14 @@ def for_family(v: dict, family: str, rng: random.Random) -> dict:
     return v
 
 
+def _mark_ink(v: dict) -> tuple[int, int, int]:
+    """The mark's ink: pen blue, printer black, or faint (a dry pen, a light pencil tick: about as
+    dark as the ink threshold of the reader, so some strokes drop out)."""
+    if v.get("faint"):
+        return (120, 125, 150) if v.get("hand") else (125, 125, 125)
+    return HAND_INK if v.get("hand") else (20, 20, 20)
+
+
 def _circle(p: Page, x0, y_base, text_w, size_pt, color):
     h = size_pt * 25.4 / 72
     p.draw.ellipse([p.px(x0 - 2), p.px(y_base - h - 1.6), p.px(x0 + text_w + 2), p.px(y_base + 1.6)],
@@ -165,7 +173,7 @@ def _cross(p: Page, x, y, size, color):
 def _options(p: Page, v, x, y, fam, size, box_after: bool, gap: float, per_row: int = 6, row_h: float = 8):
     """Draw the six member types with boxes and mark the chosen one as v["mark"] says."""
     mark = v["mark"]
-    ink_c = HAND_INK if v.get("hand") else (20, 20, 20)
+    ink_c = _mark_ink(v)
     box = size * 25.4 / 72 * 0.95
     cx, cy = x, y
     for i, name in enumerate(MEMBER_TYPES):
@@ -329,7 +337,7 @@ def _printed_glyphs(v: dict, dpi: int, rng: random.Random) -> list[Page]:
 def _radio_column(p: Page, v, x, y, fam, size, row_h):
     """The member types one per line, radio style as web member systems print them: ● (or ◉) before the
     chosen option, ○ before the others; or a hand ring around the chosen one."""
-    ink_c = HAND_INK if v.get("hand") else (20, 20, 20)
+    ink_c = _mark_ink(v)
     for i, name in enumerate(MEMBER_TYPES):
         cy = y + i * row_h
         chosen = name == v["member_type"]

@@ -7,7 +7,8 @@ compact (small type, narrow margins, 楷体 title, name and signature on one lin
 unit's full name with no label, flush right under its seal, a signature line, the date last);
 stacked_signoff (单位（盖章） / 负责人（签字） / 日期 one under the other at the left, and the person signs where
 there is room: under the label, across the line over it, or far right of it, the seal now and then
-over the signature).
+over the signature); two_column_signoff (the unit's block left, the signer's block right, each with its
+date line; the signature beside, under or over its label).
 """
 from __future__ import annotations
 
@@ -111,6 +112,11 @@ def for_family(v: dict, family: str, rng: random.Random) -> dict:
         v.setdefault("sign_label", rng.choice(["法定代表人（签字）：", "负责人（签字）：", "法定代表人签名："]))
         v.setdefault("sign_place", rng.choice(["under", "over", "far_right"]))
         v.setdefault("seal_over_signature", rng.random() < 0.4)
+    if family == "two_column_signoff":
+        v.setdefault("sign_label", rng.choice(["法定代表人（签章）：", "授权代表（签字）：", "负责人（签名）：",
+                                               "法定代表人（签字）："]))
+        v.setdefault("sign_place", rng.choice(["beside", "under", "over"]))
+        v.setdefault("seal_over_signature", rng.random() < 0.3)
     return v
 
 
@@ -278,8 +284,48 @@ def _stacked_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     return pages
 
 
+def _two_column_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """The sign-off in two columns, as procurement 承诺函 and two-party forms print it: the unit's
+    block on the left (单位名称（公章）, the name, its date line), the responsible person's block on
+    the right (法定代表人（签章）/ 授权代表（签字）/ 负责人（签名）, then 日期). The person signs beside the
+    label, on the blank line under it (above its date line), or across the line over it; the seal now
+    and then lands over the signature. Modelled on public guides to a unit's 承诺书 落款 ("先写单位全称，
+    加盖单位印章；然后由负责人签名或加盖其签名章", ysznh.com/Signaturedesign/wuilerhpuf.html) and the
+    供应商名称（盖章）/ 法定代表人或其授权代表（签字或盖章）/ 日期 blocks of public procurement
+    承诺函 templates."""
+    size, top, bottom = 10.5, 28, 258
+    pages, p, y = _body(v, dpi, rng, size, 25, 185, top, bottom, "hei_bold")
+    p, y = _new_page_if(pages, p, y, 66, bottom, dpi, top)
+    fam = v["family_font"]
+    y += 16
+    L, M = 25, 112
+    date_style = rng.choice(["plain", "chinese", "padded"])
+    p.text(L, y, "单位名称（公章）：", fam, size)
+    p.text(L, y + 11, v["organization_name"], fam, size + 0.5)
+    seal_at = (L + 30 + rng.uniform(-6, 10), y + 7 + rng.uniform(-4, 4))
+    p.text(L, y + 24, "日期：" + _date_text(v, date_style), fam, size)
+    x = p.text(M, y, v["sign_label"], fam, size)
+    place = v["sign_place"]
+    if v["signature_present"]:
+        alpha = signature(v["legal_representative"], dpi, rng, height_mm=rng.uniform(8, 10))
+        w_mm = alpha.shape[1] * 25.4 / dpi
+        if place == "beside":
+            at = (min(186 - w_mm / 2, x + 3 + w_mm / 2 + rng.uniform(0, 4)), y - 2)
+        elif place == "under":  # the blank line between the label and the date line
+            at = (M + 8 + w_mm / 2 + rng.uniform(0, 10), y + 10 + rng.uniform(-1, 1))
+        else:  # over: above the label's line, the strokes reaching down into it
+            at = (M + 10 + w_mm / 2 + rng.uniform(0, 10), y - 9.5 + rng.uniform(-0.5, 0.5))
+        p.stamp(alpha, ink(rng), *at)
+        if v["seal_over_signature"]:
+            seal_at = (at[0] + rng.uniform(-5, 5), at[1] + rng.uniform(-3, 3))
+    p.text(M, y + 24, "日期：" + _date_text(v, date_style), fam, size)
+    _seal(p, pages, v, dpi, rng, *seal_at)
+    return pages
+
+
 FAMILY_RENDER = {"classic": _classic, "sign_right": _sign_right, "sign_table": _sign_table, "compact": _compact,
-                 "bare_signoff": _bare_signoff, "stacked_signoff": _stacked_signoff}
+                 "bare_signoff": _bare_signoff, "stacked_signoff": _stacked_signoff,
+                 "two_column_signoff": _two_column_signoff}
 
 
 def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
