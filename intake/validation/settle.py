@@ -34,6 +34,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from extractors.value_types import check
+
 from ..model import Document, Finding
 from . import confusions as C
 from .formats import (USCC_ALPHABET, compact, date_or_long_valid, date_valid, idno_problem, money_valid,
@@ -96,6 +98,28 @@ def _format(doc_type: str, key: str, schemas) -> str | None:
     return prop.get("format") if isinstance(prop, dict) else None
 
 
+def _value_type(doc_type: str, key: str, schemas) -> str | None:
+    ts = _schema(doc_type, schemas)
+    prop = ((ts.schema if ts else {}).get("properties") or {}).get(key)
+    return prop.get("x-value-type") if isinstance(prop, dict) else None
+
+
+# A name that does not look like one (a label read into it, digits, cut short) is a doubtful reading:
+# what it is compared with may well be right.  Scores from extraction's own typed validation.
+_NAME_TYPES = {"organization": (1.0, "不像完整的单位名称"), "person": (0.7, "不像人名")}
+
+
+def name_problem(value_type: str | None, value: Any) -> str | None:
+    """Why a name field's value does not look like a name of its type (a Chinese phrase), or None."""
+
+
+    if value_type not in _NAME_TYPES or not isinstance(value, str) or not value:
+        return None
+    least, text = _NAME_TYPES[value_type]
+    score, _why = check(value_type, compact(value))
+    return text if score < least else None
+
+
 def type_problem(fmt: str | None, value: Any) -> str | None:
     """Why a value fails its schema format (a Chinese phrase), or None."""
     if fmt is None or not isinstance(value, str):
@@ -129,7 +153,8 @@ def _reading_doubts(r: dict, schemas, exempt: bool = False) -> list[Doubt]:
     if conf is not None and float(conf) < th:
         out.append(Doubt("low_confidence", f"{_label(r)}“{compact(r['value'])}”识别置信度 {float(conf):.2f}，低于 {th:.2f}",
                          {"document": r["document"], "field": r["field"], "confidence": conf, "threshold": th}))
-    problem = type_problem(_format(r["document"], r["field"], schemas), r.get("value"))
+    problem = type_problem(_format(r["document"], r["field"], schemas), r.get("value")) or \
+        name_problem(_value_type(r["document"], r["field"], schemas), r.get("value"))
     if problem:
         out.append(Doubt("type_invalid", f"{_label(r)}“{compact(r['value'])}”{problem}，可能识别有误",
                          {"document": r["document"], "field": r["field"], "reason": problem}))

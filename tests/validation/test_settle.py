@@ -246,3 +246,22 @@ def test_required_date_not_read_while_an_unclaimed_date_is_printed_is_a_warning(
     # no date anywhere on the page: the paper really is undated, a confident defect
     texts[i] = "机构用户使用承诺书\n本单位郑重承诺……\n法定代表人签字："
     assert _only(decide(docs, AS_OF, page_texts=texts), "schema.required").severity == "error"
+
+
+# --- a reading that does not look like a name is doubt (issue 11: errors need type-valid readings) ---
+
+@pytest.mark.parametrize("buyer, why", [
+    ("6222021707001234567", "不像完整的单位名称"),      # the account number read for the buyer's name
+    ("许昌瑞达精密", "不像完整的单位名称"),              # cut short under a seal: no organization ending
+])
+def test_invoice_party_that_is_not_an_organization_name_is_a_warning(buyer, why):
+    d = decide(voucher(invoice=invoice_(buyer_name=buyer)), AS_OF)
+    f = _only(d, "invoice.parties")
+    assert f.severity == "warning" and d.status == "needs_review", f.message
+    assert why in f.message and "请人工核对" in f.message
+
+
+def test_invoice_party_that_is_another_organization_still_rejects():
+    d = decide(voucher(invoice=invoice_(seller_name="河南恒通建设工程有限公司")), AS_OF)
+    f = _only(d, "invoice.parties")
+    assert f.severity == "error" and d.status == "rejected"
