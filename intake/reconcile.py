@@ -201,11 +201,31 @@ def _name_changes(normalize: str, readings: list[Reading], pages: _Pages, reader
     if not all(ocr_difference(a, b) for i, a in enumerate(values) for b in values[i + 1:]
                if _key(normalize, a) != _key(normalize, b)):
         return []
-    if budget[0] < len(readings):
-        return []
+    # a label read into the value (受托人：欧阳佳  性别：女 read as 欧阳佳性别): no OCR needed
+    trimmed = [label_trimmed(str(r.fv.value)) for r in readings]
+    changes = converge_names(normalize, readings, trimmed)
+    if changes or budget[0] < len(readings):
+        return changes
     budget[0] -= len(readings)
-    rereads = [_reread(r, pages, reader, engine, "name") for r in readings]
+    rereads = [t + _reread(r, pages, reader, engine, "name") for r, t in zip(readings, trimmed)]
     return converge_names(normalize, readings, rereads)
+
+
+def label_trimmed(value: str) -> list[tuple[str, float, str]]:
+    """The value without a common form label read into it, after it (``欧阳佳性别``) or before it
+    (``法定代表人张伟``): readings of the same print with the neighbour cut off."""
+    from .validation.confusions import clean, labels
+
+    s, out = clean(value), []
+    for label in labels():
+        at = s.find(label)
+        if at >= 2 and s[:at] not in [v for v, _, _ in out]:
+            out.append((s[:at], 1.0, f"label-trimmed:“{label}”"))
+        if s.startswith(label) and len(s) - len(label) >= 2:
+            rest = s[len(label):].lstrip(":：")
+            if rest not in [v for v, _, _ in out]:
+                out.append((rest, 1.0, f"label-trimmed:“{label}”"))
+    return out
 
 
 # --- money ------------------------------------------------------------------------------------

@@ -144,3 +144,15 @@ def test_another_organization_is_not_re_read(license_page, tmp_path):
     b = Reading(other, "organization_name", other.fields["organization_name"])
     budget = [8]
     assert _name_changes("org_name", [a, b], None, None, "rapidocr", budget) == [] and budget == [8]
+
+
+def test_a_label_read_into_a_name_is_cut_without_ocr():
+    from intake.reconcile import _name_changes
+
+    card = _doc("id_card", name="欧阳佳")
+    letter = _doc("authorization_letter", agent_name="欧阳佳性别")
+    rs = [Reading(letter, "agent_name", letter.fields["agent_name"]), Reading(card, "name", card.fields["name"])]
+    budget = [8]
+    changes = _name_changes("person", rs, None, None, "rapidocr", budget)
+    assert [(c.reading.key, c.value) for c in changes] == [("agent_name", "欧阳佳")] and budget == [8]
+    assert "label-trimmed" in changes[0].why
