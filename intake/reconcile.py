@@ -53,6 +53,19 @@ class Change:
     value: str
     why: str
     readings: list[str]
+    # what the value is now worth: the documents it agrees with are independent readings of it
+    # (as an in-document cross-check that holds raises confidence), never above AGREED_CONF
+    confidence: float = 0.0
+
+
+AGREED_CONF = 0.95
+
+
+def _agreed(fv: FieldValue, others: list[FieldValue]) -> float:
+    """The reconciled value's confidence: its own first reading's, raised to the least of the
+    agreeing readings' (each at or above review alone), at most `AGREED_CONF`."""
+    least = min((float(o.confidence or 0) for o in others), default=0.0)
+    return round(max(float(fv.confidence or 0), min(least, AGREED_CONF)), 3)
 
 
 # --- what to compare (the packet's rules, as validation reads them) ---------------------------
@@ -182,10 +195,11 @@ def converge_names(normalize: str, readings: list[Reading], rereads: list[list[t
         if own == best or r.fv.source == "reviewer":
             continue
         how = [h for v, _c, h in extra if _key(normalize, v) == best]
-        others = [str(x.fv.value) for x, k in zip(readings, originals) if k == best]
+        agreeing = [x.fv for x, k in zip(readings, originals) if k == best]
+        others = [str(fv.value) for fv in agreeing]
         out.append(Change(r, sets[readings.index(r)][best],
                           f"second reading of the crop ({'; '.join(how)}) agrees with {'/'.join(others[:2])}",
-                          [str(r.fv.value), *others[:1]]))
+                          [str(r.fv.value), *others[:1]], _agreed(r.fv, agreeing) if agreeing else r.fv.confidence))
     return out
 
 
@@ -261,13 +275,14 @@ def money_change(readings: list[Reading], page_text: dict[int, str],
     if r.fv.source == "reviewer":
         return None
     agreeing = [f"{x.doc.type}.{x.key}" for x, a in zip(readings, amounts) if a == agreed]
+    conf = _agreed(r.fv, [x.fv for x, a in zip(readings, amounts) if a == agreed])
     for value, _conf, how in rereads.get(i, []):
         if _money(value) == agreed:
             return Change(r, f"{agreed:.2f}", f"second reading of the crop ({how}) gives {agreed:.2f}, "
-                          f"as {', '.join(agreeing)}", [str(r.fv.value), f"{agreed:.2f}"])
+                          f"as {', '.join(agreeing)}", [str(r.fv.value), f"{agreed:.2f}"], conf)
     if agreed in printed_amounts(page_text.get(i, "")):
         return Change(r, f"{agreed:.2f}", f"{agreed:.2f} is printed on the page (a runner-up), as "
-                      f"{', '.join(agreeing)} give it; first read {r.fv.value}", [str(r.fv.value), f"{agreed:.2f}"])
+                      f"{', '.join(agreeing)} give it; first read {r.fv.value}", [str(r.fv.value), f"{agreed:.2f}"], conf)
     return None
 
 
@@ -275,14 +290,16 @@ def money_change(readings: list[Reading], page_text: dict[int, str],
 
 def _apply(db, sid: int, ch: Change) -> None:
     fv, doc = ch.reading.fv, ch.reading.doc
-    note = f"{fv.raw} ⇒ 复核：{ch.why}" if fv.raw else f"复核：{ch.why}"
-    db.conn.execute("UPDATE fields SET value = ?, value_json = ?, strategy = ?, raw = ?, updated_at = ? "
+    conf = ch.confidence or float(fv.confidence or 0)
+    why = f"{ch.why}; confidence {float(fv.confidence or 0):.2f} → {conf:.2f}"
+    note = f"{fv.raw} ⇒ 复核：{why}" if fv.raw else f"复核：{why}"
+    db.conn.execute("UPDATE fields SET value = ?, value_json = ?, confidence = ?, strategy = ?, raw = ?, updated_at = ? "
                     "WHERE document_id = ? AND key = ? AND source = 'extractor'",
-                    [ch.value, json.dumps(ch.value, ensure_ascii=False), (fv.strategy or "") + "+reconciled", note,
-                     now(), doc.document_id, ch.reading.key])
+                    [ch.value, json.dumps(ch.value, ensure_ascii=False), conf, (fv.strategy or "") + "+reconciled",
+                     note, now(), doc.document_id, ch.reading.key])
     log_event(db, "reconcile", json.dumps({"document": doc.type, "field": ch.reading.key, "from": fv.value,
-                                           "to": ch.value, "why": ch.why}, ensure_ascii=False), sid)
-    fv.value = ch.value
+                                           "to": ch.value, "confidence": conf, "why": why}, ensure_ascii=False), sid)
+    fv.value, fv.confidence = ch.value, conf
 
 
 def reconcile_submission(db, runner, sid: int) -> list[Change]:

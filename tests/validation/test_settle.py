@@ -265,3 +265,25 @@ def test_invoice_party_that_is_another_organization_still_rejects():
     d = decide(voucher(invoice=invoice_(seller_name="河南恒通建设工程有限公司")), AS_OF)
     f = _only(d, "invoice.parties")
     assert f.severity == "error" and d.status == "rejected"
+
+
+# --- a low reading that another document confirms is no reason for review ------------------
+
+def test_low_field_confirmed_by_another_documents_confident_reading_is_ready():
+    d = decide(membership(application_form=_low(application_(), "unit_name", 0.6)), AS_OF)
+    assert d.status == "ready" and d.low_confidence == [], d.review_reasons
+    # the fee below threshold, the invoice and the receipt read it confidently: ready
+    assert decide(voucher(service_contract=_low(contract_(), "testing_fee", 0.7)), AS_OF).status == "ready"
+
+
+def test_low_field_not_confirmed_still_goes_to_review():
+    # below threshold and no other document gives the same value: review (a mismatch is never confirmed)
+    d = decide(membership(application_form=_low(application_(unit_name="许昌瑞达精密机械有限公可"), "unit_name", 0.6)),
+               AS_OF)
+    assert d.status == "needs_review" and [x["field"] for x in d.low_confidence] == ["unit_name"]
+    # two low readings agreeing do not confirm each other
+    d = decide(membership(application_form=_low(application_(), "unit_name", 0.6),
+                          business_license=_low(license_(), "name", 0.6),
+                          commitment_letter=_low(commitment_(), "organization_name", 0.6),
+                          authorization_letter=_low(authorization_(), "principal_name", 0.6)), AS_OF)
+    assert d.status == "needs_review" and len(d.low_confidence) == 4
