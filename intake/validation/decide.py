@@ -155,6 +155,14 @@ def _peers(spec, documents: list[Document]) -> dict[tuple[str, str], list[str]]:
     return out
 
 
+def _parties(spec) -> list[set[tuple[str, str]]]:
+    """Each organization the packet compares (an ``equal`` rule normalized ``org_name``) as the set
+    of ``(type, key)`` that name it: the client's fields, the provider's …"""
+    roles = spec.role_types()
+    return [{(t, ref[1]) for ref in entry["equal"] for t in roles.get(ref[0], (ref[0],))}
+            for entry in spec.rules if entry.get("equal") and entry.get("normalize") == "org_name"]
+
+
 def decide(documents: list[Document], as_of: date, history: History | None = None,
            page_texts: list[str] | None = None, submission_id: int | None = None, *,
            packet: str | None = None, voucher_config=None, schemas: dict[str, dict] | None = None,
@@ -195,7 +203,8 @@ def decide(documents: list[Document], as_of: date, history: History | None = Non
         known = "、".join(packet_title(p) for p in packets) or "无"
         reasons.append(f"无法判断材料属于哪类申请（{known}）")
     # Doubtful evidence → warning (contract section 4), decided once with every document in view.
-    findings = _dedupe(settle(findings, documents, schemas, page_texts, _peers(spec, documents) if spec else None))
+    findings = _dedupe(settle(findings, documents, schemas, page_texts, _peers(spec, documents) if spec else None,
+                              _parties(spec) if spec else None))
     unknown = [i + 1 for i, t in enumerate(types) if t == UNKNOWN]
     if unknown:
         reasons.append(f"第 {'、'.join(map(str, unknown))} 份材料无法识别类型")

@@ -287,3 +287,13 @@ def test_low_field_not_confirmed_still_goes_to_review():
                           commitment_letter=_low(commitment_(), "organization_name", 0.6),
                           authorization_letter=_low(authorization_(), "principal_name", 0.6)), AS_OF)
     assert d.status == "needs_review" and len(d.low_confidence) == 4
+
+
+def test_invoice_parties_read_from_each_others_block_are_a_warning():
+    """购买方 and 销售方 taken for each other (a layout with the seller's block first): each reading is
+    the other party's name, which the packet gives elsewhere: doubt, review."""
+    d = decide(voucher(invoice=invoice_(buyer_name=PROVIDER, seller_name=CLIENT)), AS_OF)
+    found = [f for f in d.findings if f.rule == "invoice.parties"]
+    assert found and all(f.severity == "warning" and "另一方" in f.message for f in found), \
+        [(f.severity, f.message) for f in found]
+    assert d.status == "needs_review"
