@@ -207,7 +207,10 @@ def run_ocr(kind, defect, seed, quality, runner, engine, workdir: Path, split=CL
         sid = db.execute("SELECT MAX(id) FROM submissions").fetchone()[0]
         d = decide(store.load_documents(db, sid), date.fromisoformat(series[-1].truth["as_of"]), SqliteHistory(db),
                    store.page_texts(db, sid), submission_id=sid, packets_dir=packets_dir)
-        line = dict(line, review_reasons=d.review_reasons)
+        # what intake/reconcile.py changed before the decision: document.field only (no values)
+        changed = [json.loads(r[0]) for r in db.execute("SELECT detail FROM events WHERE kind = 'reconcile'").fetchall()]
+        line = dict(line, review_reasons=d.review_reasons,
+                    reconciled=[f"{c['document']}.{c['field']}" for c in changed])
     _share_cache(db, ocr_cache, False)
     db.conn.close()
     return series[-1].truth, line
@@ -293,6 +296,8 @@ def aggregate(results) -> str:
                     low[reason.split("（")[0][:30]] += 1
         for what, n in sorted(low.items()):
             out.append(f"    review  {what} ×{n}")
+        for what, n in sorted(Counter(x for r in rs for x in r.get("reconciled", [])).items()):
+            out.append(f"    reconciled {what} ×{n}")
     return "\n".join(out) + "\n"
 
 
@@ -399,7 +404,8 @@ def main(argv=None) -> int:
                 r = compare(truth, line)
                 r.update(case=f"{kind}: {defect or 'valid'}", seed=seed, defect=defect, split=split, quality=quality,
                          seconds=round(time.time() - t0, 1),
-                         findings=(line or {}).get("findings", []), review_reasons=(line or {}).get("review_reasons", []))
+                         findings=(line or {}).get("findings", []), review_reasons=(line or {}).get("review_reasons", []),
+                         reconciled=(line or {}).get("reconciled", []))
                 results.append(r)
                 if args.jsonl:  # one line per case as it ends, so a long run that is stopped still counts
                     with open(args.jsonl, "a", encoding="utf-8") as fh:
