@@ -203,6 +203,13 @@ def converge_names(normalize: str, readings: list[Reading], rereads: list[list[t
     return out
 
 
+def _doubtful(r: Reading) -> bool:
+    from schemas.registry import type_schema
+
+    ts = type_schema(r.doc.type)
+    return r.fv.source != "reviewer" and ts is not None and float(r.fv.confidence or 0) < ts.confidence_threshold
+
+
 def _name_changes(normalize: str, readings: list[Reading], pages: _Pages, reader, engine: str,
                   budget: list[int]) -> list[Change]:
     from .validation.confusions import ocr_difference
@@ -210,11 +217,13 @@ def _name_changes(normalize: str, readings: list[Reading], pages: _Pages, reader
     keys = {_key(normalize, r.fv.value) for r in readings}
     if len(keys) < 2:
         return []
-    values = [str(r.fv.value) for r in readings]
-    # only an OCR-sized difference is worth a second reading: another organization stays a mismatch
-    if not all(ocr_difference(a, b) for i, a in enumerate(values) for b in values[i + 1:]
-               if _key(normalize, a) != _key(normalize, b)):
-        return []
+    # only an OCR-sized difference, or one resting on a doubtful reading (below its review
+    # threshold), is worth a second reading: two confident readings of two organizations stay a mismatch
+    for i, a in enumerate(readings):
+        for b in readings[i + 1:]:
+            if _key(normalize, a.fv.value) != _key(normalize, b.fv.value) and not (
+                    ocr_difference(str(a.fv.value), str(b.fv.value)) or _doubtful(a) or _doubtful(b)):
+                return []
     # a label read into the value (受托人：欧阳佳  性别：女 read as 欧阳佳性别): no OCR needed
     trimmed = [label_trimmed(str(r.fv.value)) for r in readings]
     changes = converge_names(normalize, readings, trimmed)

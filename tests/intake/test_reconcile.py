@@ -156,3 +156,14 @@ def test_a_label_read_into_a_name_is_cut_without_ocr():
     changes = _name_changes("person", rs, None, None, "rapidocr", budget)
     assert [(c.reading.key, c.value) for c in changes] == [("agent_name", "欧阳佳")] and budget == [8]
     assert "label-trimmed" in changes[0].why
+
+
+def test_a_low_reading_far_from_the_others_is_re_read_but_confident_ones_are_not():
+    from intake.reconcile import _doubtful
+
+    lic = _doc("business_license", name="许昌瑞达精密机械有限公司")
+    form = _doc("application_form", unit_name="名称许昌瑞达精密")
+    a, b = Reading(lic, "name", lic.fields["name"]), Reading(form, "unit_name", form.fields["unit_name"])
+    assert not _doubtful(b)
+    form.fields["unit_name"].confidence = 0.5
+    assert _doubtful(b)
