@@ -159,11 +159,18 @@ def test_a_label_read_into_a_name_is_cut_without_ocr():
 
 
 def test_a_low_reading_far_from_the_others_is_re_read_but_confident_ones_are_not():
-    from intake.reconcile import _doubtful
+    from intake.reconcile import _doubtful, _name_changes
+
+    class NoImages:  # pages whose images are gone: a second reading is tried, nothing is read
+        def image(self, doc, page):
+            return None
 
     lic = _doc("business_license", name="许昌瑞达精密机械有限公司")
     form = _doc("application_form", unit_name="名称许昌瑞达精密")
-    a, b = Reading(lic, "name", lic.fields["name"]), Reading(form, "unit_name", form.fields["unit_name"])
-    assert not _doubtful(b)
+    rs = [Reading(lic, "name", lic.fields["name"]), Reading(form, "unit_name", form.fields["unit_name"])]
+    budget = [8]
+    assert not _doubtful(rs[1]) and _name_changes("org_name", rs, NoImages(), None, "rapidocr", budget) == []
+    assert budget == [8]  # two confident readings of two names: a mismatch, nothing re-read
     form.fields["unit_name"].confidence = 0.5
-    assert _doubtful(b)
+    assert _doubtful(rs[1]) and _name_changes("org_name", rs, NoImages(), None, "rapidocr", budget) == []
+    assert budget == [6]  # the low one makes both crops worth a second reading
