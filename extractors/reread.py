@@ -152,3 +152,48 @@ def read_region(image: Image.Image, box, char_h: float, spec: dict, engine_name:
         if best is None or conf * n.certainty > best[2] * best[1]:
             best = (n.value, n.certainty, conf, f"{how}:{text}")
     return best
+
+
+def crop_readings(image: Image.Image, bbox, char_h: float, normalizer: str, engine_name: str, reader,
+                  label: str = "") -> list[tuple[str, float, str]]:
+    """Every second reading of a value's crop: ``(value, confidence, how)`` for the crop upscaled,
+    upscaled and binarized, and binarized through the other engine, each that its normalizer
+    accepts.  Unlike `reread_value` nothing is chosen: the caller compares the readings with
+    another document's (intake/reconcile.py)."""
+    norm = NORMALIZERS[normalizer]
+    crop = _crop(image, bbox, pad_x=0.6 * char_h, pad_y=0.3 * char_h)
+    up = _prepare(crop, char_h)
+    out: list[tuple[str, float, str]] = []
+    other = "tesseract" if engine_name != "tesseract" else "rapidocr"
+    for engine, img, how in ((engine_name, up, "upscaled"), (engine_name, _binarize(up), "binarized"),
+                             (other, _binarize(up), other)):
+        try:
+            text, conf = _middle_row(reader.read(img, engine=engine), img.height)
+        except Exception:  # the second engine may be missing: the other readings still count
+            log.info("re-read with %s failed", how, exc_info=True)
+            continue
+        for sep in ("：", ":"):  # the crop may include the label's tail
+            if sep in text and label:
+                text = text.split(sep, 1)[1]
+        n = norm(text) if text else None
+        if n is not None and n.value not in ("", None):
+            out.append((str(n.value), conf, f"{how}:{text}"))
+    return out
+
+
+def _middle_row(lines, height: int) -> tuple[str, float]:
+    """The text of the row through the crop's middle (the value's own line), left to right: a
+    padded crop of a skewed or tightly spaced page also catches the lines above and below."""
+    if not lines:
+        return "", 0.0
+    mid = height / 2
+    def dist(l):
+        y0, y1 = l.bbox[1], l.bbox[3]
+        return 0.0 if y0 <= mid <= y1 else min(abs(y0 - mid), abs(y1 - mid))
+    best = min(lines, key=lambda l: (dist(l), -(l.bbox[2] - l.bbox[0])))
+    b0, b1 = best.bbox[1], best.bbox[3]
+    row = [l for l in lines if min(l.bbox[3], b1) - max(l.bbox[1], b0) > 0.5 * min(l.bbox[3] - l.bbox[1], b1 - b0)]
+    row.sort(key=lambda l: l.bbox[0])
+    text = "".join(l.text for l in row)
+    n = sum(len(l.text) for l in row) or 1
+    return text, float(sum(l.confidence * len(l.text) for l in row) / n)

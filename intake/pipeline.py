@@ -34,6 +34,7 @@ from .outcome import submission_json
 from .pages import load_to_disk, read_pages
 from .prefetch import Prefetcher
 from .reader import OcrReader
+from .reconcile import reconcile_submission
 from .settings import MAX_ATTEMPTS, Settings
 from .taking import get_submission, quarantine_inbox_file, remove_empty_dirs, take_file
 
@@ -147,6 +148,7 @@ def _process_archived(db, settings: Settings, runner: OcrRunner, sid: int, sub_n
             )
             log_event(db, "ocr", f"{name}: {len(pages)} pages, {len(documents)} documents", sid, file_id)
         webimages.encode_later(db, pages)  # the viewer's WebPs, off the main thread (intake/webimages.py)
+    reconcile_submission(db, runner, sid)  # re-read values two documents give differently (reconcile.py)
 
 
 def decide_submission(db, sid: int, as_of: date | None = None) -> dict:

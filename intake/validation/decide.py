@@ -21,6 +21,7 @@ from .document import validate_document
 from .history import History, NoHistory
 from .kinds import KINDS
 from .lists import used_versions
+from .normalize import NORMALIZERS
 from .packets import UNKNOWN, load_packets, recognise, rule_kind, rule_params
 from .rules import finding
 from .settle import settle
@@ -76,7 +77,46 @@ def _document_findings(documents: list[Document], as_of: date, schemas) -> list[
     return out
 
 
-def _low_confidence(documents: list[Document], schemas) -> list[dict]:
+def _threshold(doc: Document, schemas) -> float | None:
+    ts = type_schema(doc.type, schemas)
+    return ts.confidence_threshold if ts is not None else None
+
+
+def _confirmed(spec, documents: list[Document], schemas) -> set[tuple[int, str]]:
+    """``(id(document), key)`` of fields below their threshold whose value, after the comparison
+    rule's normalization, another document of the packet gives at or above its own threshold: two
+    independent readings of the same value agree, so the low one is no reason for review (a
+    mismatch stays one: it is never confirmed)."""
+    roles = spec.role_types()
+    groups = []
+    for entry in spec.rules:
+        if entry.get("equal"):
+            groups.append((entry.get("normalize", "text"), entry["equal"]))
+        elif entry.get("equal_person"):
+            groups += [("person", entry["equal_person"]["name"]), ("idno", entry["equal_person"]["id_number"])]
+        elif entry.get("amount_agree"):
+            groups.append(("money", entry["amount_agree"]))
+    out: set[tuple[int, str]] = set()
+    for normalize, refs in groups:
+        norm = NORMALIZERS[normalize]
+        present = [(d, ref[1], d.fields[ref[1]]) for ref in refs for d in documents
+                   if d.type in roles.get(ref[0], (ref[0],)) and ref[1] in d.fields
+                   and d.fields[ref[1]].value not in (None, "")]
+        for d, key, fv in present:
+            th = _threshold(d, schemas)
+            if th is None or fv.confidence is None or float(fv.confidence) >= th:
+                continue
+            mine = norm(fv.value)
+            if mine in (None, ""):
+                continue
+            if any(o is not d and norm(ofv.value) == mine and (ofv.source == "reviewer" or (
+                    _threshold(o, schemas) is not None and float(ofv.confidence or 0) >= _threshold(o, schemas)))
+                   for o, _k, ofv in present):
+                out.add((id(d), key))
+    return out
+
+
+def _low_confidence(documents: list[Document], schemas, confirmed: set | None = None) -> list[dict]:
     out = []
     for doc in documents:
         ts = type_schema(doc.type, schemas)
@@ -85,6 +125,8 @@ def _low_confidence(documents: list[Document], schemas) -> list[dict]:
         for key, fv in doc.fields.items():
             if fv.source == "reviewer":
                 continue  # a reviewer's correction is certain
+            if (id(doc), key) in (confirmed or ()):
+                continue  # another document's confident reading agrees
             if fv.confidence is not None and float(fv.confidence) < ts.confidence_threshold:
                 out.append({"document": doc.type, "field": key, "confidence": round(float(fv.confidence), 3),
                             "threshold": ts.confidence_threshold})
@@ -111,6 +153,14 @@ def _peers(spec, documents: list[Document]) -> dict[tuple[str, str], list[str]]:
                 vals = out.setdefault((t, ref[1]), [])
                 vals += [str(v) for (pt, pk, v) in present if (pt, pk) != (t, ref[1]) and str(v) not in vals]
     return out
+
+
+def _parties(spec) -> list[set[tuple[str, str]]]:
+    """Each organization the packet compares (an ``equal`` rule normalized ``org_name``) as the set
+    of ``(type, key)`` that name it: the client's fields, the provider's …"""
+    roles = spec.role_types()
+    return [{(t, ref[1]) for ref in entry["equal"] for t in roles.get(ref[0], (ref[0],))}
+            for entry in spec.rules if entry.get("equal") and entry.get("normalize") == "org_name"]
 
 
 def decide(documents: list[Document], as_of: date, history: History | None = None,
@@ -153,13 +203,14 @@ def decide(documents: list[Document], as_of: date, history: History | None = Non
         known = "、".join(packet_title(p) for p in packets) or "无"
         reasons.append(f"无法判断材料属于哪类申请（{known}）")
     # Doubtful evidence → warning (contract section 4), decided once with every document in view.
-    findings = _dedupe(settle(findings, documents, schemas, page_texts, _peers(spec, documents) if spec else None))
+    findings = _dedupe(settle(findings, documents, schemas, page_texts, _peers(spec, documents) if spec else None,
+                              _parties(spec) if spec else None))
     unknown = [i + 1 for i, t in enumerate(types) if t == UNKNOWN]
     if unknown:
         reasons.append(f"第 {'、'.join(map(str, unknown))} 份材料无法识别类型")
     if not documents:
         reasons.append("提交中没有可识别的材料")
-    low = _low_confidence(documents, schemas)
+    low = _low_confidence(documents, schemas, _confirmed(spec, documents, schemas) if spec else None)
     if low:
         shown = "、".join(f"{doc_label(x['document'])}.{x['field']}（{x['confidence']}）" for x in low[:6])
         reasons.append(f"{len(low)} 个字段识别置信度低于阈值：{shown}{'…' if len(low) > 6 else ''}")

@@ -34,6 +34,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from extractors.value_types import check
+
 from ..model import Document, Finding
 from . import confusions as C
 from .formats import (USCC_ALPHABET, compact, date_or_long_valid, date_valid, idno_problem, money_valid,
@@ -96,6 +98,28 @@ def _format(doc_type: str, key: str, schemas) -> str | None:
     return prop.get("format") if isinstance(prop, dict) else None
 
 
+def _value_type(doc_type: str, key: str, schemas) -> str | None:
+    ts = _schema(doc_type, schemas)
+    prop = ((ts.schema if ts else {}).get("properties") or {}).get(key)
+    return prop.get("x-value-type") if isinstance(prop, dict) else None
+
+
+# A name that does not look like one (a label read into it, digits, cut short) is a doubtful reading:
+# what it is compared with may well be right.  Scores from extraction's own typed validation.
+_NAME_TYPES = {"organization": (1.0, "不像完整的单位名称"), "person": (0.7, "不像人名")}
+
+
+def name_problem(value_type: str | None, value: Any) -> str | None:
+    """Why a name field's value does not look like a name of its type (a Chinese phrase), or None."""
+
+
+    if value_type not in _NAME_TYPES or not isinstance(value, str) or not value:
+        return None
+    least, text = _NAME_TYPES[value_type]
+    score, _why = check(value_type, compact(value))
+    return text if score < least else None
+
+
 def type_problem(fmt: str | None, value: Any) -> str | None:
     """Why a value fails its schema format (a Chinese phrase), or None."""
     if fmt is None or not isinstance(value, str):
@@ -129,7 +153,8 @@ def _reading_doubts(r: dict, schemas, exempt: bool = False) -> list[Doubt]:
     if conf is not None and float(conf) < th:
         out.append(Doubt("low_confidence", f"{_label(r)}“{compact(r['value'])}”识别置信度 {float(conf):.2f}，低于 {th:.2f}",
                          {"document": r["document"], "field": r["field"], "confidence": conf, "threshold": th}))
-    problem = type_problem(_format(r["document"], r["field"], schemas), r.get("value"))
+    problem = type_problem(_format(r["document"], r["field"], schemas), r.get("value")) or \
+        name_problem(_value_type(r["document"], r["field"], schemas), r.get("value"))
     if problem:
         out.append(Doubt("type_invalid", f"{_label(r)}“{compact(r['value'])}”{problem}，可能识别有误",
                          {"document": r["document"], "field": r["field"], "reason": problem}))
@@ -146,7 +171,28 @@ def _validator(kind_hint: str | None):
     return None
 
 
-def _compare_doubts(f: Finding, readings: list[dict], schemas) -> list[Doubt] | None:
+def _other_party(r: dict, documents: list[Document], parties) -> Doubt | None:
+    """The reading is another party's name: the packet names this organization in a comparison
+    group the reading's field is not in (an invoice's buyer read from the seller's block, a
+    contract's 甲方 and 乙方 taken for each other).  A layout confusion, not evidence."""
+    from .normalize import org_name
+
+    mine = org_name(r.get("value") or "")
+    if len(mine) < 4:
+        return None
+    for group in parties or []:
+        if (r["document"], r["field"]) in group:
+            continue
+        for d in documents:
+            for key, fv in d.fields.items():
+                if (d.type, key) in group and fv.value not in (None, "") and org_name(fv.value) == mine:
+                    return Doubt("other_party", f"{_label(r)}“{compact(r['value'])}”与{doc_label(d.type)}的"
+                                 f"{field_label(d.type, key)}相同，可能读自另一方的栏目",
+                                 {"document": r["document"], "field": r["field"], "other": f"{d.type}.{key}"})
+    return None
+
+
+def _compare_doubts(f: Finding, readings: list[dict], schemas, documents=None, parties=None) -> list[Doubt] | None:
     """``None`` when some pair of confident, valid readings differs beyond OCR confusion
     (the mismatch is sure); else the doubts that explain every difference."""
     spec = f.evidence.get("compare") or {}
@@ -163,6 +209,8 @@ def _compare_doubts(f: Finding, readings: list[dict], schemas) -> list[Doubt] | 
                 why = C.ocr_difference(a["value"], b["value"], kind, valid)
                 rs = [readings[k] for k in a.get("readings", []) + b.get("readings", []) if k < len(readings)]
                 own = [d for r in rs for d in _reading_doubts(r, schemas)]
+                if why is None and not own and group.get("normalize") == "org_name":
+                    own = [d for d in (_other_party(r, documents or [], parties) for r in rs) if d]
                 if why is None and not own:
                     return None  # a sure mismatch
                 if why:
@@ -275,7 +323,8 @@ def _typed_on_page(f: Finding, documents: list[Document], page_texts, schemas) -
     return out
 
 
-def doubts_of(f: Finding, documents: list[Document], schemas=None, page_texts=None, peers=None) -> list[Doubt]:
+def doubts_of(f: Finding, documents: list[Document], schemas=None, page_texts=None, peers=None,
+              parties=None) -> list[Doubt]:
     """Why the evidence of ``f`` is not sure enough to reject; empty when it is.
     ``page_texts`` (aligned with ``documents``) and ``peers`` (``{(type, key): [values other
     documents give that field]}``, from the packet's comparison rules) let a missing field be
@@ -286,7 +335,7 @@ def doubts_of(f: Finding, documents: list[Document], schemas=None, page_texts=No
            for d in _reading_doubts(r, schemas, exempt=checked is not None and r["field"] == checked
                                     and r["document"] in f.documents[:1])]
     if f.evidence.get("compare"):
-        compared = _compare_doubts(f, readings, schemas)
+        compared = _compare_doubts(f, readings, schemas, documents, parties)
         if compared is None:
             return []
         return compared or own
@@ -304,10 +353,11 @@ def doubts_of(f: Finding, documents: list[Document], schemas=None, page_texts=No
     return out
 
 
-def settle_one(f: Finding, documents: list[Document], schemas=None, page_texts=None, peers=None) -> Finding:
+def settle_one(f: Finding, documents: list[Document], schemas=None, page_texts=None, peers=None,
+               parties=None) -> Finding:
     if f.severity != ERROR:
         return f
-    doubts = doubts_of(f, documents, schemas, page_texts, peers)
+    doubts = doubts_of(f, documents, schemas, page_texts, peers, parties)
     if not doubts:
         return f
     texts = []
@@ -321,6 +371,6 @@ def settle_one(f: Finding, documents: list[Document], schemas=None, page_texts=N
 
 
 def settle(findings: Iterable[Finding], documents: list[Document], schemas=None, page_texts=None,
-           peers=None) -> list[Finding]:
+           peers=None, parties=None) -> list[Finding]:
     """Every finding with the severity its evidence supports (see the module docstring)."""
-    return [settle_one(f, documents, schemas, page_texts, peers) for f in findings]
+    return [settle_one(f, documents, schemas, page_texts, peers, parties) for f in findings]

@@ -246,3 +246,54 @@ def test_required_date_not_read_while_an_unclaimed_date_is_printed_is_a_warning(
     # no date anywhere on the page: the paper really is undated, a confident defect
     texts[i] = "机构用户使用承诺书\n本单位郑重承诺……\n法定代表人签字："
     assert _only(decide(docs, AS_OF, page_texts=texts), "schema.required").severity == "error"
+
+
+# --- a reading that does not look like a name is doubt (issue 11: errors need type-valid readings) ---
+
+@pytest.mark.parametrize("buyer, why", [
+    ("6222021707001234567", "不像完整的单位名称"),      # the account number read for the buyer's name
+    ("许昌瑞达精密", "不像完整的单位名称"),              # cut short under a seal: no organization ending
+])
+def test_invoice_party_that_is_not_an_organization_name_is_a_warning(buyer, why):
+    d = decide(voucher(invoice=invoice_(buyer_name=buyer)), AS_OF)
+    f = _only(d, "invoice.parties")
+    assert f.severity == "warning" and d.status == "needs_review", f.message
+    assert why in f.message and "请人工核对" in f.message
+
+
+def test_invoice_party_that_is_another_organization_still_rejects():
+    d = decide(voucher(invoice=invoice_(seller_name="河南恒通建设工程有限公司")), AS_OF)
+    f = _only(d, "invoice.parties")
+    assert f.severity == "error" and d.status == "rejected"
+
+
+# --- a low reading that another document confirms is no reason for review ------------------
+
+def test_low_field_confirmed_by_another_documents_confident_reading_is_ready():
+    d = decide(membership(application_form=_low(application_(), "unit_name", 0.6)), AS_OF)
+    assert d.status == "ready" and d.low_confidence == [], d.review_reasons
+    # the fee below threshold, the invoice and the receipt read it confidently: ready
+    assert decide(voucher(service_contract=_low(contract_(), "testing_fee", 0.7)), AS_OF).status == "ready"
+
+
+def test_low_field_not_confirmed_still_goes_to_review():
+    # below threshold and no other document gives the same value: review (a mismatch is never confirmed)
+    d = decide(membership(application_form=_low(application_(unit_name="许昌瑞达精密机械有限公可"), "unit_name", 0.6)),
+               AS_OF)
+    assert d.status == "needs_review" and [x["field"] for x in d.low_confidence] == ["unit_name"]
+    # two low readings agreeing do not confirm each other
+    d = decide(membership(application_form=_low(application_(), "unit_name", 0.6),
+                          business_license=_low(license_(), "name", 0.6),
+                          commitment_letter=_low(commitment_(), "organization_name", 0.6),
+                          authorization_letter=_low(authorization_(), "principal_name", 0.6)), AS_OF)
+    assert d.status == "needs_review" and len(d.low_confidence) == 4
+
+
+def test_invoice_parties_read_from_each_others_block_are_a_warning():
+    """购买方 and 销售方 taken for each other (a layout with the seller's block first): each reading is
+    the other party's name, which the packet gives elsewhere: doubt, review."""
+    d = decide(voucher(invoice=invoice_(buyer_name=PROVIDER, seller_name=CLIENT)), AS_OF)
+    found = [f for f in d.findings if f.rule == "invoice.parties"]
+    assert found and all(f.severity == "warning" and "另一方" in f.message for f in found), \
+        [(f.severity, f.message) for f in found]
+    assert d.status == "needs_review"
