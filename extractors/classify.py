@@ -64,7 +64,9 @@ def keyword_found(text: str, keyword: str) -> float:
         return 0.0
     if key in text:
         return 1.0
-    if len(key) >= 4 and _one_off(key).search(text):
+    # one misread character leaves one half of the keyword intact: a cheap test before the pattern
+    half = len(key) // 2
+    if len(key) >= 4 and (key[:half] in text or key[half:] in text) and _one_off(key).search(text):
         return FUZZY
     return 0.0
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Iterable
 
 from PIL import Image
@@ -26,9 +26,18 @@ from .chinese import changes, to_simplified
 BBox = tuple[int, int, int, int]
 
 
+@lru_cache(maxsize=65536)
 def nk(s: str) -> str:
-    """Comparison form of a text: NFKC, simplified characters, no whitespace."""
+    """Comparison form of a text: NFKC, simplified characters, no whitespace.
+
+    Cached: label search asks for the same few thousand characters and labels ~10^5 times a page."""
     return to_simplified(re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or "")))
+
+
+@lru_cache(maxsize=4096)
+def _one_off_pattern(key: str) -> re.Pattern:
+    """``key`` with any one character misread (a fuzzy label hit needs such a run in the row)."""
+    return re.compile("|".join(re.escape(key[:i]) + "." + re.escape(key[i + 1 :]) for i in range(len(key))))
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,15 @@ class Row:
     @cached_property
     def text(self) -> str:
         return "".join(c.text for c in self.chars)
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """Each character's comparison form (``nk``), computed once per row, not once per label searched."""
+        return [nk(c.text) for c in self.chars]
+
+    @cached_property
+    def key(self) -> str:
+        return "".join(self.keys)
 
 
 @dataclass
@@ -225,8 +243,8 @@ class PageView:
                 r.chars.sort(key=lambda c: c.bbox[0])
                 r.y0 = min(r.y0, b[1])
                 r.y1 = max(r.y1, b[3])
-                r.__dict__.pop("text", None)
-                r.__dict__.pop("h", None)
+                for cached in ("text", "h", "keys", "key"):
+                    r.__dict__.pop(cached, None)
                 refs[best][0] += cy
                 refs[best][1] += 1
                 refs[best][2] = min(refs[best][2], h)
@@ -275,8 +293,11 @@ class PageView:
         return hits
 
     def _find_in_row(self, ri: int, row: Row, target: str, label: str, exact: bool) -> list[LabelHit]:
-        # map every char of the row to its NFKC form
-        keys = [nk(c.text) for c in row.chars]
+        # A hit spans consecutive characters whose comparison forms join to the target (exact) or to a
+        # run of its length with one character different: rows without such a run cannot hold one.
+        if target not in row.key and (exact or not _one_off_pattern(target).search(row.key)):
+            return []
+        keys = row.keys
         n = len(target)
         out = []
         i = 0
@@ -323,16 +344,14 @@ class PageView:
         target = nk(label)
         out: list[LabelHit] = []
         if len(target) >= 2:
-            allc = [(ri, c) for ri, r in enumerate(self.rows) for c in r.chars]
-            for ri, c in allc:
-                if nk(c.text) != target[0]:
-                    continue
+            by_key = self._chars_by_key
+            for ri, c in by_key.get(target[0], []):
                 seq = [c]
                 for ch in target[1:]:
                     prev = seq[-1]
                     nxt = [
-                        c2 for _, c2 in allc
-                        if nk(c2.text) == ch and abs(c2.cx - prev.cx) < 0.7 * max(prev.h, 1)
+                        c2 for _, c2 in by_key.get(ch, [])
+                        if abs(c2.cx - prev.cx) < 0.7 * max(prev.h, 1)
                         and 0 <= c2.bbox[1] - prev.bbox[3] + 0.2 * prev.h <= 2.6 * max(prev.h, 1)
                     ]
                     if not nxt:
@@ -342,6 +361,15 @@ class PageView:
                     out.append(LabelHit(label, ri, -1, -1, union(x.bbox for x in seq)))
         self._cache[key] = out
         return out
+
+    @cached_property
+    def _chars_by_key(self) -> dict[str, list[tuple[int, Char]]]:
+        """The page's characters by comparison form, in reading order (the order min() breaks ties in)."""
+        by_key: dict[str, list[tuple[int, Char]]] = {}
+        for ri, r in enumerate(self.rows):
+            for k, c in zip(r.keys, r.chars):
+                by_key.setdefault(k, []).append((ri, c))
+        return by_key
 
     def find_any(self, labels: Iterable[str]) -> list[LabelHit]:
         out = []
