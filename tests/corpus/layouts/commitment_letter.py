@@ -286,24 +286,24 @@ def _stacked_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
 
 def _two_column_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     """The sign-off in two columns, as procurement 承诺函 and two-party forms print it: the unit's
-    block on the left (单位名称（公章）, the name, its date line), the responsible person's block on
+    block on the left (机构名称（公章）, the name, its 签署日期 line), the responsible person's block on
     the right (法定代表人（签章）/ 授权代表（签字）/ 负责人（签名）, then 日期). The person signs beside the
     label, on the blank line under it (above its date line), or across the line over it; the seal now
     and then lands over the signature. Modelled on public guides to a unit's 承诺书 落款 ("先写单位全称，
     加盖单位印章；然后由负责人签名或加盖其签名章", ysznh.com/Signaturedesign/wuilerhpuf.html) and the
     供应商名称（盖章）/ 法定代表人或其授权代表（签字或盖章）/ 日期 blocks of public procurement
     承诺函 templates."""
-    size, top, bottom = 10.5, 28, 258
-    pages, p, y = _body(v, dpi, rng, size, 25, 185, top, bottom, "hei_bold")
+    size, top, bottom = 11, 34, 258  # larger type on wider margins than the other families
+    pages, p, y = _body(v, dpi, rng, size, 30, 180, top, bottom, "song_bold", leading=1.55)
     p, y = _new_page_if(pages, p, y, 66, bottom, dpi, top)
     fam = v["family_font"]
     y += 16
-    L, M = 25, 112
+    L, M = 30, 112
     date_style = rng.choice(["plain", "chinese", "padded"])
-    p.text(L, y, "单位名称（公章）：", fam, size)
+    p.text(L, y, "机构名称（公章）：", fam, size)
     p.text(L, y + 11, v["organization_name"], fam, size + 0.5)
     seal_at = (L + 30 + rng.uniform(-6, 10), y + 7 + rng.uniform(-4, 4))
-    p.text(L, y + 24, "日期：" + _date_text(v, date_style), fam, size)
+    p.text(L, y + 24, "签署日期：" + _date_text(v, date_style), fam, size)
     x = p.text(M, y, v["sign_label"], fam, size)
     place = v["sign_place"]
     if v["signature_present"]:
@@ -318,7 +318,7 @@ def _two_column_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
         p.stamp(alpha, ink(rng), *at)
         if v["seal_over_signature"]:
             seal_at = (at[0] + rng.uniform(-5, 5), at[1] + rng.uniform(-3, 3))
-    p.text(M, y + 24, "日期：" + _date_text(v, date_style), fam, size)
+    p.text(M, y + 24, "签署日期：" + _date_text(v, date_style), fam, size)
     _seal(p, pages, v, dpi, rng, *seal_at)
     return pages
 
