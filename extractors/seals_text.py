@@ -94,8 +94,8 @@ def _ocr_strip(reader, strip: Image.Image) -> tuple[str, float]:
     return text, sum(l.confidence * len(l.text) for l in items) / n
 
 
-def _distance(a: str, b: str) -> int:
-    """Edit distance (insertions, deletions, substitutions) between two short names."""
+def edit_distance(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions) between two short strings."""
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]
@@ -122,7 +122,7 @@ def complete_name(reading: str, known: list[str]) -> str | None:
         return parts[0]
     if parts:
         return None
-    dist = sorted((_distance(r, k), k) for k in known)
+    dist = sorted((edit_distance(r, k), k) for k in known)
     best_d, best = dist[0]
     if best_d <= min(2, int(0.2 * len(best))) and (len(dist) == 1 or dist[1][0] > best_d):
         return best

@@ -5,6 +5,7 @@ import pytest
 
 from intake.ocr.base import available_engines, clean_text, get_engine
 from intake.ocr.runner import OcrJob, OcrRunner, read_page, rotate
+from extractors.seals_text import edit_distance
 
 TEXT = [
     "统一社会信用代码 91411000MA47M7QPXU",
@@ -17,14 +18,7 @@ TEXT = [
 
 def cer(truth: str, read: str) -> float:
     """Character error rate: Levenshtein distance over the truth's length."""
-    a, b = truth, read
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1] / max(len(a), 1)
+    return edit_distance(truth, read) / max(len(truth), 1)
 
 
 def joined(lines) -> str:
