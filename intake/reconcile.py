@@ -17,6 +17,11 @@ cannot tell (it is a pure leaf: no OCR), so here, with the page images and the O
   type-valid runner-up: the invoice's 价税合计 beside its 金额) is taken.  Two documents that do
   not agree with anything, or an odd one whose page does not print the agreed amount, stay as
   they are (a real mismatch is still found).
+  With no majority (every amount different), a *doubtful* amount (below its type's review
+  threshold) is read again too: when exactly one of the *confident* amounts is among its crop's
+  second readings or the amounts printed on its own page, it takes that one.  Confident amounts
+  are never changed, so two confident amounts that differ stay a mismatch (the amount.mismatch
+  defect is still rejected); a doubtful one whose evidence shows none, or two, stays as read.
 
 Every change is kept with its evidence: the field's ``strategy`` gains ``+reconciled``, its ``raw``
 the readings that made it, and an event ``reconcile`` is logged with both readings, so the
@@ -295,6 +300,35 @@ def money_change(readings: list[Reading], page_text: dict[int, str],
     return None
 
 
+def doubtful_money_changes(readings: list[Reading], doubtful: list[bool], page_text: dict[int, str],
+                           rereads: dict[int, list[tuple[str, float, str]]]) -> list[Change]:
+    """With no agreed amount: each doubtful reading whose own crop re-read or page shows exactly
+    one of the confident amounts, changed to it.  Pure; ``doubtful``, ``page_text`` and
+    ``rereads`` are by reading index."""
+    amounts = [_money(r.fv.value) for r in readings]
+    if None in amounts:
+        return []
+    confident = {a for a, d in zip(amounts, doubtful) if not d}
+    out = []
+    for i, r in enumerate(readings):
+        if not doubtful[i] or r.fv.source == "reviewer":
+            continue
+        by_crop = {_money(v): how for v, _c, how in rereads.get(i, [])}
+        printed = printed_amounts(page_text.get(i, ""))
+        shown = {a for a in confident - {amounts[i]} if a in by_crop or a in printed}
+        if len(shown) != 1:
+            continue  # nothing shown, or two confident amounts: no reason to prefer one
+        target = shown.pop()
+        agreeing = [x for x, a in zip(readings, amounts) if a == target]
+        names = ", ".join(f"{x.doc.type}.{x.key}" for x in agreeing)
+        why = (f"second reading of the crop ({by_crop[target]}) gives {target:.2f}" if target in by_crop
+               else f"{target:.2f} is printed on the page (a runner-up)")
+        out.append(Change(r, f"{target:.2f}", f"{why}, as {names} (confident) give it; first read {r.fv.value} "
+                          "below the review threshold", [str(r.fv.value), f"{target:.2f}"],
+                          _agreed(r.fv, [x.fv for x in agreeing])))
+    return out
+
+
 # --- applying ---------------------------------------------------------------------------------
 
 def _apply(db, sid: int, ch: Change) -> None:
@@ -309,6 +343,26 @@ def _apply(db, sid: int, ch: Change) -> None:
     log_event(db, "reconcile", json.dumps({"document": doc.type, "field": ch.reading.key, "from": fv.value,
                                            "to": ch.value, "confidence": conf, "why": why}, ensure_ascii=False), sid)
     fv.value, fv.confidence = ch.value, conf
+
+
+def _no_majority(amounts: list) -> bool:
+    """No amount is given by more documents than any other (every one different, or a tie)."""
+    counts = sorted((amounts.count(a) for a in set(amounts)), reverse=True)
+    return len(counts) < 2 or counts[0] == counts[1]
+
+
+def _doubtful_money(readings: list[Reading], pages: _Pages, reader, engine: str, budget: list[int]) -> list[Change]:
+    doubtful = [_doubtful(r) for r in readings]
+    if all(doubtful) or not any(doubtful):
+        return []  # nothing confident to take, or nothing in doubt: the rule decides
+    page_text, rereads = {}, {}
+    for i, r in enumerate(readings):
+        if doubtful[i]:
+            page_text[i] = pages.text(r.doc)
+            if budget[0] > 0:
+                budget[0] -= 1
+                rereads[i] = _reread(r, pages, reader, engine, "money")
+    return doubtful_money_changes(readings, doubtful, page_text, rereads)
 
 
 def reconcile_submission(db, runner, sid: int) -> list[Change]:
@@ -338,7 +392,12 @@ def _reconcile(db, runner, sid: int) -> list[Change]:
         changes += _name_changes(normalize, readings, pages, reader, runner.engine, budget)
     for readings in money_groups:
         amounts = [_money(r.fv.value) for r in readings]
-        if None in amounts or len(set(amounts)) != 2 or len(readings) < 3:
+        if None in amounts or len(set(amounts)) < 2:
+            continue
+        if _no_majority(amounts):
+            changes += _doubtful_money(readings, pages, reader, runner.engine, budget)
+            continue
+        if len(set(amounts)) != 2 or len(readings) < 3:
             continue
         odd = [i for i, a in enumerate(amounts) if amounts.count(a) == 1]
         if len(odd) != 1:

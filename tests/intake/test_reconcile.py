@@ -174,3 +174,87 @@ def test_a_low_reading_far_from_the_others_is_re_read_but_confident_ones_are_not
     form.fields["unit_name"].confidence = 0.5
     assert _doubtful(rs[1]) and _name_changes("org_name", rs, NoImages(), None, "rapidocr", budget) == []
     assert budget == [6]  # the low one makes both crops worth a second reading
+
+
+# --- no agreed amount: a doubtful one takes the confident amount its own evidence shows -----------
+
+def _doubt(rs, i, conf=0.6):
+    rs[i].fv.confidence = conf
+    return [r.fv.confidence < 0.85 for r in rs]
+
+
+def test_a_doubtful_amount_takes_the_one_confident_amount_its_page_prints():
+    from intake.reconcile import doubtful_money_changes
+
+    # the contract's fee misread (doubtful); the invoice and the receipt disagree (the amount.mismatch defect)
+    rs = _money_readings("10800.00", "10600.00", "10000.00")
+    doubtful = _doubt(rs, 0)
+    page = "检验检测费用：人民币 10,600.00 元（大写：壹万零陆佰元整）"
+    [ch] = doubtful_money_changes(rs, doubtful, {0: page}, {})
+    assert ch.reading.key == "testing_fee" and ch.value == "10600.00"
+    assert ch.readings == ["10800.00", "10600.00"] and "invoice.total" in ch.why
+    assert 0.85 <= ch.confidence <= 0.95  # agreed with a confident reading: above review, never certain
+    # the two confident amounts are left as read: the mismatch is still there to be found
+    assert {r.fv.value for r in rs[1:]} == {"10600.00", "10000.00"}
+    # the crop read again gives it too
+    [ch] = doubtful_money_changes(rs, doubtful, {0: ""}, {0: [("10600.00", 0.99, "binarized:10600.00")]})
+    assert "binarized" in ch.why
+
+
+def test_no_agreement_is_invented_for_a_doubtful_amount():
+    from intake.reconcile import doubtful_money_changes
+
+    rs = _money_readings("10800.00", "10600.00", "10000.00")
+    doubtful = _doubt(rs, 0)
+    # its page shows neither confident amount, or both: nothing to prefer
+    assert doubtful_money_changes(rs, doubtful, {0: "费用 10,800.00 元"}, {}) == []
+    assert doubtful_money_changes(rs, doubtful, {0: "10,600.00 与 10,000.00"}, {}) == []
+    # every amount confident: three readings that differ stay three readings
+    rs = _money_readings("10800.00", "10600.00", "10000.00")
+    assert doubtful_money_changes(rs, [False] * 3, {i: "10,600.00" for i in range(3)}, {}) == []
+    # a reviewer's value is never changed
+    rs = _money_readings("10800.00", "10600.00", "10000.00")
+    doubtful = _doubt(rs, 0)
+    rs[0].fv.source = "reviewer"
+    assert doubtful_money_changes(rs, doubtful, {0: "10,600.00"}, {}) == []
+
+
+def test_reconcile_submission_takes_the_confident_amount_and_keeps_the_real_mismatch(tmp_path):
+    """Through the database as the pipeline calls it: the contract's fee read doubtfully as 10800.00,
+    its page prints the invoice's 10,600.00, and the receipt paid only 10,000.00 (the amount.mismatch
+    defect). The fee takes the invoice's amount with its evidence; the mismatch is still an error."""
+    from intake import store
+    from intake.db import connect, now
+    from intake.ocr.runner import OcrRunner
+    from intake.reconcile import reconcile_submission
+    from intake.validation import decide
+
+    db = connect(tmp_path / "d.db")
+    c = db.conn
+    sid = c.execute("INSERT INTO submissions (name, received_at) VALUES ('s', ?)", [now()]).lastrowid
+    texts = {"service_contract": "检验检测费用：人民币 10,600.00 元（大写：壹万零陆佰元整）",
+             "invoice": "价税合计 ¥10,600.00", "bank_receipt": "转账金额 10,000.00"}
+    fields = {"service_contract": ("testing_fee", "10800.00", 0.6), "invoice": ("total", "10600.00", 0.97),
+              "bank_receipt": ("amount", "10000.00", 0.97)}
+    for t, (key, value, conf) in fields.items():
+        fid = c.execute("INSERT INTO files (submission_id, name, status, received_at) VALUES (?, ?, 'processed', ?)",
+                        [sid, f"{t}.png", now()]).lastrowid
+        c.execute("INSERT INTO pages (file_id, number, width, height, image_path, text) VALUES (?, 1, 100, 100, '', ?)",
+                  [fid, texts[t]])
+        store.save_documents(db, sid, fid, [Document(type=t, pages=[1], confidence=0.99, fields={
+            key: FieldValue(value, conf, 1, None, "label", value)})])
+    c.commit()
+
+    runner = OcrRunner("rapidocr", 1, False)  # no bbox, so no crop: the page's printed amounts are the evidence
+    try:
+        changes = reconcile_submission(db, runner, sid)
+    finally:
+        runner.close()
+    assert [(ch.reading.key, ch.value) for ch in changes] == [("testing_fee", "10600.00")]
+    after = store.load_documents(db, sid)
+    fee = next(d for d in after if d.type == "service_contract").fields["testing_fee"]
+    assert fee.value == "10600.00" and fee.strategy.endswith("+reconciled") and "10800.00" in fee.raw
+    assert 0.85 <= fee.confidence <= 0.95
+    assert c.execute("SELECT COUNT(*) FROM events WHERE kind = 'reconcile'").fetchone()[0] == 1
+    found = [f for f in decide(after, date(2026, 6, 1)).findings if f.rule == "amount.mismatch"]
+    assert found and found[0].severity == "error"
