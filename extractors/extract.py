@@ -250,6 +250,7 @@ def _distinct_after(dt: DocType, chosen: dict[str, Candidate]) -> None:
 
 def extract_document(dt: DocType, views: list[PageView], images, engine_name: str,
                      reader: RegionReader | None = None) -> tuple[dict[str, FieldValue], Context]:
+    from .calibration import final_confidence
     from .candidates import ExplainedValue, evidence, keep_doubt, why_text
     from .crosschecks import apply as cross_check
 
@@ -275,7 +276,7 @@ def extract_document(dt: DocType, views: list[PageView], images, engine_name: st
     for key, cand in chosen.items():
         out[key] = ExplainedValue(
             value=cand.value,
-            confidence=round(float(max(0.0, min(1.0, cand.confidence))), 3),
+            confidence=final_confidence(dt.field(key), cand),  # before notes: a cap adds one
             page=cand.page,
             bbox=tuple(int(v) for v in cand.bbox) if cand.bbox else None,
             strategy=cand.strategy,
