@@ -50,18 +50,23 @@ def _image_key(image) -> str:
     return h.hexdigest()
 
 
-def ocr_cached(image, engine_name: str, cache_dir: Path = DEFAULT_CACHE, orient: bool = True):
-    """(lines, rotation) for an image, from the disk cache or the engine (with orientation)."""
+def ocr_cached(image, engine_name: str, cache_dir: Path = DEFAULT_CACHE, orient: bool = True, known=None):
+    """(lines, rotation) for an image, from the disk cache or the engine (with orientation); with
+    `known` lines, the reading that recognises only what they lack (`RegionReader.read`)."""
     from intake.ocr.base import get_engine
-    from intake.ocr.runner import read_page
+    from intake.ocr.runner import OcrResult, known_key, read_page, read_region
 
     settings = get_engine(engine_name).settings_key()
-    key = hashlib.sha256(f"{_image_key(image)}|{settings}|{orient}".encode()).hexdigest()
+    extra = "" if known is None else f"|known:{known_key(known)}"
+    key = hashlib.sha256(f"{_image_key(image)}|{settings}|{orient}{extra}".encode()).hexdigest()
     path = cache_dir / key[:2] / f"{key}.json"
     if path.exists():
         d = json.loads(path.read_text())
         return [Line.from_dict(x) for x in d["lines"]], d["rotation"]
-    res = read_page(image, engine_name, detect_orientation=orient)
+    if known is None:
+        res = read_page(image, engine_name, detect_orientation=orient)
+    else:
+        res = OcrResult(read_region(image, engine_name, known=known), 0)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"lines": [l.to_dict() for l in res.lines], "rotation": res.rotation}, ensure_ascii=False))
@@ -111,13 +116,13 @@ class BenchReader:
     def __init__(self, cache_dir):
         self.cache_dir = cache_dir
 
-    def read(self, image, engine=None, keep_red=False, line=False):
+    def read(self, image, engine=None, keep_red=False, line=False, known=None):
         from intake.reader import EngineReader
 
         engine = engine or "rapidocr"
         if keep_red and not line:
-            return ocr_cached(image.convert("L"), engine, self.cache_dir, orient=False)[0]
-        return EngineReader(engine).read(image, engine, keep_red, line)
+            return ocr_cached(image.convert("L"), engine, self.cache_dir, orient=False, known=known)[0]
+        return EngineReader(engine).read(image, engine, keep_red, line, known)
 
 
 def _eval_one(job) -> dict:

@@ -304,11 +304,15 @@ default_reader: RegionReader | None = None
 
 
 def _reocr_keep_red(page: Page, img: Image.Image, engine_name: str, reader: RegionReader) -> Page:
-    """Read the page again with red print kept (as gray): red/brown labels (invoices) are erased by seal removal."""
+    """Read the page again with red print kept (as gray): red/brown labels (invoices) are erased by seal removal.
+
+    The page's own lines go along as known: the reader then recognises only the text boxes they
+    lack or read unsure (most of an invoice's lines are read already; model.RegionReader)."""
     from dataclasses import replace
 
     STATS["red_reocr"] += 1
-    lines = reader.read(img, engine=engine_name, keep_red=True)
+    known = list(page.lines) if page.engine in (engine_name, "") else None  # another engine's boxes differ
+    lines = reader.read(img, engine=engine_name, keep_red=True, known=known)
     return replace(page, lines=tuple(lines))
 
 

@@ -7,7 +7,7 @@ the database or the file system, so the same objects flow through `extract`
 from __future__ import annotations
 
 from dataclasses import dataclass, field, asdict
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 BBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the rendered page image
 
@@ -193,7 +193,11 @@ class RegionReader(Protocol):
     `engine` None means the caller's engine. `keep_red` reads the image as grayscale, so red
     print the engine's seal-ink removal would erase stays legible. `line` reads the image as one
     text line with the recogniser only (no detector): at most one `Line` covering the image.
+    `known` is an earlier reading of the same image (its lines, same coordinates): an engine with
+    a separate detector then recognises only what those lines lack or read unsure, and returns
+    them together with its new lines; any other engine reads the whole image again.
     """
 
-    def read(self, image, engine: str | None = None, keep_red: bool = False, line: bool = False) -> list[Line]:
+    def read(self, image, engine: str | None = None, keep_red: bool = False, line: bool = False,
+             known: Sequence[Line] | None = None) -> list[Line]:
         ...

@@ -11,7 +11,8 @@ from __future__ import annotations
 from PIL import Image
 
 from .model import Line
-from .ocr.runner import OcrResult, OcrRunner, cache_get, cache_key_of, cache_put, image_key, read_region
+from .ocr.runner import (OcrResult, OcrRunner, cache_get, cache_key_of, cache_put, image_key, known_key,
+                         read_region)
 
 
 class EngineReader:
@@ -21,8 +22,8 @@ class EngineReader:
         self.engine = engine
 
     def read(self, image: Image.Image, engine: str | None = None, keep_red: bool = False,
-             line: bool = False) -> list[Line]:
-        return read_region(image, engine or self.engine, keep_red, line)
+             line: bool = False, known=None) -> list[Line]:
+        return read_region(image, engine or self.engine, keep_red, line, known)
 
 
 class OcrReader:
@@ -44,21 +45,24 @@ class OcrReader:
                 self._settings[engine] = get_engine(engine).settings_key()
         return self._settings[engine]
 
-    def cache_key(self, image: Image.Image, engine: str, line: bool) -> str:
+    def cache_key(self, image: Image.Image, engine: str, line: bool, known=None) -> str:
         # "|line" is also the key of the text-layer spot check's crops (pages.py): the same reading
-        return cache_key_of(image_key(image), self.settings_key(engine) + ("|line" if line else "|region"))
+        kind = "|line" if line else "|region"
+        if known is not None and not line:
+            kind += "|known:" + known_key(known)  # what was known decides what is recognised
+        return cache_key_of(image_key(image), self.settings_key(engine) + kind)
 
     def read(self, image: Image.Image, engine: str | None = None, keep_red: bool = False,
-             line: bool = False) -> list[Line]:
+             line: bool = False, known=None) -> list[Line]:
         engine = engine or self.runner.engine
         if keep_red:
             image = image.convert("L")  # what is read is the gray image: the cache keys it
         if self.db is None:
-            return self.runner.read_region(image, engine, False, line)
-        key = self.cache_key(image, engine, line)
+            return self.runner.read_region(image, engine, False, line, known)
+        key = self.cache_key(image, engine, line, known)
         hit = cache_get(self.db, key)
         if hit is not None:
             return hit.lines
-        lines = self.runner.read_region(image, engine, False, line)
+        lines = self.runner.read_region(image, engine, False, line, known)
         cache_put(self.db, key, engine, OcrResult(list(lines), 0))
         return lines

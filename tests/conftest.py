@@ -82,7 +82,7 @@ def serve_region_reads(monkeypatch, hook) -> None:
 
     real = runner_mod.read_region
 
-    def via_hook(image, engine_name, keep_red=False, line=False):
+    def via_hook(image, engine_name, keep_red=False, line=False, known=None):  # committed full readings
         if line:
             return real(image, engine_name, keep_red, line)
         return hook(image.convert("L") if keep_red else image, engine_name)

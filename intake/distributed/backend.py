@@ -120,13 +120,14 @@ class CeleryRunner:
     def result_of(future: PageFuture) -> OcrResult:
         return future.result()
 
-    def read_region(self, image, engine: str | None = None, keep_red: bool = False, line: bool = False):
+    def read_region(self, image, engine: str | None = None, keep_red: bool = False, line: bool = False,
+                    known=None):
         """A region extraction reads again (see `model.RegionReader`), in the coordinator as with
         the in-process pool: extraction waits for it, and the queue holds whole pages."""
         from ..ocr.runner import limit_threads, read_region
 
         limit_threads()
-        return read_region(image, engine or self.engine, keep_red, line)
+        return read_region(image, engine or self.engine, keep_red, line, known)
 
     def reset(self) -> None:
         """Nothing to rebuild: a lost worker's pages come back through the broker."""

@@ -54,6 +54,12 @@ def cache_key_of(image_sha: str, settings: str) -> str:
     return hashlib.sha256(f"{image_sha}|{settings}".encode()).hexdigest()
 
 
+def known_key(known) -> str:
+    """The cache key's part for the lines a reading was given as known (`RegionReader.read`)."""
+    payload = json.dumps([l.to_dict() for l in known], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
 def _quality(lines: list[Line]) -> float:
     chars = sum(len(l.text) for l in lines)
     if not chars:
@@ -86,13 +92,16 @@ def read_page(image: Image.Image, engine_name: str, detect_orientation: bool = T
     return OcrResult(lines, 0)
 
 
-def read_region(image: Image.Image, engine_name: str, keep_red: bool = False, line: bool = False) -> list[Line]:
+def read_region(image: Image.Image, engine_name: str, keep_red: bool = False, line: bool = False,
+                known=None) -> list[Line]:
     """`RegionReader.read` with the named engine, in this process."""
     engine = get_engine(engine_name)
     if keep_red:
         image = image.convert("L")  # the engines whiten red ink in colour images only
     if not line:
-        return engine.recognize(image)
+        if known is not None and hasattr(engine, "recognize_known"):
+            return engine.recognize_known(image, known)
+        return engine.recognize(image)  # an engine without a separate detector reads it all again
     ocr = getattr(engine, "_ocr", None)
     if ocr is not None:  # RapidOCR: the recogniser alone, as for a text line
         import numpy as np
@@ -181,14 +190,14 @@ class OcrRunner:
         return OcrResult([Line.from_dict(d) for d in lines], rot)
 
     def read_region(self, image: Image.Image, engine: str | None = None, keep_red: bool = False,
-                    line: bool = False) -> list[Line]:
+                    line: bool = False, known=None) -> list[Line]:
         """One region for extraction (a crop, a page with red kept, a seal ring): see `model.RegionReader`.
 
         Read in this process, not queued on the pool: extraction waits for the answer, and the
         pool's queue holds the read-ahead pages of the next submissions, which would come first.
         """
         limit_threads()
-        return read_region(image, engine or self.engine, keep_red, line)
+        return read_region(image, engine or self.engine, keep_red, line, known)
 
     def _progress(self, it, total=None):
         if not self.progress:

@@ -26,18 +26,23 @@ def _image_key(image) -> str:
     return h.hexdigest()
 
 
-def ocr_lines(image, engine_name: str = "rapidocr", orient: bool = True) -> tuple[list[Line], int]:
+def ocr_lines(image, engine_name: str = "rapidocr", orient: bool = True, known=None) -> tuple[list[Line], int]:
+    """(lines, rotation) of an image; with `known` lines, the reading that recognises only what they lack."""
     from intake.ocr.base import get_engine, limit_threads
-    from intake.ocr.runner import read_page
+    from intake.ocr.runner import OcrResult, known_key, read_page, read_region
 
     limit_threads()
     settings = get_engine(engine_name).settings_key()
-    key = hashlib.sha256(f"{_image_key(image)}|{settings}|{orient}".encode()).hexdigest()[:32]
+    extra = "" if known is None else f"|known:{known_key(known)}"
+    key = hashlib.sha256(f"{_image_key(image)}|{settings}|{orient}{extra}".encode()).hexdigest()[:32]
     path = OCR_CACHE / f"{key}.json.gz"
     if path.exists():
         d = json.loads(gzip.decompress(path.read_bytes()))
         return [Line.from_dict(x) for x in d["lines"]], d["rotation"]
-    res = read_page(image, engine_name, detect_orientation=orient)
+    if known is None:
+        res = read_page(image, engine_name, detect_orientation=orient)
+    else:
+        res = OcrResult(read_region(image, engine_name, known=known), 0)
     OCR_CACHE.mkdir(parents=True, exist_ok=True)
     payload = {"lines": [l.to_dict() for l in res.lines], "rotation": res.rotation}
     path.write_bytes(gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), 9, mtime=0))
@@ -82,13 +87,13 @@ class CachedReader:
     """The region reader extraction gets in these tests: the engines in this process, and second
     page readings (red kept) through the same on-disk cache as the first."""
 
-    def read(self, image, engine=None, keep_red=False, line=False):
+    def read(self, image, engine=None, keep_red=False, line=False, known=None):
         from intake.reader import EngineReader
 
         engine = engine or "rapidocr"
         if keep_red and not line:
-            return ocr_lines(image.convert("L"), engine, orient=False)[0]
-        return EngineReader(engine).read(image, engine, keep_red, line)
+            return ocr_lines(image.convert("L"), engine, orient=False, known=known)[0]
+        return EngineReader(engine).read(image, engine, keep_red, line, known)
 
 
 @pytest.fixture(autouse=True)

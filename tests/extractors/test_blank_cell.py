@@ -22,9 +22,9 @@ class Recording:
         self.inner = CachedReader()
         self.calls: list[tuple[tuple[int, int], bool, bool]] = []
 
-    def read(self, image, engine=None, keep_red=False, line=False):
+    def read(self, image, engine=None, keep_red=False, line=False, known=None):
         self.calls.append((image.size, keep_red, line))
-        return self.inner.read(image, engine, keep_red, line)
+        return self.inner.read(image, engine, keep_red, line, known)
 
 
 def test_a_value_lost_under_a_seal_is_offered_for_review_read_from_its_cell_as_one_line():

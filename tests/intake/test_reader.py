@@ -39,9 +39,9 @@ class Recording:
         self.inner = inner
         self.calls: list[tuple[str | None, bool, bool, tuple[int, int]]] = []
 
-    def read(self, image, engine=None, keep_red=False, line=False):
+    def read(self, image, engine=None, keep_red=False, line=False, known=None):
         self.calls.append((engine, keep_red, line, image.size))
-        return self.inner.read(image, engine, keep_red, line)
+        return self.inner.read(image, engine, keep_red, line, known)
 
 
 def test_extraction_reads_again_only_through_the_reader_it_is_given(monkeypatch):
