@@ -154,8 +154,8 @@ _pending_guard = threading.Lock()
 # the encoder at ingest takes one instead of decoding the 300-dpi PNG again (~0.3 CPU-s a page).
 # A few pages only, bounded in bytes (a 1400 px wide A4 colour copy is ~8 MB): a long file under a memory
 # limit must not hold more than this beside the pages extraction has open; one not taken in time is decoded.
-# 48 MB holds 5-6 A4 pages, a usual file or two read ahead (16 MB held 2: most pages were decoded again);
-# tests/intake/test_memory.py's 10-page stack still finishes under its 300 MB limit.
+# 32 MB holds ~4 A4 colour pages, a usual file or two read ahead (16 MB held 2); 48 MB left the 10-page
+# stack of tests/intake/test_memory.py less than 60 MB under its 300 MB limit (measured: fails at 240 MB).
 FIT_MEMO = 8
 FIT_MEMO_BYTES = 32 * 1024 * 1024
 _fits: OrderedDict = OrderedDict()
