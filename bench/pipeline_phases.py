@@ -46,6 +46,7 @@ def child(files: list[Path], work: Path) -> dict:
     from intake.pages import load_to_disk
 
     cpu = {"load": 0.0, "write": 0.0, "decode": 0.0}
+    by_ext: dict[str, list[float]] = {}  # source type -> [write CPU-s, pages]
     pages = 0
     pages_dir = work / "pages"
     for f in files:
@@ -54,10 +55,15 @@ def child(files: list[Path], work: Path) -> dict:
         t = time.process_time()
         for lp in iter_pages(f, ext):
             lp.image.load()
-        cpu["load"] += time.process_time() - t
+        load = time.process_time() - t
+        cpu["load"] += load
         t = time.process_time()
         loaded = load_to_disk(f, ext, pages_dir, sha)
-        cpu["write"] += time.process_time() - t  # load + key + write; the load is taken off below
+        write = time.process_time() - t - load  # load + key + write, less the load measured just before
+        cpu["write"] += write
+        row = by_ext.setdefault(ext, [0.0, 0])
+        row[0] += write
+        row[1] += len(loaded)
         paths = [Path(lp.image.filename) for lp in loaded]
         del loaded
         t = time.process_time()
@@ -68,10 +74,9 @@ def child(files: list[Path], work: Path) -> dict:
                 im.load()
         cpu["decode"] += time.process_time() - t
         pages += len(paths)
-    cpu["write"] -= cpu["load"]
     size = sum(p.stat().st_size for p in pages_dir.rglob("*") if p.is_file() and p.suffix != ".key")
     kinds = sorted({p.suffix for p in pages_dir.rglob("*") if p.is_file() and p.suffix != ".key"})
-    return {"cpu": cpu, "pages": pages, "bytes": size, "kinds": kinds}
+    return {"cpu": cpu, "pages": pages, "bytes": size, "kinds": kinds, "by_ext": by_ext}
 
 
 def run_tree(tree: Path, files: list[Path], tmp: Path) -> dict:
@@ -105,13 +110,15 @@ def main() -> None:
         runs["new"].append(run_tree(args.new, files, tmp))
     lines = [f"{args.docs} documents (seed {args.seed}, scan quality), {runs['new'][0]['pages']} pages; "
              f"rounds interleaved old, new x{args.rounds}; load average before: {os.getloadavg()[0]:.2f}", "",
-             "| tree | round | load CPU-s/page | write CPU-s/page | decode CPU-s/page | write+decode | pages/ MB | kinds |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| tree | round | load CPU-s/page | write CPU-s/page | decode CPU-s/page | write+decode | pages/ MB | kinds "
+             "| write CPU-s/page by source |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name in ("old", "new"):
         for i, r in enumerate(runs[name]):
             n, c = r["pages"], r["cpu"]
             lines.append(f"| {name} | {i + 1} | {c['load'] / n:.3f} | {c['write'] / n:.3f} | {c['decode'] / n:.3f} | "
-                         f"{(c['write'] + c['decode']) / n:.3f} | {r['bytes'] / 1e6:.1f} | {' '.join(r['kinds'])} |")
+                         f"{(c['write'] + c['decode']) / n:.3f} | {r['bytes'] / 1e6:.1f} | {' '.join(r['kinds'])} | "
+                         + ", ".join(f"{e} {w / k:.3f} ({k} p)" for e, (w, k) in sorted(r["by_ext"].items())) + " |")
     text = "\n".join(lines)
     print(text)
     if args.out:
