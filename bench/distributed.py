@@ -54,7 +54,7 @@ def make_pages(folder: Path, count: int) -> list[Path]:
         sha = archive.sha256_file(path)
         for lp in load_to_disk(path, check_file(path), folder / "pages", sha):
             if lp.text_lines is None:
-                pages.append(folder / "pages" / sha[:2] / sha / f"{lp.number}.png")
+                pages.append(lp.path)  # <n>.png, or a kept scan's 1.jpg
     return pages[:count]
 
 

@@ -41,11 +41,15 @@ def make_inbox(inbox: Path, docs: int, seed: int) -> None:
 
 
 def page_images(inbox: Path, out: Path) -> list[Path]:
-    """The page images the pipeline will OCR (scanned pages only), rendered the same way."""
+    """The page images the pipeline will OCR (scanned pages only), rendered the same way: a one-page
+    JPEG/PNG scan that is the page is read as it came, as the pipeline keeps it (intake/pages.py)."""
     paths = []
     for f in sorted(p for p in inbox.rglob("*") if p.is_file()):
         for lp in load(f):
             if lp.text_lines is None:
+                if getattr(lp, "original", None) is not None:
+                    paths.append(lp.original)
+                    continue
                 p = out / f"{len(paths):04d}.png"
                 lp.image.save(p)
                 paths.append(p)

@@ -45,6 +45,28 @@ def atomic_copy(src: Path, dest: Path) -> None:
     _fsync_dir(dest.parent)
 
 
+def copy_checked(src: Path, dest: Path, sha: str) -> bool:
+    """Copy `src` to `dest` atomically if its bytes hash to `sha` (hashed as they are copied: read once).
+
+    False, and nothing written, when they do not: the file changed since it was hashed."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.parent / f".{dest.name}.{os.getpid()}.tmp"
+    h = hashlib.sha256()
+    try:
+        with open(src, "rb") as fin, open(tmp, "wb") as fout:
+            while chunk := fin.read(CHUNK):
+                h.update(chunk)
+                fout.write(chunk)
+            fout.flush()
+            os.fsync(fout.fileno())
+        if h.hexdigest() != sha:
+            return False
+        os.replace(tmp, dest)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def atomic_write_bytes(dest: Path, data: bytes) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f".{dest.name}.{os.getpid()}.tmp"

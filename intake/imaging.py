@@ -21,7 +21,7 @@ def remove_red(image: Image.Image) -> Image.Image:
         return image
     import cv2
 
-    rgb = np.asarray(image.convert("RGB"))
+    rgb = to_rgb_array(image)  # an RGB page is read in place: `convert` would copy 5-25 MB a page
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     red = ((h <= 10) | (h >= 160)) & (s >= 70) & (v >= 140)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from .errors import (
     CorruptFileError,
@@ -63,6 +63,11 @@ class LoadedPage:
     dpi: int
     text_lines: list[Line] | None  # from the PDF's text layer; None for scanned pages
     key: str | None = None  # image_key of the pixels, once computed (the image may be a lazy file handle)
+    # A one-page JPEG/PNG whose decoded pixels are the page as they are (no EXIF turn, no mode change): the
+    # file, and the suffix its byte copy gets in pages/ (pages.render_pages keeps it instead of a PNG).
+    original: Path | None = None
+    suffix: str = ".png"
+    path: Path | None = None  # the page image on disk, once written (pages.render_pages)
 
 
 def sniff(head: bytes) -> str | None:
@@ -190,6 +195,15 @@ def normalize_mode(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
+# Formats a page image may be kept in as the scanner wrote it (every reader of pages/ decodes both).
+COPYABLE = {"JPEG": ".jpg", "PNG": ".png"}
+
+
+def _exif_turns(frame: Image.Image) -> bool:
+    """Whether `ImageOps.exif_transpose` would turn or flip the frame (orientation 2-8)."""
+    return frame.getexif().get(ExifTags.Base.Orientation, 1) in range(2, 9)
+
+
 def _iter_image(path: Path) -> Iterator[LoadedPage]:
     count = 0
     try:
@@ -222,13 +236,18 @@ def _iter_image(path: Path) -> Iterator[LoadedPage]:
                                         "The frames together have too many pixels.")
                 frame.load()
                 dpi = _image_dpi(img)
-                frame = ImageOps.exif_transpose(frame) if i == 0 else frame
-                frame = normalize_mode(frame)
+                turned = i == 0 and _exif_turns(frame)
+                frame = ImageOps.exif_transpose(frame) if turned else frame
+                as_read = normalize_mode(frame)
+                # the decoded file is the page itself: kept byte for byte rather than re-encoded (issue 16)
+                same = n_frames == 1 and not turned and as_read is frame and img.format in COPYABLE
+                frame = as_read
                 if min(frame.size) < MIN_SIDE:
                     raise WrongTypeError(f"第 {i + 1} 页太小，不是扫描件。Frame {i + 1} is too small.")
                 _check_aspect(*frame.size, "图片")
                 count += 1
-                yield LoadedPage(i + 1, frame, dpi, None)
+                yield LoadedPage(i + 1, frame, dpi, None, original=path if same else None,
+                                 suffix=COPYABLE[img.format] if same else ".png")
                 del frame
     except InputError:
         raise

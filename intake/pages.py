@@ -1,9 +1,14 @@
-"""One file's pages: rendered one at a time to PNG, then OCR'd (or taken from the text layer).
+"""One file's pages: rendered one at a time to disk, then OCR'd (or taken from the text layer).
 
 Memory: `render_pages` keeps only the page in hand decoded. Each page is written to
 `pages/<sha>/<n>.png` as soon as it is rendered and replaced by a lazily opened handle on
 that file (Pillow decodes it again only when extraction touches its pixels), so a
-200-page file never has 200 rendered pages in memory. OCR workers read the PNG files.
+200-page file never has 200 rendered pages in memory. OCR workers read the page files.
+
+A one-page JPEG or PNG scan that decodes to the page as it is (no EXIF turn, no mode change) is
+kept as a byte copy of the original instead (`<n>.jpg` or `<n>.png`): encoding 5-25 MB of pixels
+as PNG was the coordinator's largest cost a page (issue 16). A page OCR finds turned is written as
+PNG, upright. Readers take a page image's path as stored (`Page.image_path`), whatever its suffix.
 """
 from __future__ import annotations
 
@@ -36,30 +41,47 @@ def _key_file(path: Path) -> Path:
     return path.with_suffix(".key")
 
 
-def render_pages(pages: Iterable[LoadedPage], folder: Path, web: bool = False) -> list[LoadedPage]:
-    """Write each page's PNG as it is rendered and keep only a lazy handle on it (with its pixel key).
+def _write_page(lp: LoadedPage, path: Path, file_sha: str | None) -> Path:
+    """Write one page image and return where it went: at `path`, a byte copy of the original when the
+    page has one and it still hashes to `file_sha`; else a PNG of the pixels (`<n>.png`)."""
+    if lp.original is not None and file_sha:
+        if archive.copy_checked(lp.original, path, file_sha):
+            return path
+        log.warning("page %d: %s no longer hashes to %s; the page is written as PNG", lp.number,
+                    lp.original, file_sha[:12])
+        path = path.with_suffix(".png")
+    archive.atomic_write_bytes(path, encode_png(lp.image))
+    return path
+
+
+def render_pages(pages: Iterable[LoadedPage], folder: Path, web: bool = False,
+                 file_sha: str | None = None) -> list[LoadedPage]:
+    """Write each page's image as it is rendered and keep only a lazy handle on it (with its pixel key).
 
     The key (`image_key`) is computed here, once per page, and carried: the OCR cache key, the
-    read-ahead's key and the stored `image_sha256` all come from it. `<n>.key` beside the PNG
-    names the pixels the PNG holds, so a resumed run reuses an earlier run's PNG without decoding it
-    (a page turned upright has another key, and is written again). `web`: the ingest will encode the
-    viewer's images (webimages.py): their fit-width copy is made now, from the pixels in memory."""
+    read-ahead's key and the stored `image_sha256` all come from it. `<n>.key` beside the image
+    names the pixels it holds, so a resumed run reuses an earlier run's image without decoding it
+    (a page turned upright has another key, and is written again). `file_sha`: the SHA-256 of the
+    file the pages come from, which a byte copy of it is checked against (without it, PNG always).
+    `web`: the ingest will encode the viewer's images (webimages.py): their fit-width copy is made
+    now, from the pixels in memory."""
     folder.mkdir(parents=True, exist_ok=True)
     out: list[LoadedPage] = []
     for lp in pages:
         key = image_key(lp.image)
-        path = folder / f"{lp.number}.png"
+        copy = lp.original is not None and file_sha is not None
+        path = folder / f"{lp.number}{lp.suffix if copy else '.png'}"
         try:
             fresh = not path.exists() or _key_file(path).read_text().strip() != key
         except OSError:  # no key file (an older run, or a crash between the two writes): write it again
             fresh = True
         if fresh:
             _key_file(path).unlink(missing_ok=True)
-            archive.atomic_write_bytes(path, encode_png(lp.image))
+            path = _write_page(lp, path, file_sha)
             archive.atomic_write_bytes(_key_file(path), key.encode())
             if web:
                 webimages.remember_fit(key, lp.image)
-        out.append(LoadedPage(lp.number, _lazy(path), lp.dpi, lp.text_lines, key))
+        out.append(LoadedPage(lp.number, _lazy(path), lp.dpi, lp.text_lines, key, path=path))
         del lp
     return out
 
@@ -125,13 +147,13 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
     """
     folder = pages_dir / file_sha[:2] / file_sha
     if loaded and loaded[0].key is None:  # pages straight from the loader: to disk first
-        loaded = render_pages(loaded, folder)
+        loaded = render_pages(loaded, folder, file_sha=file_sha)
     folder.mkdir(parents=True, exist_ok=True)
     if verify_text:
         first = next((lp for lp in loaded if lp.text_lines is not None), None)
         if first is not None and not text_layer_matches_page(first, runner, db):
-            loaded = [LoadedPage(lp.number, lp.image, lp.dpi, None, lp.key) for lp in loaded]
-    paths = [folder / f"{lp.number}.png" for lp in loaded]
+            loaded = [LoadedPage(lp.number, lp.image, lp.dpi, None, lp.key, path=lp.path) for lp in loaded]
+    paths = [lp.path or folder / f"{lp.number}.png" for lp in loaded]
     jobs, job_idx, cached = [], [], {}
     settings = runner.settings_key()
     for i, lp in enumerate(loaded):
@@ -161,12 +183,16 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
             res = results[i]
             if res.rotation:
                 turned = rotate(image, res.rotation)
-                _key_file(paths[i]).unlink(missing_ok=True)  # the PNG no longer holds the rendered pixels
-                archive.atomic_write_bytes(paths[i], encode_png(turned))
+                _key_file(paths[i]).unlink(missing_ok=True)  # the file no longer holds the rendered pixels
+                upright = paths[i].with_suffix(".png")  # a turned page is no longer the scan: a PNG
+                archive.atomic_write_bytes(upright, encode_png(turned))
+                if upright != paths[i]:
+                    paths[i].unlink(missing_ok=True)  # the byte copy of the sideways scan: read, no longer the page
+                    paths[i] = upright
                 rkey = image_key(turned)  # the stored page is the upright one
                 del turned
                 image = _lazy(paths[i])
-                lp = LoadedPage(lp.number, image, lp.dpi, None, rkey)
+                lp = LoadedPage(lp.number, image, lp.dpi, None, rkey, path=paths[i])
             pages.append(_page_from_loaded(lp, str(paths[i]), res.lines, "ocr", runner.engine, res.rotation,
                                            file_sha, lp.key))
         images.append(image)
@@ -175,4 +201,4 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
 
 def load_to_disk(path: Path, ext: str, pages_dir: Path, file_sha: str, web: bool = False) -> list[LoadedPage]:
     """Render a file page by page into its pages folder (see `render_pages`)."""
-    return render_pages(iter_pages(path, ext), pages_dir / file_sha[:2] / file_sha, web)
+    return render_pages(iter_pages(path, ext), pages_dir / file_sha[:2] / file_sha, web, file_sha)

@@ -67,15 +67,13 @@ class Prefetcher:
                     continue
                 self._sha_of[str(path)] = sha
                 self._loaded[sha] = loaded
-                folder = self.pages_dir / sha[:2] / sha
                 for lp in loaded:
                     if lp.text_lines is not None:
                         continue
                     key = cache_key_of(lp.key, settings)
                     if key in self._futures or (self.db is not None and cache_get(self.db, key) is not None):
                         continue
-                    page_path = folder / f"{lp.number}.png"
-                    self._futures[key] = self.runner.submit(OcrJob(str(page_path), self.runner.engine))
+                    self._futures[key] = self.runner.submit(OcrJob(str(lp.path), self.runner.engine))
 
     def _known(self, sha: str) -> bool:
         """Already in the archive: the normal pass records it as a duplicate and reads nothing."""

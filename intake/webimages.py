@@ -152,10 +152,12 @@ _pending_guard = threading.Lock()
 
 # Fit-width copies of pages made while their pixels were in memory (pages.render_pages), by pixel key:
 # the encoder at ingest takes one instead of decoding the 300-dpi PNG again (~0.3 CPU-s a page).
-# A few pages only, bounded in bytes (a 1400 px wide A4 copy is ~6 MB): a long file under a memory
+# A few pages only, bounded in bytes (a 1400 px wide A4 colour copy is ~8 MB): a long file under a memory
 # limit must not hold more than this beside the pages extraction has open; one not taken in time is decoded.
+# 32 MB holds ~4 A4 colour pages, a usual file or two read ahead (16 MB held 2); 48 MB left the 10-page
+# stack of tests/intake/test_memory.py less than 60 MB under its 300 MB limit (measured: fails at 240 MB).
 FIT_MEMO = 8
-FIT_MEMO_BYTES = 16 * 1024 * 1024
+FIT_MEMO_BYTES = 32 * 1024 * 1024
 _fits: OrderedDict = OrderedDict()
 _fits_guard = threading.Lock()
 
