@@ -120,8 +120,8 @@ def signature_features(gray: np.ndarray, px_mm: float, gray_page: bool, printed:
     for i in range(1, n):
         x, y, w, h, area = stats[i]
         hm, wm = (h - k + 1) / px_mm, (w - k + 1) / px_mm
-        if hm < 1.0 and wm < 1.0:
-            continue
+        if hm < 1.2:
+            continue  # a flat sliver (what a removed ruling leaves where strokes crossed it): no hand alone
         sub = (lab[y:y + h, x:x + w] == i) & own[y:y + h, x:x + w]
         n_own = int(sub.sum())
         if printed is not None and n_own < 1.0 * px_mm * px_mm:
