@@ -349,7 +349,8 @@ def _underline_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     xn = p.text(x + 2, y - 0.3, v["organization_name"], fam, size + 0.5)
     end = min(186.0, max(x + 62, xn + 3))
     p.line(x + 0.5, y + 1.3, end, y + 1.3, 0.3)
-    seal_at = ((x + xn) / 2 + rng.uniform(-8, 8), y - 2 + rng.uniform(-4, 4))
+    # stamped where the label asks for it, over （盖章） and the start of the name
+    seal_at = (x - 6 + rng.uniform(-4, 6), y - 2 + rng.uniform(-3, 3))
     y += 17
     x = p.text(L, y, v["sign_label"], fam, size + 0.5)
     p.line(x + 0.5, y + 1.3, min(186.0, max(end, x + 40)), y + 1.3, 0.3)
