@@ -75,11 +75,27 @@ def _blank_seals(gray: np.ndarray, rgb: np.ndarray | None, seals, offset, gray_p
     return g, float(covered.mean())
 
 
-def signature_features(gray: np.ndarray, px_mm: float, gray_page: bool) -> dict:
-    """Ink blobs and their print/handwriting statistics in a cleaned gray crop."""
-    paper = float(np.percentile(gray, 95)) if gray.size else 255.0
-    thr = min(paper - 60, 100 if gray_page else 150)
-    ink = (gray < thr).astype(np.uint8) * 255
+def _paper_level(gray: np.ndarray, px_mm: float) -> np.ndarray:
+    """The paper's brightness around every pixel: a max filter wider than any pen stroke (3 mm),
+    smoothed. A photo's shadow, a toner copy's gray cast or a tinted form darken the paper locally;
+    one threshold for the whole crop would read a shadowed corner as ink or miss strokes in it."""
+    k = max(3, int(3 * px_mm) | 1)
+    bg = cv2.dilate(gray, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return cv2.GaussianBlur(bg, (0, 0), max(1.0, 1.5 * px_mm)).astype(np.int16)
+
+
+def signature_features(gray: np.ndarray, px_mm: float, gray_page: bool, printed: np.ndarray | None = None) -> dict:
+    """Ink blobs and their print/handwriting statistics in a cleaned gray crop.
+
+    ``printed`` (bool, the crop's shape) marks the OCR'd printed characters: their ink still joins
+    a blob (a hand that crosses the label's line keeps its full height), but a blob's handwriting
+    measures (its own ink, its stroke directions) count only the ink outside them, so print merged
+    with a signature does not make it look printed, and print alone is no ink at all."""
+    if not gray.size:
+        return {"ink": np.zeros((0, 0), np.uint8), "ink_mm2": 0.0, "blobs": []}
+    paper = _paper_level(gray, px_mm)
+    thr = np.minimum(paper - 60, 100 if gray_page else 150)
+    ink = (gray.astype(np.int16) < thr).astype(np.uint8) * 255
     # remove ruled lines: long straight horizontal / vertical runs
     L = max(10, int(8 * px_mm))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (L, 1)))
@@ -92,7 +108,10 @@ def signature_features(gray: np.ndarray, px_mm: float, gray_page: bool) -> dict:
     keep = np.zeros(n, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
     ink = (keep[lab]).astype(np.uint8) * 255
-    ink_mm2 = float((ink > 0).sum()) / (px_mm * px_mm)
+    own = ink > 0
+    if printed is not None and printed.shape == ink.shape:
+        own &= ~printed
+    ink_mm2 = float(own.sum()) / (px_mm * px_mm)
     # blobs: strokes joined over ~0.8 mm
     k = max(3, int(round(0.8 * px_mm)) | 1)
     joined = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
@@ -101,11 +120,14 @@ def signature_features(gray: np.ndarray, px_mm: float, gray_page: bool) -> dict:
     for i in range(1, n):
         x, y, w, h, area = stats[i]
         hm, wm = (h - k + 1) / px_mm, (w - k + 1) / px_mm
-        if hm < 1.0 and wm < 1.0:
-            continue
-        sub = (lab[y:y + h, x:x + w] == i) & (ink[y:y + h, x:x + w] > 0)
+        if hm < 1.2:
+            continue  # a flat sliver (what a removed ruling leaves where strokes crossed it): no hand alone
+        sub = (lab[y:y + h, x:x + w] == i) & own[y:y + h, x:x + w]
+        n_own = int(sub.sum())
+        if printed is not None and n_own < 1.0 * px_mm * px_mm:
+            continue  # printed characters only (the OCR read them)
         blobs.append({"x": int(x), "y": int(y), "w": int(w), "h": int(h), "h_mm": hm, "w_mm": wm,
-                      "ink": int(sub.sum()), "axis": _axis_share(sub)})
+                      "ink": n_own, "axis": _axis_share(sub)})
     return {"ink": ink, "ink_mm2": ink_mm2, "blobs": blobs}
 
 
@@ -137,10 +159,28 @@ def _classify(feat: dict, px_mm: float) -> tuple[bool, float, dict]:
     return False, 0.8, info
 
 
+def _printed_mask(shape, boxes, offset, f: float, px_mm: float) -> np.ndarray | None:
+    """The crop's pixels inside the printed characters' boxes (page pixels), a little widened."""
+    if not boxes:
+        return None
+    m = np.zeros(shape, bool)
+    ox, oy = offset
+    pad = max(1, int(round(0.25 * px_mm)))
+    for bx0, by0, bx1, by1 in boxes:
+        x0, y0 = int(bx0 * f - ox) - pad, int(by0 * f - oy) - pad
+        x1, y1 = int(bx1 * f - ox) + pad + 1, int(by1 * f - oy) + pad + 1
+        if x1 <= 0 or y1 <= 0 or x0 >= shape[1] or y0 >= shape[0]:
+            continue
+        m[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = True
+    return m
+
+
 def detect_signature(image: Image.Image, dpi: int | None, region: tuple[int, int, int, int] | None,
-                     seals: list[Seal] | None = None) -> tuple[bool | None, float]:
+                     seals: list[Seal] | None = None, printed: list | None = None) -> tuple[bool | None, float]:
     """Is there a handwritten signature in `region` (x0, y0, x1, y1 of the page image)?
 
+    ``printed``: boxes (page pixels) of the printed characters the OCR read in or near the region
+    (the label, the date line, the unit's name); their ink is print, not hand.
     (True/False, confidence) or (None, low confidence) when it cannot be told.
     """
     W, H = image.size
@@ -168,7 +208,7 @@ def detect_signature(image: Image.Image, dpi: int | None, region: tuple[int, int
             rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
     scaled = [Seal(s.page, tuple(int(v * f) for v in s.bbox), s.color, s.shape, s.text, s.confidence) for s in (seals or ())]
     gray, covered = _blank_seals(gray, rgb, scaled, (x0 * f, y0 * f), gray_page, px_mm)
-    feat = signature_features(gray, px_mm, gray_page)
+    feat = signature_features(gray, px_mm, gray_page, _printed_mask(gray.shape, printed, (x0 * f, y0 * f), f, px_mm))
     present, conf, info = _classify(feat, px_mm)
     if _DEBUG:
         print("signature", present, conf, info, "covered", round(covered, 2))

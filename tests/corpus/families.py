@@ -14,7 +14,7 @@ import hashlib
 FAMILIES: dict[str, tuple[str, ...]] = {
     "business_license": ("classic", "pre2019", "landscape", "branch"),
     "commitment_letter": ("classic", "sign_right", "sign_table", "compact", "bare_signoff", "stacked_signoff",
-                          "two_column_signoff"),
+                          "two_column_signoff", "underline_signoff"),
     "id_card": ("classic", "certified_copy", "enlarged", "tilted", "toner_copy"),
     "authorization_letter": ("classic", "running_letter", "inline_fields", "org_agent"),
     "service_contract": ("classic", "cover_page", "party_table", "entrust_form", "clause_amount"),

@@ -8,7 +8,9 @@ unit's full name with no label, flush right under its seal, a signature line, th
 stacked_signoff (单位（盖章） / 负责人（签字） / 日期 one under the other at the left, and the person signs where
 there is room: under the label, across the line over it, or far right of it, the seal now and then
 over the signature); two_column_signoff (the unit's block left, the signer's block right, each with its
-date line; the signature beside, under or over its label).
+date line; the signature beside, under or over its label); underline_signoff (承诺单位（盖章）：____ /
+法定代表人（签字）：____ on printed underlines, the name typed on its line, the signature written over
+the signer's line, 年 月 日 under them).
 """
 from __future__ import annotations
 
@@ -117,6 +119,10 @@ def for_family(v: dict, family: str, rng: random.Random) -> dict:
                                                "法定代表人（签字）："]))
         v.setdefault("sign_place", rng.choice(["beside", "under", "over"]))
         v.setdefault("seal_over_signature", rng.random() < 0.3)
+    if family == "underline_signoff":
+        v.setdefault("sign_label", rng.choice(["法定代表人（签字）：", "法定代表人或授权代表（签字）：", "负责人（签名）："]))
+        v.setdefault("block_left", rng.choice([30.0, 96.0, 104.0]))
+        v.setdefault("sign_date_style", rng.choice(["spaced", "plain", "chinese"]))
     return v
 
 
@@ -323,9 +329,47 @@ def _two_column_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     return pages
 
 
+def _underline_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """The sign-off as fill-in lines, as public 信用承诺书 / 承诺函 templates print it: 承诺单位（盖章）：
+    and 法定代表人（签字）： each followed by a printed underline (____) to fill in, the unit's name typed
+    on its line with the seal over it, the signature written over the signer's line (its strokes
+    cross the rule), and the date (年 月 日) on its own line under them. Modelled on the fill-in
+    承诺人信息 lines of public 信用承诺书 templates (hhok.com topic.php?vid=669: 姓名/企业名称：______)
+    and the 法定代表人签字：… 日 sign-off of the 守合同重信用企业承诺书 (jinchutou.com b7f15c5d…)."""
+    size, top, bottom = 10.5, 30, 262
+    pages, p, y = _body(v, dpi, rng, size, 25, 185, top, bottom, "song_bold")
+    p, y = _new_page_if(pages, p, y, 60, bottom, dpi, top)
+    fam = v["family_font"]
+    # the block as far right as the template puts it, but with room for the name and a signing line
+    need = max(p.width("承诺单位（盖章）：" + v["organization_name"], fam, size + 0.5) + 6,
+               p.width(v["sign_label"], fam, size + 0.5) + 42)
+    L = max(25.0, min(v["block_left"], 186 - need))
+    y += 16
+    x = p.text(L, y, "承诺单位（盖章）：", fam, size + 0.5)
+    xn = p.text(x + 2, y - 0.3, v["organization_name"], fam, size + 0.5)
+    end = min(186.0, max(x + 62, xn + 3))
+    p.line(x + 0.5, y + 1.3, end, y + 1.3, 0.3)
+    # stamped where the label asks for it, over （盖章） and the start of the name
+    seal_at = (x - 6 + rng.uniform(-4, 6), y - 2 + rng.uniform(-3, 3))
+    y += 17
+    x = p.text(L, y, v["sign_label"], fam, size + 0.5)
+    p.line(x + 0.5, y + 1.3, min(186.0, max(end, x + 40)), y + 1.3, 0.3)
+    if v["signature_present"]:
+        alpha = signature(v["legal_representative"], dpi, rng, height_mm=rng.uniform(8, 10))
+        w_mm = alpha.shape[1] * 25.4 / dpi
+        # over the line: the hand sits on the rule, its lower strokes cross it
+        p.stamp(alpha, ink(rng), min(186 - w_mm / 2, x + 5 + w_mm / 2 + rng.uniform(0, 10)),
+                y - 2.5 + rng.uniform(-1, 1))
+    _seal(p, pages, v, dpi, rng, *seal_at)
+    y += 16
+    date = _date_text(v, v["sign_date_style"])
+    p.text(L + (p.width("承诺单位（盖章）：", fam, size + 0.5) if L > 60 else 0), y, date, fam, size + 0.5)
+    return pages
+
+
 FAMILY_RENDER = {"classic": _classic, "sign_right": _sign_right, "sign_table": _sign_table, "compact": _compact,
                  "bare_signoff": _bare_signoff, "stacked_signoff": _stacked_signoff,
-                 "two_column_signoff": _two_column_signoff}
+                 "two_column_signoff": _two_column_signoff, "underline_signoff": _underline_signoff}
 
 
 def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
