@@ -83,6 +83,22 @@ def generated_pages(doc, engine_name: str = "rapidocr"):
         return read_file_pages(path, engine_name)
 
 
+def read_commitment_letter(family: str, seed: int, name: str, **overrides):
+    """A generated commitment letter of a developed family, with `overrides` on its values, read
+    through OCR and extraction: (its fields, the truth's fields)."""
+    from extractors import extract_pages
+    from tests.corpus.documents import build_values, render_values
+
+    v = build_values("commitment_letter", seed)
+    v.update(overrides)
+    doc = render_values("commitment_letter", v, seed, "scan", family=family)
+    assert doc.truth["split"] == "developed"
+    pages, images = generated_pages(doc)
+    docs = extract_pages(pages, images, name)
+    assert [d.type for d in docs] == ["commitment_letter"]
+    return docs[0].fields, doc.truth["fields"]
+
+
 class CachedReader:
     """The region reader extraction gets in these tests: the engines in this process, and second
     page readings (red kept) through the same on-disk cache as the first."""

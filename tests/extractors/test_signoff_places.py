@@ -12,20 +12,15 @@ import pytest
 from extractors import extract_pages
 from tests.corpus.documents import build_values, render_values
 
-from .conftest import generated_pages
+from .conftest import generated_pages, read_commitment_letter
 
 SEED = 3
 
 
 def _read(place: str, signed: bool = True, seal_over: bool = False):
-    v = build_values("commitment_letter", SEED)
-    v.update(sign_place=place, seal_over_signature=seal_over, signature_present=signed)
-    doc = render_values("commitment_letter", v, SEED, "scan", family="stacked_signoff")
-    assert doc.truth["split"] == "developed"
-    pages, images = generated_pages(doc)
-    docs = extract_pages(pages, images, f"stacked-{place}-{signed}")
-    assert [d.type for d in docs] == ["commitment_letter"]
-    return docs[0].fields["signature_present"], doc.truth["fields"]
+    fields, truth = read_commitment_letter("stacked_signoff", SEED, f"stacked-{place}-{signed}", sign_place=place,
+                                           seal_over_signature=seal_over, signature_present=signed)
+    return fields["signature_present"], truth
 
 
 @pytest.mark.parametrize("place,seal_over", [("under", False), ("over", True), ("far_right", False)])

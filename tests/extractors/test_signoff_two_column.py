@@ -10,23 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from extractors import extract_pages
-from tests.corpus.documents import build_values, render_values
 
-from .conftest import generated_pages
+from .conftest import read_commitment_letter
 
 SEED = 2
 
 
 def _read(place: str, label: str, signed: bool = True, seal_over: bool = False):
-    v = build_values("commitment_letter", SEED)
-    v.update(sign_place=place, sign_label=label, seal_over_signature=seal_over, signature_present=signed)
-    doc = render_values("commitment_letter", v, SEED, "scan", family="two_column_signoff")
-    assert doc.truth["split"] == "developed"
-    pages, images = generated_pages(doc)
-    docs = extract_pages(pages, images, f"twocol-{place}-{signed}")
-    assert [d.type for d in docs] == ["commitment_letter"]
-    return docs[0].fields, doc.truth["fields"]
+    return read_commitment_letter("two_column_signoff", SEED, f"twocol-{place}-{signed}", sign_place=place,
+                                  sign_label=label, seal_over_signature=seal_over, signature_present=signed)
 
 
 @pytest.mark.parametrize("place,label,seal_over", [

@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import pytest
 
-from extractors import extract_pages
-from tests.corpus.documents import build_values, render_values
 
-from .conftest import generated_pages
+from .conftest import read_commitment_letter
 
 SEED = 2
 
 
 def _read(signed: bool, left: float, label: str):
-    v = build_values("commitment_letter", SEED)
-    v.update(signature_present=signed, block_left=left, sign_label=label)
-    doc = render_values("commitment_letter", v, SEED, "scan", family="underline_signoff")
-    assert doc.truth["split"] == "developed"
-    pages, images = generated_pages(doc)
-    docs = extract_pages(pages, images, f"underline-{signed}-{left}")
-    assert [d.type for d in docs] == ["commitment_letter"]
-    return docs[0].fields["signature_present"]
+    fields, _ = read_commitment_letter("underline_signoff", SEED, f"underline-{signed}-{left}",
+                                       signature_present=signed, block_left=left, sign_label=label)
+    return fields["signature_present"]
 
 
 @pytest.mark.parametrize("left,label", [(30.0, "法定代表人（签字）："), (104.0, "法定代表人或授权代表（签字）：")])
