@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["pipeline_speed.md", "engines.md", "engines-notes.md", "backend-compare-fixtures.md", "backend-compare-bench.md", "accuracy-rapidocr.md", "accuracy-tesseract.md", "accuracy-notes.md", "seals.md", "real-samples.md", "decisions.md", "decisions-truth.md", "decisions-state-ocr.md", "einvoice.md",
+ORDER = ["pipeline_speed.md", "pages.md", "engines.md", "engines-notes.md", "backend-compare-fixtures.md", "backend-compare-bench.md", "accuracy-rapidocr.md", "accuracy-tesseract.md", "accuracy-notes.md", "calibration.md", "seals.md", "real-samples.md", "decisions.md", "decisions-truth.md", "decisions-state-ocr.md", "einvoice.md",
          "reliability.md", "security.md", "load.md", "scale.md", "page_load.md", "distributed.md", "store-writes.md"]
 # Sections written without a level-2 heading of their own get one here.
 HEADINGS = {"accuracy-rapidocr.md": "## Extraction accuracy (both OCR engines)",
