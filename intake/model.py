@@ -12,6 +12,23 @@ from typing import Any, Protocol, Sequence
 BBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the rendered page image
 
 
+def box_intersection(a, b) -> float:
+    """The area two boxes (x0, y0, x1, y1) share; 0 when they do not meet."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return float(w * h) if w > 0 and h > 0 else 0.0
+
+
+def box_area(b) -> float:
+    return float(max(0, b[2] - b[0]) * max(0, b[3] - b[1]))
+
+
+def box_iou(a, b) -> float:
+    """Intersection over union of two boxes: 1 for the same box, 0 for boxes that do not meet."""
+    inter = box_intersection(a, b)
+    return inter / (box_area(a) + box_area(b) - inter) if inter else 0.0
+
+
 @dataclass(frozen=True)
 class Word:
     """A recognised word (a single CJK character or a Latin/digit run)."""

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import EngineError
-from ..model import Line, Word
+from ..model import Line, Word, box_iou
 from .base import clean_text
 from .preprocess import remove_red, to_rgb_array
 from .settings import RapidSettings, current
@@ -31,18 +31,23 @@ KNOWN_BAR = 0.9
 STATS: Counter = Counter()
 
 
-def _covered_by(b, lines, share: float = 0.8) -> bool:
-    """Whether lines cover at least `share` of box b (their overlaps with b summed: lines of a page
-    do not overlap each other)."""
-    area = max(1, (b[2] - b[0]) * (b[3] - b[1]))
-    got = 0
-    for ln in lines:
-        a = ln.bbox
-        w = min(a[2], b[2]) - max(a[0], b[0])
-        h = min(a[3], b[3]) - max(a[1], b[1])
-        if w > 0 and h > 0:
-            got += w * h
-    return got >= share * area
+# A detected box is the box of a known line when they overlap this much (intersection over union):
+# the same text found again. A looser overlap (a box the red-free reading cut or merged otherwise:
+# 税 and 税额 of a stamped header) is recognised again.
+SAME_BOX = 0.75
+
+
+def _match_known(rects, sure) -> dict[int, Line]:
+    """Detected box index -> the sure known line that is the same box (one line per box, best first)."""
+    pairs = sorted(((box_iou(r, l.bbox), i, k) for i, r in enumerate(rects) for k, l in enumerate(sure)
+                    if box_iou(r, l.bbox) >= SAME_BOX), reverse=True)
+    got: dict[int, Line] = {}
+    used: set[int] = set()
+    for _, i, k in pairs:
+        if i not in got and k not in used:
+            got[i] = sure[k]
+            used.add(k)
+    return got
 
 
 def _recognise_boxes(inner, crops, need):
@@ -203,13 +208,13 @@ class RapidOcrEngine:
             return sorted(known, key=lambda l: (l.bbox[1], l.bbox[0]))
         boxes = map_boxes_to_original(det.boxes.copy(), op_record, *ori.shape[:2])
         rects = [_box(b) for b in boxes]
-        sure = [l for l in known if l.confidence >= bar]
-        need = [i for i, r in enumerate(rects) if not _covered_by(r, sure)]
+        same = _match_known(rects, [l for l in known if l.confidence >= bar])
+        need = [i for i in range(len(rects)) if i not in same]
         STATS["pages"] += 1
         STATS["boxes"] += len(rects)
         STATS["recognised"] += len(need)
         if not need:
-            return sorted(known, key=lambda l: (l.bbox[1], l.bbox[0]))
+            return sorted(same.values(), key=lambda l: (l.bbox[1], l.bbox[0]))
         txts, scores, words = _recognise_boxes(inner, crops, need)
         ratio_h, ratio_w = op_record["preprocess"]["ratio_h"], op_record["preprocess"]["ratio_w"]
         new: list[Line] = []
@@ -228,9 +233,9 @@ class RapidOcrEngine:
             text = clean_text(text)
             if text:
                 new.append(Line(text=text, bbox=rects[i], confidence=float(scores[j]), words=ws))
-        # a known line a new reading covers is that reading's older, worse or partial version
-        kept = [l for l in known if not _covered_by(l.bbox, new)]
-        return sorted(kept + new, key=lambda l: (l.bbox[1], l.bbox[0]))
+        # The detector's boxes are the reading, as in a full pass: a known line that is none of them
+        # (a red-free reading's cut of a stamped header) is left out, not kept beside its new version.
+        return sorted(list(same.values()) + new, key=lambda l: (l.bbox[1], l.bbox[0]))
 
     def read_line(self, image: Image.Image) -> str:
         """The text of a crop holding one line: recognition only (no detector), ~10x cheaper than a page."""

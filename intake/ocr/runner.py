@@ -54,10 +54,16 @@ def cache_key_of(image_sha: str, settings: str) -> str:
     return hashlib.sha256(f"{image_sha}|{settings}".encode()).hexdigest()
 
 
+# Version of the known-lines reading (rapid.py `recognize_known`): 2 = detected boxes matched to known
+# lines one to one by overlap (1 kept known lines a new box covered beside the new one).
+KNOWN_READING = 2
+
+
 def known_key(known) -> str:
     """The cache key's part for the lines a reading was given as known (`RegionReader.read`)."""
     payload = json.dumps([l.to_dict() for l in known], ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+    # KNOWN_READING names how the known lines are used: a reading made another way is not this one
+    return hashlib.sha256(f"{KNOWN_READING}|{payload}".encode()).hexdigest()[:32]
 
 
 def _quality(lines: list[Line]) -> float:

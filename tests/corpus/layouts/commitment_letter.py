@@ -336,8 +336,9 @@ def _underline_signoff(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     cross the rule), and the date (年 月 日) on its own line under them. Modelled on the fill-in
     承诺人信息 lines of public 信用承诺书 templates (hhok.com topic.php?vid=669: 姓名/企业名称：______)
     and the 法定代表人签字：… 日 sign-off of the 守合同重信用企业承诺书 (jinchutou.com b7f15c5d…)."""
-    size, top, bottom = 10.5, 30, 262
-    pages, p, y = _body(v, dpi, rng, size, 25, 185, top, bottom, "song_bold")
+    # the body as these templates set it: 小四 (12 pt) on wider margins, not the 五号 of the others
+    size, top, bottom = 12, 36, 262
+    pages, p, y = _body(v, dpi, rng, size, 30, 180, top, bottom, "song_bold", leading=1.55)
     p, y = _new_page_if(pages, p, y, 60, bottom, dpi, top)
     fam = v["family_font"]
     # the block as far right as the template puts it, but with room for the name and a signing line
