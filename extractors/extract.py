@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from PIL import Image
 
-from intake.model import Document, FieldValue, Page, RegionReader
+from intake.model import Document, FieldValue, Page, RegionReader, box_intersection
 
 from .classify import classify_page, split_documents
 from .layout import PageView, nk
@@ -328,13 +328,7 @@ def _shift_line(line, dx: int, dy: int):
 def _covered(b, lines) -> bool:
     """Whether most of box b is already covered by a line the page reading has."""
     area = max(1, (b[2] - b[0]) * (b[3] - b[1]))
-    for ln in lines:
-        a = ln.bbox
-        w = min(a[2], b[2]) - max(a[0], b[0])
-        h = min(a[3], b[3]) - max(a[1], b[1])
-        if w > 0 and h > 0 and w * h >= 0.5 * area:
-            return True
-    return False
+    return any(box_intersection(ln.bbox, b) >= 0.5 * area for ln in lines)
 
 
 def _reocr_seal_bands(page: Page, img: Image.Image, seals, reader: RegionReader) -> Page | None:

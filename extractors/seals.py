@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from intake.model import Seal
+from intake.model import Seal, box_iou
 
 from .seals_ink import _to_rgb, estimate_dpi, faint_red_mask, is_grayscale, red_mask, seal_ellipse
 from .seals_text import read_seal_text
@@ -325,17 +325,6 @@ def _bbox(c: _Cand) -> tuple[float, float, float, float]:
     return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
 
 
-def _iou(p, q) -> float:
-    ix = max(0.0, min(p[2], q[2]) - max(p[0], q[0]))
-    iy = max(0.0, min(p[3], q[3]) - max(p[1], q[1]))
-    inter = ix * iy
-    if inter <= 0:
-        return 0.0
-    a = (p[2] - p[0]) * (p[3] - p[1])
-    b = (q[2] - q[0]) * (q[3] - q[1])
-    return inter / (a + b - inter)
-
-
 def _contains(p, q) -> bool:
     """q's centre lies inside p."""
     cx, cy = (q[0] + q[2]) / 2, (q[1] + q[3]) / 2
@@ -369,7 +358,7 @@ def _find(mask: np.ndarray, px_mm: float, lo_mm: float, hi_mm: float, conf_scale
     found.sort(key=lambda f: (f[2] != "square", f[1]), reverse=True)
     keep: list[tuple] = []
     for f in found:
-        if any(_iou(f[0], k[0]) > 0.3 or _contains(k[0], f[0]) or _contains(f[0], k[0]) for k in keep):
+        if any(box_iou(f[0], k[0]) > 0.3 or _contains(k[0], f[0]) or _contains(f[0], k[0]) for k in keep):
             continue
         keep.append(f)
     return keep
@@ -425,7 +414,7 @@ def detect_seals(image: Image.Image, dpi: int | None, page: int = 1) -> list[Sea
         if faint.sum() / 255 >= min_ink:
             mask = _remove_rules(faint, 20 * px_mm)
             for h in _find(mask, px_mm, lo_mm, hi_mm, 0.85 if not estimated else 0.75, strict=True):
-                if not any(_iou(h[0], k[0]) > 0.2 or _contains(k[0], h[0]) or _contains(h[0], k[0]) for k in hits):
+                if not any(box_iou(h[0], k[0]) > 0.2 or _contains(k[0], h[0]) or _contains(h[0], k[0]) for k in hits):
                     hits.append(h)
         color = "red"
     else:
