@@ -209,7 +209,10 @@ def run_ocr(kind, defect, seed, quality, runner, engine, workdir: Path, split=CL
                    store.page_texts(db, sid), submission_id=sid, packets_dir=packets_dir)
         # what intake/reconcile.py changed before the decision: document.field only (no values)
         changed = [json.loads(r[0]) for r in db.execute("SELECT detail FROM events WHERE kind = 'reconcile'").fetchall()]
-        line = dict(line, review_reasons=d.review_reasons,
+        # why an error became a warning (intake/validation/settle.py): kind, document and field, no values
+        doubts = [f"{f.rule} ← {x.get('kind')} {x.get('document') or ''}.{x.get('field') or ''}"
+                  for f in d.findings for x in f.evidence.get("doubt", [])]
+        line = dict(line, review_reasons=d.review_reasons, doubts=doubts,
                     reconciled=[f"{c['document']}.{c['field']}" for c in changed])
     _share_cache(db, ocr_cache, False)
     db.conn.close()
@@ -298,6 +301,8 @@ def aggregate(results) -> str:
             out.append(f"    review  {what} ×{n}")
         for what, n in sorted(Counter(x for r in rs for x in r.get("reconciled", [])).items()):
             out.append(f"    reconciled {what} ×{n}")
+        for what, n in sorted(Counter(x for r in rs for x in r.get("doubts", [])).items()):
+            out.append(f"    doubt   {what} ×{n}")
     return "\n".join(out) + "\n"
 
 
@@ -408,7 +413,7 @@ def main(argv=None) -> int:
                 r.update(case=f"{kind}: {defect or 'valid'}", seed=seed, defect=defect, split=split, quality=quality,
                          seconds=round(time.time() - t0, 1),
                          findings=(line or {}).get("findings", []), review_reasons=(line or {}).get("review_reasons", []),
-                         reconciled=(line or {}).get("reconciled", []))
+                         reconciled=(line or {}).get("reconciled", []), doubts=(line or {}).get("doubts", []))
                 results.append(r)
                 if args.jsonl:  # one line per case as it ends, so a long run that is stopped still counts
                     with open(args.jsonl, "a", encoding="utf-8") as fh:

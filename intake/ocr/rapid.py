@@ -118,8 +118,8 @@ def _graph_level(level: str) -> None:
 
 def _ov_properties(extra: dict) -> None:
     """OpenVINO CPU properties rapidocr does not pass (inference precision and the other numerics
-    settings, `RapidSettings.ov_numerics`): its CPU config is wrapped once to add them (the same for
-    every session of the process, like the graph level)."""
+    settings, `RapidSettings.ov_numerics`; thread pinning, `ov_scheduling`): its CPU config is wrapped
+    once to add them (the same for every session of the process, like the graph level)."""
     try:
         from rapidocr.inference_engine.openvino.device_config import CPUConfig
     except ImportError:  # the OpenVINO backend was not chosen or is not installed: the load fails clearly
@@ -151,7 +151,7 @@ class RapidOcrEngine:
             self.settings = replace(self.settings, intra_threads=threads)
         _graph_level(self.settings.graph_opt)
         if self.settings.backend == "openvino":
-            _ov_properties(self.settings.ov_numerics())
+            _ov_properties({**self.settings.ov_numerics(), **self.settings.ov_scheduling()})
         try:
             inner = RapidOCR(params=self.settings.params())
         except Exception as exc:  # noqa: BLE001 - e.g. the OpenVINO backend chosen but not installed

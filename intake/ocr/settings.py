@@ -95,6 +95,16 @@ class RapidSettings:
         return {"INFERENCE_PRECISION_HINT": self.ov_precision, "EXECUTION_MODE_HINT": "ACCURACY",
                 "DYNAMIC_QUANTIZATION_GROUP_SIZE": "0", "CPU_DENORMALS_OPTIMIZATION": "NO"}
 
+    def ov_scheduling(self) -> dict:
+        """OpenVINO CPU properties that decide where the work runs, not what it computes (so they are
+        not part of the cache key). Pinning is off: each pool process compiles its models alone and
+        pins its one inference thread to the first core it sees free, which is the same core in
+        every process, so two workers on two cores shared one (bench/engines.py, 8 pages: 1.1 cores
+        busy pinned, 1.8 unpinned, the same text)."""
+        if self.backend != "openvino":
+            return {}
+        return {"ENABLE_CPU_PINNING": "NO"}
+
 
 # Measured by bench/engines.py (bench/results/engines.md, engines-notes.md): OpenVINO runs the same ONNX
 # models as onnxruntime from the wheel and read the same text on every page compared (bench/backend_compare.py:

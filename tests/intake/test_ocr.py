@@ -133,4 +133,6 @@ def test_openvino_default_is_pinned_to_f32_and_reads_what_onnxruntime_reads(text
         compiled = model.session.session.get_compiled_model()
         assert str(compiled.get_property("INFERENCE_PRECISION_HINT")) == "<Type: 'float32'>"
         assert str(compiled.get_property("EXECUTION_MODE_HINT")).endswith("ACCURACY")
+        # unpinned: two pool processes pinned their threads to the same core and shared it
+        assert compiled.get_property("ENABLE_CPU_PINNING") is False
     assert ov.settings_key() != RapidOcrEngine(settings=replace(DEFAULT, ov_precision="auto")).settings_key()
