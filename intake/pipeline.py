@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -221,6 +222,16 @@ def resume_unfinished(db, settings: Settings, runner: OcrRunner, skip: Callable[
         yield line
 
 
+def _warming(runner):
+    """`wait_settled`'s sleep: a wait for fresh files (new ones, as a rule) lets the workers load their models."""
+    def sleep(seconds: float) -> None:
+        warm = getattr(runner, "warm", None)
+        if warm is not None:
+            warm()
+        time.sleep(seconds)
+    return sleep
+
+
 def ingest(inbox: Path, db: sqlite_utils.Database, settings: Settings, runner: OcrRunner | None = None
            ) -> Iterator[dict]:
     """Process everything now in the inbox once; yields one contract line per submission.
@@ -237,7 +248,7 @@ def ingest(inbox: Path, db: sqlite_utils.Database, settings: Settings, runner: O
     try:
         with inbox_lock(settings, inbox, db=db):
             found = discover(inbox)
-            submissions, busy = wait_settled(found, settings.settle, inbox)
+            submissions, busy = wait_settled(found, settings.settle, inbox, sleep=_warming(runner))
             for sub in busy:
                 log.warning("leaving %s for a later run: it is still being written", sub.name)
             pending = {str(s.path) for s in found}

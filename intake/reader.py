@@ -39,10 +39,9 @@ class OcrReader:
             if engine == self.runner.engine:
                 self._settings[engine] = self.runner.settings_key()
             else:
-                from .ocr.base import get_engine, limit_threads
+                from .ocr.base import settings_key_of
 
-                limit_threads()
-                self._settings[engine] = get_engine(engine).settings_key()
+                self._settings[engine] = settings_key_of(engine)
         return self._settings[engine]
 
     def cache_key(self, image: Image.Image, engine: str, line: bool, known=None) -> str:

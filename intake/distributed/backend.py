@@ -92,10 +92,9 @@ class CeleryRunner:
 
     def settings_key(self) -> str:
         if self._settings is None:
-            from ..ocr.base import get_engine, limit_threads
+            from ..ocr.base import settings_key_of
 
-            limit_threads()
-            self._settings = get_engine(self.engine).settings_key()
+            self._settings = settings_key_of(self.engine)
         return self._settings
 
     def read(self, jobs: list[OcrJob]) -> list[OcrResult]:

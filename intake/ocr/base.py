@@ -62,17 +62,31 @@ def get_engine(name: str = "rapidocr") -> OcrEngine:
     """One engine instance per process (models load once, workers reuse them)."""
     if name in _instances:
         return _instances[name]
-    if name in _BUILTIN:
-        cls = _load(_BUILTIN[name])
-    else:
-        eps = [ep for ep in entry_points(group="docintake.ocr_engines") if ep.name == name]
-        if not eps:
-            raise EngineError(
-                f"未知的 OCR 引擎 “{name}”。Unknown OCR engine {name!r}; available: {', '.join(available_engines())}"
-            )
-        cls = eps[0].load()
-    _instances[name] = cls()
+    _instances[name] = _engine_class(name)()
     return _instances[name]
+
+
+def _engine_class(name: str):
+    if name in _BUILTIN:
+        return _load(_BUILTIN[name])
+    eps = [ep for ep in entry_points(group="docintake.ocr_engines") if ep.name == name]
+    if not eps:
+        raise EngineError(
+            f"未知的 OCR 引擎 “{name}”。Unknown OCR engine {name!r}; available: {', '.join(available_engines())}"
+        )
+    return eps[0].load()
+
+
+def settings_key_of(name: str = "rapidocr") -> str:
+    """The engine's `settings_key` without loading its models where the engine can tell it so (a
+    static `key_for()`): a coordinator whose pages are read by workers needs the key, not the engine."""
+    if name in _instances:
+        return _instances[name].settings_key()
+    key_for = getattr(_engine_class(name), "key_for", None)
+    if key_for is not None:
+        return key_for()
+    limit_threads()
+    return get_engine(name).settings_key()
 
 
 def limit_threads() -> None:

@@ -161,10 +161,18 @@ class RapidOcrEngine:
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
     def settings_key(self) -> str:
+        return self.key_for(self.settings)
+
+    @staticmethod
+    def key_for(settings: RapidSettings | None = None) -> str:
+        """The key of an engine made with these settings (the configured ones by default), no model loaded."""
+        import rapidocr
+
+        settings = settings or current()
         # The settings RapidOCR ran with before they were configurable keep their old key, so the
         # caches made then (tests/extractors/fixtures/ocr) stay valid; any other adds its fields.
-        legacy = f"rapidocr-{self._version}-redrm1-wordbox"
-        return legacy if self.settings == RapidSettings() else f"{legacy}|{self.settings.key()}"
+        legacy = f"rapidocr-{getattr(rapidocr, '__version__', '3')}-redrm1-wordbox"
+        return legacy if settings == RapidSettings() else f"{legacy}|{settings.key()}"
 
     def recognize(self, image: Image.Image) -> list[Line]:
         arr = to_rgb_array(remove_red(image))

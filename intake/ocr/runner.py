@@ -11,13 +11,15 @@ import json
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 
 from PIL import Image
 
 from ..model import Line
-from .base import clean_text, get_engine, limit_threads
+from .base import clean_text, get_engine, limit_threads, settings_key_of
+from .feed import URGENT, Feed
 
 # Below this mean confidence, or with mostly tall text boxes, the page may be
 # sideways or upside down: only then is orientation detection paid for.
@@ -138,6 +140,18 @@ def _worker_init(engine_name: str) -> None:
     get_engine(engine_name)  # load models once per worker, before the first page arrives
 
 
+def _noop() -> None:
+    """A job that only makes the pool start a worker (`OcrRunner.warm`)."""
+
+
+def _region_worker(image: Image.Image, engine: str, keep_red: bool, line: bool,
+                   known: list[dict] | None) -> list[dict]:
+    """`read_region` in a pool worker: plain dicts both ways, as for pages."""
+    lines = read_region(image, engine, keep_red, line,
+                        [Line.from_dict(d) for d in known] if known is not None else None)
+    return [l.to_dict() for l in lines]
+
+
 def _worker(job: OcrJob) -> tuple[list[dict], int]:
     with Image.open(job.image_path) as img:
         img.load()
@@ -153,12 +167,12 @@ class OcrRunner:
         self.workers = workers or int(os.environ.get("DOCINTAKE_WORKERS", 0)) or (os.cpu_count() or 1)
         self.progress = sys.stderr.isatty() if progress is None else progress
         self._pool: ProcessPoolExecutor | None = None
+        self._feed: Feed | None = None
         self._settings: str | None = None
 
     def settings_key(self) -> str:
         if self._settings is None:
-            limit_threads()
-            self._settings = get_engine(self.engine).settings_key()
+            self._settings = settings_key_of(self.engine)
         return self._settings
 
     def _get_pool(self) -> ProcessPoolExecutor:
@@ -171,10 +185,24 @@ class OcrRunner:
             )
         return self._pool
 
+    def warm(self) -> None:
+        """Start the pool's workers now (each loads its models) if pages are to be read in the pool:
+        `ingest` calls it while it waits for freshly dropped files to settle."""
+        if self.workers > 1 and self._pool is None:
+            pool = self._get_pool()
+            for _ in range(self.workers):  # the pool starts a process a job
+                pool.submit(_noop)
+
+    def _get_feed(self) -> Feed:
+        pool = self._get_pool()
+        if self._feed is None or self._feed.pool is not pool:
+            self._feed = Feed(pool, self.workers)
+        return self._feed
+
     def read(self, jobs: list[OcrJob]) -> list[OcrResult]:
         if not jobs:
             return []
-        if self.workers <= 1 or len(jobs) == 1:
+        if self.workers <= 1 or (len(jobs) == 1 and self._pool is None):
             limit_threads()
             results = []
             for job in self._progress(jobs):
@@ -182,13 +210,12 @@ class OcrRunner:
                     img.load()
                     results.append(read_page(img, job.engine, job.detect_orientation))
             return results
-        pool = self._get_pool()
-        raw = list(self._progress(pool.map(_worker, jobs), total=len(jobs)))
-        return [OcrResult([Line.from_dict(d) for d in lines], rot) for lines, rot in raw]
+        futures = [self.submit(job) for job in jobs]
+        return [self.result_of(f) for f in self._progress(futures, total=len(jobs))]
 
     def submit(self, job: OcrJob):
         """One page to the pool, read asynchronously (a Future for `result_of`)."""
-        return self._get_pool().submit(_worker, job)
+        return self._get_feed().submit(_worker, job)
 
     @staticmethod
     def result_of(future) -> OcrResult:
@@ -199,11 +226,22 @@ class OcrRunner:
                     line: bool = False, known=None) -> list[Line]:
         """One region for extraction (a crop, a page with red kept, a seal ring): see `model.RegionReader`.
 
-        Read in this process, not queued on the pool: extraction waits for the answer, and the
-        pool's queue holds the read-ahead pages of the next submissions, which would come first.
+        With the pool running it is read there, ahead of the queued read-ahead pages (`feed.Feed`):
+        this process then loads no engine of its own and leaves the cores to the workers. Without a
+        pool (one worker, or `docintake extract` of a file) it is read here, as is a region whose
+        worker was lost (the pool is rebuilt for the pages by whoever reads them next).
         """
+        engine = engine or self.engine
+        if self._pool is not None:
+            sent = [l.to_dict() for l in known] if known is not None else None
+            try:
+                got = self._get_feed().submit(_region_worker, image, engine, keep_red, line, sent,
+                                              priority=URGENT).result()
+                return [Line.from_dict(d) for d in got]
+            except (BrokenProcessPool, RuntimeError):  # a lost worker or a pool shut down meanwhile
+                pass
         limit_threads()
-        return read_region(image, engine or self.engine, keep_red, line, known)
+        return read_region(image, engine, keep_red, line, known)
 
     def _progress(self, it, total=None):
         if not self.progress:
@@ -214,6 +252,7 @@ class OcrRunner:
 
     def reset(self) -> None:
         """Drop a broken pool (a worker died, e.g. killed for memory); the next read starts a new one."""
+        self._stop_feed()
         if self._pool is not None:
             try:
                 self._pool.shutdown(wait=False, cancel_futures=True)
@@ -222,9 +261,15 @@ class OcrRunner:
             self._pool = None
 
     def close(self) -> None:
+        self._stop_feed()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def _stop_feed(self) -> None:
+        if self._feed is not None:
+            self._feed.stop()
+            self._feed = None
 
 
 def cache_get(db, key: str) -> OcrResult | None:
