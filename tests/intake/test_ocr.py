@@ -78,6 +78,69 @@ def test_runner_reads_pages_in_parallel_processes(tmp_path, text_page):
     ]
 
 
+def test_a_region_is_read_by_the_pool_ahead_of_queued_pages_and_reads_as_in_this_process(tmp_path, text_page):
+    """Extraction's re-reads (a crop, a page with red kept, known lines given) go to a worker once the
+    pool runs, so the coordinator needs no engine of its own; what they read is what it would read."""
+    from intake.ocr.base import settings_key_of
+    from intake.ocr.runner import read_region
+
+    page = text_page(TEXT)
+    p = tmp_path / "p.png"
+    page.save(p)
+    crop = page.crop((0, 0, page.width, page.height // 3))
+    runner = OcrRunner("rapidocr", workers=2, progress=False)
+    try:
+        first = runner.read([OcrJob(str(p), "rapidocr")] * 2)[0]  # the pool is running now
+        known = first.lines[:2]
+        got = [runner.read_region(crop), runner.read_region(page, keep_red=True, known=known),
+               runner.read_region(crop, line=True)]
+    finally:
+        runner.close()
+    here = [read_region(crop, "rapidocr"), read_region(page, "rapidocr", True, False, known),
+            read_region(crop, "rapidocr", False, True)]
+    assert got == here and got[0]
+    assert settings_key_of("rapidocr") == get_engine("rapidocr").settings_key()
+
+
+def test_the_feed_hands_urgent_jobs_to_the_next_free_worker_and_drops_cancelled_ones():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from intake.ocr.feed import URGENT, Feed
+
+    gate, order = threading.Event(), []
+
+    def job(name):
+        if name == "busy":
+            gate.wait(30)
+        order.append(name)
+        return name
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    feed = Feed(pool, slots=1)
+    try:
+        busy = feed.submit(job, "busy")
+        while not busy.running():  # handed to the pool: the only worker is taken
+            threading.Event().wait(0.01)
+        pages = [feed.submit(job, f"page{i}") for i in range(3)]
+        assert pages[1].cancel()  # a read-ahead page dropped while queued never runs
+        region = feed.submit(job, "region", priority=URGENT)
+        gate.set()
+        assert region.result(30) == "region" and pages[2].result(30) == "page2" and busy.result(30) == "busy"
+        assert order == ["busy", "region", "page0", "page2"]
+        gate.clear()
+        feed.submit(job, "busy")
+        late = feed.submit(job, "late")
+        feed.stop()  # what was queued fails as on a shut pool: the caller reads it again
+        gate.set()
+        with pytest.raises(BrokenProcessPool):
+            late.result(30)
+    finally:
+        gate.set()
+        pool.shutdown()
+
+
 def test_both_engines_are_registered():
     assert {"rapidocr", "tesseract"} <= set(available_engines())
 
