@@ -6,7 +6,7 @@
 Run the trees interleaved (old, new, old, new) so both see the same machine load; each run
 ingests the same 8 documents (bench/pipeline_speed.py's selection) into a fresh database with
 2 workers, models loading and the viewer's WebPs included, and prints a fingerprint of the
-decisions and the number of fields, which must be the same for trees that should read alike.
+submissions' statuses, findings and fields, and the number of fields, which must be the same for trees that should read alike.
 """
 from __future__ import annotations
 
@@ -51,8 +51,9 @@ def main() -> None:
         dt = time.perf_counter() - t0
         c, k = _cpu(resource.RUSAGE_SELF) - c0, _cpu(resource.RUSAGE_CHILDREN) - k0
         n = db.execute("SELECT count(*) FROM pages WHERE source = 'ocr'").fetchone()[0]
-        decided = [(o.get("status"), sorted(o.get("rules", [])) if isinstance(o.get("rules"), list) else [])
-                   for o in out]
+        decided = [(o.get("status"), sorted((f["rule"], f["severity"]) for f in o.get("findings", [])),
+                    {d.get("type"): d.get("fields") for d in o.get("documents", []) if isinstance(d, dict)})
+                   for o in out]  # statuses, findings and every field of every document
         fp = hashlib.sha256(json.dumps(decided, sort_keys=True, default=str).encode()).hexdigest()[:10]
         fields = db.execute("SELECT count(*) FROM fields").fetchone()[0]
         print(f"{ROOT}: wall {dt / n:.2f}/page coord {c / n:.2f} kids {k / n:.2f} total {(c + k) / n:.2f} "
