@@ -80,6 +80,11 @@ def _recognise_boxes(inner, crops, need):
     return ([out[i][0] for i in need], [out[i][1] for i in need], [out[i][2] for i in need])
 
 
+def _version_of(rapidocr) -> str:
+    # rapidocr 3 has no __version__: "3" is what every cache key made so far holds
+    return getattr(rapidocr, "__version__", "3")
+
+
 class _ExplicitCalls:
     """RapidOCR remembers the step flags of the previous call (`update_params`):
     a call that omits them would silently run with another caller's settings.
@@ -145,7 +150,7 @@ class RapidOcrEngine:
         from dataclasses import replace
 
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-        self._version = getattr(rapidocr, "__version__", "3")
+        self._version = _version_of(rapidocr)
         self.settings = settings or current()
         if threads is not None:
             self.settings = replace(self.settings, intra_threads=threads)
@@ -171,7 +176,7 @@ class RapidOcrEngine:
         settings = settings or current()
         # The settings RapidOCR ran with before they were configurable keep their old key, so the
         # caches made then (tests/extractors/fixtures/ocr) stay valid; any other adds its fields.
-        legacy = f"rapidocr-{getattr(rapidocr, '__version__', '3')}-redrm1-wordbox"
+        legacy = f"rapidocr-{_version_of(rapidocr)}-redrm1-wordbox"
         return legacy if settings == RapidSettings() else f"{legacy}|{settings.key()}"
 
     def recognize(self, image: Image.Image) -> list[Line]:

@@ -78,7 +78,7 @@ def test_runner_reads_pages_in_parallel_processes(tmp_path, text_page):
     ]
 
 
-def test_a_region_is_read_by_the_pool_ahead_of_queued_pages_and_reads_as_in_this_process(tmp_path, text_page):
+def test_a_region_read_by_the_pool_reads_as_in_this_process(tmp_path, text_page):
     """Extraction's re-reads (a crop, a page with red kept, known lines given) go to a worker once the
     pool runs, so the coordinator needs no engine of its own; what they read is what it would read."""
     from intake.ocr.base import settings_key_of
