@@ -79,7 +79,9 @@ class Context:
         if key not in self._seals:
             img = self.image_of(view)
             found: list[Seal] = []
-            if img is not None:
+            if view.page.seals is not None:  # detected where the page was read (the OCR worker)
+                found = list(view.page.seals)
+            elif img is not None:
                 try:
                     from .seals import detect_seals
 

@@ -185,6 +185,14 @@ def _split_on_gaps(chars: list[Char], factor: float = 2.2) -> list[list[Char]]:
     return out
 
 
+DEFAULT_DPI = 200  # a page whose file named no resolution is measured as if scanned at this
+
+
+def page_dpi(dpi: int | None) -> int:
+    """The resolution extraction measures a page at (its own, or DEFAULT_DPI when the file named none)."""
+    return dpi or DEFAULT_DPI
+
+
 class PageView:
     """Positioned text of one page, with label search."""
 
@@ -192,7 +200,7 @@ class PageView:
         self.page = page
         self.image = image
         self.number = page.number
-        self.dpi = page.dpi or 200
+        self.dpi = page_dpi(page.dpi)
         segments: list[list[Char]] = []
         for line in page.lines:
             chars = simplify_chars([c for c in _line_chars(line) if c.text.strip()])

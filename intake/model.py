@@ -87,6 +87,9 @@ class Page:
     image_sha256: str = ""
     file_sha256: str = ""
     page_id: int | None = None  # database id when the page is stored
+    # The seals on the image, when they were detected with its reading (ocr/runner.py `page_reading`);
+    # None: not yet detected (extraction detects them). Not stored: detected again from the image.
+    seals: tuple["Seal", ...] | None = None
 
     @property
     def text(self) -> str:

@@ -86,8 +86,13 @@ def render_pages(pages: Iterable[LoadedPage], folder: Path, web: bool = False,
     return out
 
 
+def page_job(image_path: str, lp: LoadedPage, engine: str) -> OcrJob:
+    """The OCR job of a page: its reading, and its seals detected with it (at the page's dpi)."""
+    return OcrJob(image_path, engine, seals=True, dpi=lp.dpi)
+
+
 def _page_from_loaded(lp: LoadedPage, image_path: str, lines: list[Line], source: str, engine: str,
-                      rotation: int, file_sha: str, image_sha: str) -> Page:
+                      rotation: int, file_sha: str, image_sha: str, seals=None) -> Page:
     return Page(
         number=lp.number,
         width=lp.image.width,
@@ -100,6 +105,7 @@ def _page_from_loaded(lp: LoadedPage, image_path: str, lines: list[Line], source
         rotation=rotation,
         image_sha256=image_sha,
         file_sha256=file_sha,
+        seals=seals,
     )
 
 
@@ -167,7 +173,7 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
             if hit is not None:
                 cached[i] = hit
             else:
-                jobs.append(OcrJob(str(paths[i]), runner.engine))
+                jobs.append(page_job(str(paths[i]), lp, runner.engine))
                 job_idx.append(i)
     results = dict(cached)
     for i, res in zip(job_idx, runner.read(jobs)):
@@ -194,7 +200,7 @@ def read_pages(loaded: list[LoadedPage], pages_dir: Path, file_sha: str, runner:
                 image = _lazy(paths[i])
                 lp = LoadedPage(lp.number, image, lp.dpi, None, rkey, path=paths[i])
             pages.append(_page_from_loaded(lp, str(paths[i]), res.lines, "ocr", runner.engine, res.rotation,
-                                           file_sha, lp.key))
+                                           file_sha, lp.key, res.seals_for(lp.number, lp.dpi)))
         images.append(image)
     return pages, images
 

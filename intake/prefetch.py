@@ -19,7 +19,8 @@ from pathlib import Path
 from . import archive, webimages
 from .inbox import Submission
 from .loaders import LoadedPage, check_file
-from .ocr.runner import OcrJob, OcrResult, OcrRunner, cache_get, cache_key_of
+from .ocr.runner import OcrResult, OcrRunner, cache_get, cache_key_of
+from .pages import page_job
 
 log = logging.getLogger("docintake.prefetch")
 
@@ -73,7 +74,7 @@ class Prefetcher:
                     key = cache_key_of(lp.key, settings)
                     if key in self._futures or (self.db is not None and cache_get(self.db, key) is not None):
                         continue
-                    self._futures[key] = self.runner.submit(OcrJob(str(lp.path), self.runner.engine))
+                    self._futures[key] = self.runner.submit(page_job(str(lp.path), lp, self.runner.engine))
 
     def _known(self, sha: str) -> bool:
         """Already in the archive: the normal pass records it as a duplicate and reads nothing."""

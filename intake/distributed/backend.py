@@ -28,7 +28,6 @@ import uuid
 from pathlib import Path
 
 from ..errors import EngineError, InputError
-from ..model import Line
 from ..ocr.runner import OcrJob, OcrResult
 from .app import (QUEUE, TASK_NAME, DistributedConfig, image_key, make_app, page_key, redis_client, reply_key,
                   result_key)
@@ -153,6 +152,8 @@ class CeleryRunner:
         key = page_key(hashlib.sha256(data).hexdigest(), settings, job.detect_orientation)
         payload = {"key": key, "engine": job.engine, "settings": settings, "orient": job.detect_orientation,
                    "reply": self._reply}
+        if job.seals:  # the worker detects the page's seals too (a result without them: extraction does)
+            payload["seals_dpi"] = job.dpi
         transport = self.config.image_transport
         if transport == "redis":
             payload["image"] = image_key(key)
@@ -325,7 +326,7 @@ class CeleryRunner:
             out = []
             for k in keys:
                 value = self._done[k]
-                out.append(OcrResult([Line.from_dict(d) for d in value["lines"]], value.get("rotation") or 0))
+                out.append(OcrResult.from_reading(value))
             for k in keys:  # handed out: the OCR cache (the database) keeps it from here on
                 self._done.pop(k, None)
             return out

@@ -114,7 +114,7 @@ def _image(payload: dict, data: bytes | None):
 def read_payload(payload: dict, data: bytes | None = None) -> dict:
     """The reading itself, exactly as the in-process pool does it (`runner.read_page`)."""
     from ..ocr.base import get_engine, limit_threads
-    from ..ocr.runner import read_page
+    from ..ocr.runner import page_reading
 
     limit_threads()
     mine = get_engine(payload["engine"]).settings_key()
@@ -123,8 +123,9 @@ def read_payload(payload: dict, data: bytes | None = None) -> dict:
                          f"Worker engine settings {mine!r} differ from the coordinator's {payload['settings']!r}.",
                 "kind": "engine"}
     with _image(payload, data) as img:
-        res = read_page(img, payload["engine"], payload.get("orient", True))
-    return {"lines": [l.to_dict() for l in res.lines], "rotation": res.rotation, "settings": mine}
+        value = page_reading(img, payload["engine"], payload.get("orient", True), "seals_dpi" in payload,
+                             payload.get("seals_dpi"))
+    return {**value, "settings": mine}
 
 
 def register(app):

@@ -12,12 +12,12 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 
 from PIL import Image
 
-from ..model import Line
+from ..model import Line, Seal
 from .base import clean_text, get_engine, limit_threads, settings_key_of
 from .feed import URGENT, Feed
 
@@ -31,12 +31,35 @@ class OcrJob:
     image_path: str
     engine: str
     detect_orientation: bool = True
+    # Detect the page's seals too, at the page's dpi, where the pixels already are: extraction asks
+    # for every OCR'd page's seals, and the coordinator then only decides and writes (issue 16).
+    seals: bool = False
+    dpi: int | None = None
 
 
 @dataclass
 class OcrResult:
     lines: list[Line]
     rotation: int  # clockwise degrees applied before reading; the caller rotates its image the same way
+    # The upright page's seals (page number 1: the caller numbers them) and the dpi they were detected
+    # at; None when they were not detected with the reading (a cached reading, or a job without them).
+    seals: list[Seal] | None = None
+    seals_dpi: int | None = None
+
+    def seals_for(self, page: int, dpi: int | None) -> tuple[Seal, ...] | None:
+        """The seals detected with the reading, numbered for `page`; None unless detected at `dpi`."""
+        if self.seals is None or self.seals_dpi != dpi:
+            return None
+        return tuple(replace(s, page=page) for s in self.seals)
+
+    @classmethod
+    def from_reading(cls, d: dict) -> "OcrResult":
+        """The plain dict `page_reading` returns (in a pool worker or a Celery worker)."""
+        seals = d.get("seals")
+        return cls([Line.from_dict(x) for x in d["lines"]], d.get("rotation") or 0,
+                   None if seals is None else [Seal(1, tuple(s["bbox"]), s["color"], s["shape"], s.get("text", ""),
+                                                    float(s["confidence"])) for s in seals],
+                   d.get("seals_dpi"))
 
 
 def image_key(image: Image.Image) -> str:
@@ -100,6 +123,27 @@ def read_page(image: Image.Image, engine_name: str, detect_orientation: bool = T
     return OcrResult(lines, 0)
 
 
+def page_reading(image: Image.Image, engine_name: str, detect_orientation: bool = True, seals: bool = False,
+                 dpi: int | None = None) -> dict:
+    """A page's reading as plain data, the same in this process, a pool worker and a Celery worker:
+    its lines and turn, and with `seals` the upright page's seals (extractors/seals.py). A seal
+    detector that fails leaves them to extraction, which detects them again and logs the failure."""
+    res = read_page(image, engine_name, detect_orientation)
+    out = {"lines": [l.to_dict() for l in res.lines], "rotation": res.rotation}
+    if seals:
+        try:
+            from extractors.layout import page_dpi
+            from extractors.seals import detect_seals
+
+            found = detect_seals(rotate(image, res.rotation), page_dpi(dpi))  # as extraction would
+        except Exception:  # noqa: BLE001 - the page is read; extraction tries the seals again
+            return out
+        out["seals"] = [{"bbox": list(s.bbox), "color": s.color, "shape": s.shape, "text": s.text,
+                         "confidence": s.confidence} for s in found]
+        out["seals_dpi"] = dpi
+    return out
+
+
 def read_region(image: Image.Image, engine_name: str, keep_red: bool = False, line: bool = False,
                 known=None) -> list[Line]:
     """`RegionReader.read` with the named engine, in this process."""
@@ -152,11 +196,10 @@ def _region_worker(image: Image.Image, engine: str, keep_red: bool, line: bool,
     return [l.to_dict() for l in lines]
 
 
-def _worker(job: OcrJob) -> tuple[list[dict], int]:
+def _worker(job: OcrJob) -> dict:
     with Image.open(job.image_path) as img:
         img.load()
-        res = read_page(img, job.engine, job.detect_orientation)
-    return [l.to_dict() for l in res.lines], res.rotation
+        return page_reading(img, job.engine, job.detect_orientation, job.seals, job.dpi)
 
 
 class OcrRunner:
@@ -204,12 +247,7 @@ class OcrRunner:
             return []
         if self.workers <= 1 or (len(jobs) == 1 and self._pool is None):
             limit_threads()
-            results = []
-            for job in self._progress(jobs):
-                with Image.open(job.image_path) as img:
-                    img.load()
-                    results.append(read_page(img, job.engine, job.detect_orientation))
-            return results
+            return [OcrResult.from_reading(_worker(job)) for job in self._progress(jobs)]
         futures = [self.submit(job) for job in jobs]
         return [self.result_of(f) for f in self._progress(futures, total=len(jobs))]
 
@@ -219,8 +257,7 @@ class OcrRunner:
 
     @staticmethod
     def result_of(future) -> OcrResult:
-        lines, rot = future.result()
-        return OcrResult([Line.from_dict(d) for d in lines], rot)
+        return OcrResult.from_reading(future.result())
 
     def read_region(self, image: Image.Image, engine: str | None = None, keep_red: bool = False,
                     line: bool = False, known=None) -> list[Line]:

@@ -102,6 +102,29 @@ def test_a_region_read_by_the_pool_reads_as_in_this_process(tmp_path, text_page)
     assert settings_key_of("rapidocr") == get_engine("rapidocr").settings_key()
 
 
+def test_a_page_read_in_the_pool_brings_the_seals_extraction_would_find(tmp_path):
+    """The worker that reads a page detects its seals too, so the coordinator does not: the seals it
+    brings are the ones detection in this process finds, numbered for the page; at another dpi, or
+    for a job that did not ask for them, there are none and extraction detects them itself."""
+    from extractors.seals import detect_seals
+    from tests.corpus import generate_document
+
+    doc = generate_document("commitment_letter", seed=3, quality="scan")
+    image, dpi = doc.pages[-1], doc.truth["dpi"]
+    p = tmp_path / "p.png"
+    image.save(p)
+    runner = OcrRunner("rapidocr", workers=2, progress=False)
+    try:
+        with_seals, without = runner.read([OcrJob(str(p), "rapidocr", seals=True, dpi=dpi),
+                                           OcrJob(str(p), "rapidocr")])
+    finally:
+        runner.close()
+    here = detect_seals(image, dpi, 7)
+    assert here and list(with_seals.seals_for(7, dpi)) == here
+    assert with_seals.seals_for(7, dpi + 1) is None and without.seals_for(7, dpi) is None
+    assert with_seals.lines == without.lines
+
+
 def test_the_feed_hands_urgent_jobs_to_the_next_free_worker_and_drops_cancelled_ones():
     import threading
     from concurrent.futures import ThreadPoolExecutor
