@@ -37,6 +37,9 @@ SEALED_LINE_CONF = 0.9  # one unlabelled reading: shown, not trusted, until anot
 # never the detector's weak "small handwriting" reading, which print fragments can give.
 SIGNATURE_ELSEWHERE_MIN = 0.7
 SIGNATURE_NO_LABEL_CONF = 0.6  # below every schema's review threshold
+# A hand found beside the seal when the sign-off label was not read: trusted (the seal marks the
+# sign-off), never above this: the label that names whose signature it is was not seen.
+SIGNATURE_NEAR_SEAL_MAX = 0.9
 
 # Sign-off geometry in label heights (h = the label's print height, ~3.7 mm at 10.5 pt).
 BESIDE_UP, BESIDE_DOWN = 2.5, 1.1  # a hand beside the label rises well above its line, dips a little
@@ -153,6 +156,24 @@ def _signature_in(img, view: PageView, region, ctx: Context, printed: list) -> t
     return detect_signature(img, view.dpi, tuple(int(v) for v in region), ctx.seals(view), near)
 
 
+def _beside_a_seal(ctx: Context, printed: list):
+    """A confident hand in the band of a seal (half its width out on either side), last page first:
+    (view, region, confidence), or None. A seal is stamped over the sign-off, so when the sign-off's
+    label is lost under it, the seal still says where people signed."""
+    for view in reversed(ctx.views):
+        img = ctx.image_of(view)
+        if img is None:
+            continue
+        for seal in ctx.seals(view):
+            x0, y0, x1, y1 = seal.bbox
+            half = (x1 - x0) / 2
+            region = (max(0, x0 - half), y0, min(view.page.width, x1 + half), y1)
+            present, conf = _signature_in(img, view, region, ctx, printed)
+            if present and conf >= SIGNATURE_ELSEWHERE_MIN:
+                return view, tuple(int(v) for v in region), conf
+    return None
+
+
 @strategy("signature")
 def signature_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
     hits = _candidate_hits({**spec, "occurrence": "last"}, ctx, spec.get("labels", []))
@@ -171,8 +192,10 @@ def signature_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
     present, conf = _signature_in(img, view, region, ctx, printed)
     bb = tuple(int(v) for v in region)
     notes: list[str] = []
-    if not present:
-        # people sign where there is room: under the label, or across the line above it
+    if not present or conf < SIGNATURE_ELSEWHERE_MIN:
+        # people sign where there is room: under the label, or across the line above it. A weak
+        # reading beside the label (a few strokes of a hand that sits under it and reaches up) does
+        # not end the search: a confident hand elsewhere is the signature
         for where, other in places[1:]:
             p2, c2 = _signature_in(img, view, other, ctx, printed)
             if p2 and c2 >= SIGNATURE_ELSEWHERE_MIN:
@@ -183,8 +206,14 @@ def signature_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
         return Candidate(False, min(0.3, conf or 0.3), view.number, bb, "signature", "not_verifiable", hit.label, 1.0, view, [])
     if not present and not _ends_as_label(view, hit):
         # the sign-off's own label was not read (a seal or the hand over it): the word found inside
-        # running text (…签字并加盖公章之日起生效) does not say where the signature would be, so its
-        # blank surroundings are no evidence of a missing signature: review, never a rejection
+        # running text (…签字并加盖公章之日起生效) does not say where the signature would be. The seal
+        # marks the sign-off: a confident hand beside it is the signature. Otherwise the blank
+        # surroundings of the word are no evidence of a missing signature: review, never a rejection
+        near = _beside_a_seal(ctx, printed)
+        if near is not None:
+            view, bb, c2 = near
+            return Candidate(True, min(c2, SIGNATURE_NEAR_SEAL_MAX), view.number, bb, "signature", "ink", hit.label,
+                             1.0, view, [], notes=["sign-off label not read; signed beside the seal"])
         conf = min(conf, SIGNATURE_NO_LABEL_CONF)
         notes.append("sign-off label not read; 签字 found only inside running text")
     return Candidate(bool(present), float(conf), view.number, bb, "signature",

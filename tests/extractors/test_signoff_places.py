@@ -35,16 +35,47 @@ def test_no_signature_is_still_read_as_none_with_the_seal_where_it_would_be():
     assert got.value is False
 
 
-def test_a_blank_beside_a_word_in_running_text_is_no_evidence_of_a_missing_signature():
+def _letter_with_the_label_under_the_seal():
     """The seal stamped over the signature and its label (seed 1): OCR loses the label's line, and
-    the only 签字 left is inside the body's 签字并加盖公章之日起生效. Nothing there says where the
-    signature would be, so "unsigned" goes to review (below 0.85), never to a rejection."""
+    the only 签字 left is inside the body's 签字并加盖公章之日起生效."""
     from tests.corpus import generate_document
 
     doc = generate_document("commitment_letter", seed=1, quality="scan", family="stacked_signoff")
-    pages, images = generated_pages(doc)
+    assert doc.truth["fields"]["signature_present"] is True
+    return generated_pages(doc)
+
+
+def test_a_signature_whose_label_the_seal_covers_is_found_beside_the_seal():
+    """The seal marks the sign-off: the hand beside it is the signature, trusted, though below a
+    reading that saw the label naming the signer."""
+    pages, images = _letter_with_the_label_under_the_seal()
     got = extract_pages(pages, images, "stacked-seal-over-label")[0].fields["signature_present"]
+    assert got.value is True and 0.85 <= got.confidence <= 0.9
+    assert "signed beside the seal" in " ".join(got.notes)
+
+
+def test_a_blank_beside_a_word_in_running_text_is_no_evidence_of_a_missing_signature():
+    """The same page as read, with the hand erased (the dark ink in the seal's band; the red seal
+    stays): no label, no hand beside the seal. Nothing says where the signature would be, so
+    "unsigned" goes to review (below 0.85), never to a rejection."""
+    import numpy as np
+    from PIL import Image
+
+    from extractors.seals import detect_seals
+
+    pages, images = _letter_with_the_label_under_the_seal()
+    page, image = pages[-1], images[-1].convert("RGB")
+    arr = np.asarray(image).copy()
+    for seal in detect_seals(image, page.dpi):
+        x0, y0, x1, y1 = seal.bbox
+        band = arr[y0:y1, :]
+        rgb = band.astype(int)
+        dark = (rgb.min(axis=2) < 140) & (rgb[..., 0] - np.maximum(rgb[..., 1], rgb[..., 2]) < 40)
+        band[dark] = 250
+    images = list(images[:-1]) + [Image.fromarray(arr)]
+    got = extract_pages(pages, images, "stacked-seal-over-label-unsigned")[0].fields["signature_present"]
     assert got.value is False and got.confidence < 0.85
+    assert "found only inside running text" in " ".join(got.notes)
 
 
 def test_a_signature_at_the_far_end_that_ocr_read_as_characters_is_found():
