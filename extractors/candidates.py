@@ -48,6 +48,9 @@ class ExplainedValue(FieldValue):
     why: str = field(default="", compare=False, repr=False)
 
 
+WORDS_AGREE = "amount in words = amount in figures"
+
+
 def _words_vs_figures(c: Candidate, kind: str) -> None:
     """A money value printed both in words and figures (人民币壹拾壹万…元（¥113230.00）): the two
     must agree; a figure read with its decimal point lost is repaired from the words."""
@@ -65,7 +68,7 @@ def _words_vs_figures(c: Candidate, kind: str) -> None:
     if words is None or figures is None:
         return
     if words == figures:
-        c.notes.append("amount in words = amount in figures")
+        c.notes.append(WORDS_AGREE)
         c.confidence = min(0.99, max(c.confidence, (c.confidence + 1) / 2))
         return
     value, repair = reconcile_figures(f"{figures:.2f}", f"{words:.2f}")
@@ -76,6 +79,10 @@ def _words_vs_figures(c: Candidate, kind: str) -> None:
         return
     c.notes.append(f"amount in words {words} ≠ figures {figures}")
     c.confidence = min(c.confidence, 0.6)
+
+
+def _words_agree(c: Candidate) -> bool:
+    return WORDS_AGREE in c.notes
 
 
 def score_all(fs, found: list[tuple[int, dict, Candidate]]) -> list[Scored]:
@@ -124,7 +131,10 @@ def choose(fs, found: list[tuple[int, dict, Candidate]]) -> tuple[Candidate | No
               and s.spec_index != top.spec_index and not _inside(s.cand.bbox, best.bbox)]
     if rivals:
         r = rivals[0]
-        if r.type_score >= 0.9 and r.score >= top.score - 0.06 and not top.agree:
+        # an amount whose words and figures agree was printed twice and read alike: a rival
+        # reading without that check does not put it in doubt
+        if r.type_score >= 0.9 and r.score >= top.score - 0.06 and not top.agree \
+                and not (_words_agree(best) and not _words_agree(r.cand)):
             best.confidence = min(best.confidence, 0.8)
             best.notes.append(f"close rival {r.cand.value!r} via {r.cand.strategy} (score {r.score:.2f})")
     return best, ranked
@@ -135,7 +145,7 @@ _DOUBTS = ("type check", "repaired", "close rival", "amount in words", "cut at a
 
 def keep_doubt(c: Candidate) -> None:
     """A re-read confirms the characters, not the choice: a value in doubt stays for review."""
-    if any(n.startswith(_DOUBTS) and not n.startswith("amount in words = ") for n in c.notes):  # agreement is no doubt
+    if any(n.startswith(_DOUBTS) and n != WORDS_AGREE for n in c.notes):  # agreement is no doubt
         c.confidence = min(c.confidence, TYPE_DOUBT_CONF)
 
 
