@@ -9,7 +9,7 @@ importing each other.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from PIL import Image
@@ -80,7 +80,9 @@ class Context:
             img = self.image_of(view)
             found: list[Seal] = []
             if view.page.seals is not None:  # detected where the page was read (the OCR worker)
-                found = list(view.page.seals)
+                # copies: a strategy fills in a seal's ring text for this reading of the document only,
+                # as for seals detected here
+                found = [replace(s) for s in view.page.seals]
             elif img is not None:
                 try:
                     from .seals import detect_seals
