@@ -156,14 +156,16 @@ def _signature_in(img, view: PageView, region, ctx: Context, printed: list) -> t
     return detect_signature(img, view.dpi, tuple(int(v) for v in region), ctx.seals(view), near)
 
 
-def _beside_a_seal(ctx: Context, printed: list):
+def _beside_a_seal(ctx: Context, h: float):
     """A confident hand in the band of a seal (half its width out on either side), last page first:
     (view, region, confidence), or None. A seal is stamped over the sign-off, so when the sign-off's
-    label is lost under it, the seal still says where people signed."""
+    label is lost under it, the seal still says where people signed. `h`: the print height (the
+    label's) below which the page's OCR'd characters are print."""
     for view in reversed(ctx.views):
         img = ctx.image_of(view)
         if img is None:
             continue
+        printed = _printed(view, h)
         for seal in ctx.seals(view):
             x0, y0, x1, y1 = seal.bbox
             half = (x1 - x0) / 2
@@ -209,7 +211,7 @@ def signature_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
         # running text (…签字并加盖公章之日起生效) does not say where the signature would be. The seal
         # marks the sign-off: a confident hand beside it is the signature. Otherwise the blank
         # surroundings of the word are no evidence of a missing signature: review, never a rejection
-        near = _beside_a_seal(ctx, printed)
+        near = _beside_a_seal(ctx, _label_height(view, hit))
         if near is not None:
             view, bb, c2 = near
             return Candidate(True, min(c2, SIGNATURE_NEAR_SEAL_MAX), view.number, bb, "signature", "ink", hit.label,
