@@ -128,6 +128,15 @@ class Seal:
     text: str = ""
     confidence: float = 0.0
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"page": self.page, "bbox": list(self.bbox), "color": self.color, "shape": self.shape,
+                "text": self.text, "confidence": self.confidence}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Seal":
+        return cls(int(d.get("page", 1)), tuple(d["bbox"]), d["color"], d["shape"], d.get("text", ""),
+                   float(d["confidence"]))
+
     def contract(self) -> dict[str, Any]:
         out = {"page": self.page, "bbox": [int(v) for v in self.bbox], "color": self.color}
         if self.text:

@@ -57,8 +57,7 @@ class OcrResult:
         """The plain dict `page_reading` returns (in a pool worker or a Celery worker)."""
         seals = d.get("seals")
         return cls([Line.from_dict(x) for x in d["lines"]], d.get("rotation") or 0,
-                   None if seals is None else [Seal(1, tuple(s["bbox"]), s["color"], s["shape"], s.get("text", ""),
-                                                    float(s["confidence"])) for s in seals],
+                   None if seals is None else [Seal.from_dict(s) for s in seals],
                    d.get("seals_dpi"))
 
 
@@ -138,8 +137,7 @@ def page_reading(image: Image.Image, engine_name: str, detect_orientation: bool 
             found = detect_seals(rotate(image, res.rotation), page_dpi(dpi))  # as extraction would
         except Exception:  # noqa: BLE001 - the page is read; extraction tries the seals again
             return out
-        out["seals"] = [{"bbox": list(s.bbox), "color": s.color, "shape": s.shape, "text": s.text,
-                         "confidence": s.confidence} for s in found]
+        out["seals"] = [s.to_dict() for s in found]
         out["seals_dpi"] = dpi
     return out
 
