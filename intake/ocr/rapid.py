@@ -138,6 +138,53 @@ def _ov_properties(extra: dict) -> None:
     CPUConfig.get_config = get_config
 
 
+def _lut_det_preprocess() -> None:
+    """The detector's input normalization by table: the same float32 values, ~10x less CPU.
+
+    rapidocr normalizes the resized page as ``(x * 1/255 - mean) / std`` with float64 mean and std,
+    so a 2000x2900 page goes through float64 arrays (0.2-0.25 CPU-s a page, 7 % of reading it). A
+    uint8 pixel has 256 values: each channel's 256 results, computed by those very operations and
+    cast to float32 as rapidocr casts them, are looked up instead. The network gets the same input
+    bit for bit (tests/intake/test_ocr.py compares them), so every reading and cache key stays."""
+    try:
+        from rapidocr.ch_ppocr_det import main as det_main
+        from rapidocr.ch_ppocr_det.utils import DetPreProcess
+    except ImportError:  # pragma: no cover - rapidocr is a dependency
+        return
+    if getattr(det_main.TextDetector, "_docintake_lut", False):
+        return
+
+    class LutDetPreProcess(DetPreProcess):
+        _tables: dict = {}
+
+        def table(self) -> np.ndarray:
+            key = (tuple(np.ravel(self.mean)), tuple(np.ravel(self.std)), self.scale)
+            lut = self._tables.get(key)
+            if lut is None:
+                ramp = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)[None]  # 1x256x3
+                lut = np.ascontiguousarray(self.normalize(ramp).astype(np.float32)[0].T)  # 3x256
+                self._tables[key] = lut
+            return lut
+
+        def __call__(self, img: np.ndarray):
+            resized = self.resize(img)
+            if resized is None:
+                return None
+            if resized.dtype != np.uint8 or resized.ndim != 3 or resized.shape[2] != 3:
+                return super().__call__(img)
+            lut = self.table()
+            out = np.empty((1, 3) + resized.shape[:2], dtype=np.float32)
+            for c in range(3):
+                np.take(lut[c], resized[:, :, c], out=out[0, c])
+            return out
+
+    def get_preprocess(self):
+        return LutDetPreProcess(self.limit_side_len, self.limit_type, self.mean, self.std)
+
+    det_main.TextDetector.get_preprocess = get_preprocess
+    det_main.TextDetector._docintake_lut = True
+
+
 class RapidOcrEngine:
     name = "rapidocr"
 
@@ -155,6 +202,7 @@ class RapidOcrEngine:
         if threads is not None:
             self.settings = replace(self.settings, intra_threads=threads)
         _graph_level(self.settings.graph_opt)
+        _lut_det_preprocess()
         if self.settings.backend == "openvino":
             _ov_properties({**self.settings.ov_numerics(), **self.settings.ov_scheduling()})
         try:

@@ -222,3 +222,20 @@ def test_openvino_default_is_pinned_to_f32_and_reads_what_onnxruntime_reads(text
         # unpinned: two pool processes pinned their threads to the same core and shared it
         assert compiled.get_property("ENABLE_CPU_PINNING") is False
     assert ov.settings_key() != RapidOcrEngine(settings=replace(DEFAULT, ov_precision="auto")).settings_key()
+
+
+def test_the_detector_input_is_normalized_by_table_to_rapidocrs_own_values(text_page):
+    """The page the detector sees is rapidocr's own normalization of it, bit for bit (so readings and
+    cache keys stay), made by looking up each pixel instead of float64 arithmetic over the page."""
+    import numpy as np
+    from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
+    engine = get_engine("rapidocr")
+    det = engine._ocr._inner._load_det_model()
+    page = np.asarray(text_page(TEXT).convert("RGB"))
+    ours = det.get_preprocess()
+    assert type(ours) is not DetPreProcess
+    theirs = DetPreProcess(det.limit_side_len, det.limit_type, det.mean, det.std)
+    a, b = ours(page), theirs(page)
+    assert a.dtype == b.dtype == np.float32 and a.shape == b.shape
+    assert np.array_equal(a, b)
