@@ -156,6 +156,8 @@ def parse_money_number(raw: str) -> Decimal | None:
     m = _NUM.search(s)
     if not m:
         return None
+    if _not_an_amount(s, m):
+        return None
     try:
         v = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
     except InvalidOperation:
@@ -166,6 +168,18 @@ def parse_money_number(raw: str) -> Decimal | None:
     elif rest.startswith("亿"):
         v *= 10**8
     return v
+
+
+def _not_an_amount(s: str, m: re.Match) -> bool:
+    """Digits that are some other number's: a telephone number (0374-5829287: a leading zero and a
+    hyphen-joined group), a date or a code joined by hyphens. An amount never starts with a zero
+    unless it is under one yuan (0.50), and never runs into '-digits'."""
+    whole = m.group(1)
+    if len(whole) > 1 and whole[0] == "0" and not (m.group(2) and whole.strip("0") == ""):
+        return True
+    after = s[m.end():m.end() + 2]
+    before = s[max(0, m.start() - 2):m.start()]
+    return bool(re.fullmatch(r"[-‐–—]\d", after) or re.fullmatch(r"\d[-‐–—]", before))
 
 
 # No document of this bureau carries a trillion yuan; larger "amounts" are OCR

@@ -179,6 +179,8 @@ def label_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
     direction = spec.get("direction", "right-or-below")
     out: list[Candidate] = []
     for rank, (view, hit) in enumerate(_candidate_hits(spec, ctx, spec.get("labels", []))):
+        if not hit.exact and not _stands_as_label(view, hit):
+            continue
         got = None
         where = "right"
         if direction in ("right", "right-or-below"):
@@ -223,6 +225,23 @@ def label_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
     return out
 
 
+_LABEL_EDGE = set(":：;；,，。、()（）[]【】")
+
+
+def _stands_as_label(view: PageView, hit: LabelHit) -> bool:
+    """Whether a label read with a character different stands where a label stands: at its row's
+    start, after a gap or punctuation, or before a colon, a gap or the row's end. Inside a run of
+    words on both sides it is part of other text (检验检测研 of 河南智创检验检测研究院 is no 检验检测费)."""
+    chars = view.rows[hit.row].chars
+    h = max(1, hit.bbox[3] - hit.bbox[1])
+    if hit.start == 0 or hit.end >= len(chars):
+        return True
+    prev, nxt = chars[hit.start - 1], chars[hit.end]
+    if nk(prev.text)[-1:] in _LABEL_EDGE or chars[hit.start].bbox[0] - prev.bbox[2] >= 0.5 * h:
+        return True
+    return nk(nxt.text)[:1] in _LABEL_EDGE or nxt.bbox[0] - chars[hit.end - 1].bbox[2] >= 0.5 * h
+
+
 def _cut_at_wrap(view: PageView, hit: LabelHit, lines: list[list[Char]]) -> bool:
     """A label inside a running sentence (由其经办人陆海 / 阳具体办理…) whose value runs to the end
     of a line that the sentence continues on: the value may go on past the wrap, so what was read
@@ -263,6 +282,9 @@ def _owner_label(view: PageView, row_index: int, chars_before: list[Char], ctx: 
     return ""
 
 
+_THOUSANDS = re.compile(r"(?<=\d)[，､](?=\d{3}(?!\d))")
+
+
 def regex_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
     pat = re.compile(spec["pattern"])
     after = _first_anchor(ctx, spec["after"]) if spec.get("after") else None
@@ -284,7 +306,9 @@ def regex_candidates(spec: dict, fs, ctx: Context) -> list[Candidate]:
             if not chars:
                 continue
             own_n = min(own_n, len(chars))
-            text = "".join(c.text for c in chars)
+            # a thousands separator read as the Chinese comma (8，480.00) is the comma patterns expect
+            # (the same length: offsets hold)
+            text = _THOUSANDS.sub(",", "".join(c.text for c in chars))
             offsets = []
             for i, c in enumerate(chars):
                 offsets += [i] * len(c.text)

@@ -17,7 +17,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                           "two_column_signoff", "underline_signoff"),
     "id_card": ("classic", "certified_copy", "enlarged", "tilted", "toner_copy"),
     "authorization_letter": ("classic", "running_letter", "inline_fields", "org_agent"),
-    "service_contract": ("classic", "cover_page", "party_table", "entrust_form", "clause_amount"),
+    "service_contract": ("classic", "cover_page", "party_table", "entrust_form", "clause_amount", "payment_schedule"),
     "invoice": ("classic", "paper_multiline", "etax_print", "etax_stacked", "etax_mono"),
     "bank_receipt": ("classic", "line_list", "side_by_side", "voucher_grid"),
     "application_form": ("classic", "printed_glyphs", "pair_grid", "open_lines", "two_column"),

@@ -5,7 +5,10 @@ side in one table with bank lines, the total stated in a clause under another la
 总价款 / 合同金额 / 价款合计); entrust_form (a landscape 检验检测委托合同 form, full grid, no USCC,
 合计（大写…）（小写…）); cover_page (a 技术服务合同 booklet: cover page, party blocks with the
 provider's bank account, the amount only inside the payment clause, signatures on the last page); clause_amount (one page,
-甲方（委托方）/乙方（受托方） blocks with the bank line, 本合同总金额为人民币…元 in a clause, 签订时间).
+甲方（委托方）/乙方（受托方） blocks with the bank line, 本合同总金额为人民币…元 in a clause, 签订时间);
+payment_schedule (委托方（甲方）/受托方（乙方） with 联系方式 lines, the fee stated in the payment article of the
+MOST 技术服务合同 model (技术服务费总额为… / 报酬总额 / 检测费用共计…) beside its instalments (首期款…, 余款…),
+the figures and the words in either order).
 """
 from __future__ import annotations
 
@@ -58,7 +61,8 @@ def values(rng, client, provider, signed: date, fee: str, statutory: bool = Fals
 def fields(v: dict) -> dict:
     f = {k: v[k] for k in ("contract_number", "client_name", "provider_name", "signed_on")}
     f["testing_fee"] = money.norm(v["testing_fee"])
-    f["total_amount"] = money.norm(v["total_amount"])
+    if v.get("pay_style") != "fee_sentence":  # that clause states the fee only: no contract total is printed
+        f["total_amount"] = money.norm(v["total_amount"])
     if v["print_uscc"]:
         f["client_uscc"], f["provider_uscc"] = v["client_uscc"], v["provider_uscc"]
     f["client_seal_present"] = bool(v["client_seal_present"])
@@ -201,6 +205,9 @@ def for_family(v: dict, family: str, rng: random.Random) -> dict:
         v["print_uscc"] = False  # the form has no USCC row: absent from the truth
     if family == "cover_page":
         v["pages"] = 3
+    if family == "payment_schedule":
+        v["print_uscc"] = False  # the model text's party block has no USCC line: absent from the truth
+        v.setdefault("pay_style", rng.choice(["total_words", "words_first", "fee_sentence", "percent_lines"]))
     return v
 
 
@@ -477,8 +484,71 @@ def _clause_amount(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     return [p]
 
 
+def _payment_schedule(v: dict, dpi: int, rng: random.Random) -> list[Page]:
+    """A one-page 技术服务合同 after the MOST model text's article on payment ("甲方向乙方支付技术服务
+    报酬及支付方式为：1. 技术服务费总额为：____；2. 技术服务费由甲方____（一次、分期或提成）支付乙方。具体
+    支付方式和时间如下：…", 技术服务合同 示范文本, m.beiweimall.com/hetongfanben/1128842.html): the parties
+    as 委托方（甲方）/受托方（乙方） with 法定代表人 and 联系方式 (a telephone number beside the provider's
+    name, whose 检验检测研究院 reads like a fee label), the fee in the payment article with the
+    instalments that make it up (首期款 / 余款, in figures), and the 签订日期 under each party."""
+    fam = v["family_font"]
+    p = Page(210, 297, dpi)
+    left, right = 22, 188
+    p.text(105, 30, "技术服务合同", "hei_bold", 18, anchor="ms", tracking=2)
+    p.text(right, 40, f"{v['number_label']}：{v['contract_number']}", fam, 10, anchor="rs")
+    y = 52
+    for role, name, rep, phone in (("委托方（甲方）", v["client_name"], v["client_rep"], v["client_phone"]),
+                                   ("受托方（乙方）", v["provider_name"], v["provider_rep"], v["provider_phone"])):
+        p.text(left, y, f"{role}：{name}", fam, 11)
+        y += 7
+        p.text(left + 6, y, f"法定代表人：{rep}", fam, 10)
+        p.text(left + 70, y, f"联系方式：{phone}", fam, 10)
+        y += 10
+    fee = money.to_decimal(v["testing_fee"])
+    first = money.to_decimal(fee * 3 / 10)
+    rest = fee - first
+    f, w = money.with_commas(fee), money.daxie(fee)
+    pay = {
+        "total_words": ["第四条 甲方向乙方支付技术服务报酬及支付方式为：",
+                        f"1. 技术服务费总额为：人民币{f}元（大写：{w}）；",
+                        "2. 技术服务费由甲方分期支付乙方。具体支付方式和时间如下：",
+                        f"（1）合同签订后五个工作日内支付人民币{money.with_commas(first)}元；",
+                        f"（2）乙方出具检测报告后五个工作日内支付余款人民币{money.with_commas(rest)}元。"],
+        "words_first": ["第四条 技术服务报酬及其支付方式",
+                        f"（一）本项目技术服务费总额为：{w}（¥{f}）。",
+                        "（二）技术服务费由甲方一次支付乙方，支付时间：合同签订后十个工作日内。"],
+        "fee_sentence": ["第四条 报酬及支付：",
+                         f"甲方应向乙方支付检测费用共计人民币{f}元整，其中预付款{money.with_commas(first)}元于合同签订"
+                         f"之日支付，余款{money.with_commas(rest)}元于报告交付后支付。"],
+        "percent_lines": ["第四条 技术服务费及支付方式",
+                          f"1. 本合同技术服务报酬总额：¥{f}元，大写：{w}。",
+                          f"2. 首期款：合同生效后支付30%，即¥{money.with_commas(first)}元；",
+                          f"3. 尾款：提交检测报告后支付70%，即¥{money.with_commas(rest)}元。"],
+    }[v["pay_style"]]
+    body = ["第一条 服务内容：" + "、".join(it[0] for it in v["items"]) + "；检测依据："
+            + "、".join(it[1] for it in v["items"]) + "。",
+            "第二条 服务期限：乙方应在收到样品后十五个工作日内完成检测并出具检测报告。",
+            "第三条 甲方应按乙方要求提供样品及必要的技术资料，并对其真实性负责。"] + pay + [
+            "第五条 本合同一式两份，甲乙双方各执一份，自双方盖章之日起生效。"]
+    ind = p.width("　　", fam, 10.5)
+    for c in body:
+        y = p.wrap(left, y, right - left, c, fam, 10.5, 1.7, indent=ind) + 6
+    y += 8
+    signed = d(v["signed_on"])
+    for x, role, name, rep, sealed in ((left, "委托方（盖章）", v["client_name"], v["client_rep"], v["client_seal_present"]),
+                                        (left + 86, "受托方（盖章）", v["provider_name"], v["provider_rep"],
+                                         v["provider_seal_present"])):
+        p.text(x, y, role, fam, 10.5)
+        xs = p.text(x, y + 12, "法定代表人：", fam, 10.5)
+        _sign(p, rep, dpi, rng, xs, y + 12)
+        p.text(x, y + 24, f"签订日期：{ymd(signed, 'padded')}", fam, 10.5)
+        _seal(p, 1, name, dpi, rng, x + 40 + rng.uniform(-6, 6), y + 8 + rng.uniform(-3, 3), sealed)
+    return [p]
+
+
 FAMILY_RENDER = {"classic": _classic, "party_table": _party_table, "entrust_form": _entrust_form,
-                 "cover_page": _cover_page, "clause_amount": _clause_amount}
+                 "cover_page": _cover_page, "clause_amount": _clause_amount,
+                 "payment_schedule": _payment_schedule}
 
 
 def render(v: dict, dpi: int, rng: random.Random) -> list[Page]:
