@@ -47,6 +47,7 @@ SIGN_WIDTH = 19.0  # the usual signing space right of the label (~70 mm at 10.5 
 BAND = 4.5  # the band under / over the label's line a signature fits in
 PRINT_H = 1.4  # a character up to this many label heights is print; taller is the hand read as text
 PAGE_EDGE = 0.97  # share of the page width where nothing is written any more
+TALL_LINE = 1.4  # a label line this many times the page's print height holds a hand read as text
 
 
 def _ends_as_label(view: PageView, hit) -> bool:
@@ -66,7 +67,14 @@ def _ends_as_label(view: PageView, hit) -> bool:
 
 
 def _label_height(view: PageView, hit) -> float:
-    return float(max(hit.bbox[3] - hit.bbox[1], view.mm(2.5)))
+    """The label's print height. A neat hand on the label's line is often read as text with it
+    (法定代表人（签字）：刘健军 as one line), and then every character's box is the line's, the hand's
+    height: the page's usual print height stands for it, so that the hand is not taken for print."""
+    h = float(hit.bbox[3] - hit.bbox[1])
+    typical = view.median_h
+    if typical and h > TALL_LINE * typical:
+        h = typical
+    return float(max(h, view.mm(2.5)))
 
 
 def _printed(view: PageView, h: float) -> list:

@@ -89,3 +89,47 @@ def test_a_signature_at_the_far_end_that_ocr_read_as_characters_is_found():
     pages, images = generated_pages(doc)
     got = extract_pages(pages, images, "packet-letter")[0].fields["signature_present"]
     assert got.value is True and got.confidence >= 0.85
+
+
+def _hand_read_with_its_label(pages, images):
+    """The classic letter's pages as OCR reads a neat hand on the label's line: one line, the label and
+    the name, every character's box the line's height (what RapidOCR gave on a flush-right sign-off,
+    法定代表人（签字）：刘健军 in one 129 px line over 65 px print)."""
+    import numpy as np
+    from dataclasses import replace
+
+    from intake.model import Line, Word
+
+    out = []
+    for k, page in enumerate(pages):
+        lines = list(page.lines)
+        for i, ln in enumerate(lines):
+            if "签字" not in ln.text or not ln.text.rstrip().endswith(("：", ":")):
+                continue
+            h = ln.bbox[3] - ln.bbox[1]
+            arr = np.asarray(images[k].convert("RGB")).astype(np.int16)
+            x0, y0, y1 = ln.bbox[2] + 2, max(0, ln.bbox[1] - 3 * h), ln.bbox[3] + h
+            crop = arr[y0:y1, x0:min(arr.shape[1], x0 + 30 * h)]
+            ink = (crop.min(axis=2) < 110) & ((crop[..., 0] - np.maximum(crop[..., 1], crop[..., 2])) < 40)
+            ys, xs = np.nonzero(ink)
+            assert len(xs), "the generated letter is signed beside its label"
+            hand = (x0 + int(xs.min()), y0 + int(ys.min()), x0 + int(xs.max()), y0 + int(ys.max()))
+            top, bottom = min(ln.bbox[1], hand[1]), max(ln.bbox[3], hand[3])
+            words = tuple(replace(w, bbox=(w.bbox[0], top, w.bbox[2], bottom)) for w in ln.words)
+            step = (hand[2] - hand[0]) // 3
+            words += tuple(Word(c, (hand[0] + j * step, top, hand[0] + (j + 1) * step, bottom), 0.9)
+                           for j, c in enumerate("刘健军"))
+            lines[i] = Line(ln.text + "刘健军", (ln.bbox[0], top, hand[2], bottom), 0.96, words)
+        out.append(replace(page, lines=tuple(lines)))
+    return out
+
+
+def test_a_hand_read_as_text_on_its_labels_line_is_still_a_signature():
+    v = build_values("commitment_letter", 4)
+    doc = render_values("commitment_letter", v, 4, "scan", family="classic")
+    pages, images = generated_pages(doc)
+    merged = _hand_read_with_its_label(pages, images)
+    assert merged != pages
+    [got] = extract_pages(merged, images, "hand-read-as-text")
+    sig = got.fields["signature_present"]
+    assert sig.value is True and sig.confidence >= 0.85
