@@ -223,6 +223,22 @@ def _sign(p: Page, name, dpi, rng, x, y, h=7.0):
     p.stamp(a, ink(rng), x + 4 + a.shape[1] * 12.7 / dpi, y - 2)
 
 
+def _sign_side_by_side(p: Page, v: dict, dpi: int, rng: random.Random, x: float, y: float, fam: str, roles,
+                       signer: str, date_label: str, purposes=None) -> None:
+    """Both parties' sign-offs side by side: the party's line, the signer's label and hand, the date
+    and the party's seal over the block (its purpose drawn from `purposes`, when given)."""
+    signed = d(v["signed_on"])
+    for dx, role, name, rep, sealed in ((0, roles[0], v["client_name"], v["client_rep"], v["client_seal_present"]),
+                                        (86, roles[1], v["provider_name"], v["provider_rep"],
+                                         v["provider_seal_present"])):
+        p.text(x + dx, y, role, fam, 10.5)
+        xs = p.text(x + dx, y + 12, signer, fam, 10.5)
+        _sign(p, rep, dpi, rng, xs, y + 12)
+        p.text(x + dx, y + 24, f"{date_label}：{ymd(signed, 'padded')}", fam, 10.5)
+        cx, cy = x + dx + 40 + rng.uniform(-6, 6), y + 8 + rng.uniform(-3, 3)
+        _seal(p, 1, name, dpi, rng, cx, cy, sealed, rng.choice(purposes) if purposes else None)
+
+
 def _items_with_shares(v):
     fee = money.to_decimal(v["testing_fee"])
     n = len(v["items"])
@@ -471,16 +487,8 @@ def _clause_amount(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     for c in clauses:
         y = p.wrap(left, y, right - left, c, fam, 10.5, 1.7, indent=ind) + 7
     y += 8
-    signed = d(v["signed_on"])
-    for x, role, name, rep, sealed in ((left, "甲方（盖章）", v["client_name"], v["client_rep"], v["client_seal_present"]),
-                                        (left + 86, "乙方（盖章）", v["provider_name"], v["provider_rep"],
-                                         v["provider_seal_present"])):
-        p.text(x, y, f"{role}：", fam, 10.5)
-        xs = p.text(x, y + 12, "授权代表：", fam, 10.5)
-        _sign(p, rep, dpi, rng, xs, y + 12)
-        p.text(x, y + 24, f"签订时间：{ymd(signed, 'padded')}", fam, 10.5)
-        _seal(p, 1, name, dpi, rng, x + 40 + rng.uniform(-6, 6), y + 8 + rng.uniform(-3, 3), sealed,
-              rng.choice(["合同专用章", None]))
+    _sign_side_by_side(p, v, dpi, rng, left, y, fam, ("甲方（盖章）：", "乙方（盖章）："), "授权代表：", "签订时间",
+                       ["合同专用章", None])
     return [p]
 
 
@@ -534,15 +542,7 @@ def _payment_schedule(v: dict, dpi: int, rng: random.Random) -> list[Page]:
     for c in body:
         y = p.wrap(left, y, right - left, c, fam, 10.5, 1.7, indent=ind) + 6
     y += 8
-    signed = d(v["signed_on"])
-    for x, role, name, rep, sealed in ((left, "委托方（盖章）", v["client_name"], v["client_rep"], v["client_seal_present"]),
-                                        (left + 86, "受托方（盖章）", v["provider_name"], v["provider_rep"],
-                                         v["provider_seal_present"])):
-        p.text(x, y, role, fam, 10.5)
-        xs = p.text(x, y + 12, "法定代表人：", fam, 10.5)
-        _sign(p, rep, dpi, rng, xs, y + 12)
-        p.text(x, y + 24, f"签订日期：{ymd(signed, 'padded')}", fam, 10.5)
-        _seal(p, 1, name, dpi, rng, x + 40 + rng.uniform(-6, 6), y + 8 + rng.uniform(-3, 3), sealed)
+    _sign_side_by_side(p, v, dpi, rng, left, y, fam, ("委托方（盖章）", "受托方（盖章）"), "法定代表人：", "签订日期")
     return [p]
 
 
