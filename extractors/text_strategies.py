@@ -229,13 +229,16 @@ _LABEL_EDGE = set(":：;；,，。、()（）[]【】")
 
 
 def _stands_as_label(view: PageView, hit: LabelHit) -> bool:
-    """Whether a label read with a character different stands where a label stands: at its row's
-    start, after a gap or punctuation, or before a colon, a gap or the row's end. Inside a run of
-    words on both sides it is part of other text (检验检测研 of 河南智创检验检测研究院 is no 检验检测费)."""
-    chars = view.rows[hit.row].chars
-    h = max(1, hit.bbox[3] - hit.bbox[1])
-    if hit.start == 0 or hit.end >= len(chars):
+    """Whether a label read with a character different stands where a label stands: a standalone
+    label (`hits._standalone`: its row's start, before a colon, after a wide gap), or one with
+    punctuation or a gap on either side, or at its row's end. Inside a run of words on both sides it
+    is part of other text (检验检测研 of 河南智创检验检测研究院 is no 检验检测费)."""
+    if _standalone(view, hit):
         return True
+    chars = view.rows[hit.row].chars
+    if hit.end >= len(chars):
+        return True
+    h = max(1, hit.bbox[3] - hit.bbox[1])
     prev, nxt = chars[hit.start - 1], chars[hit.end]
     if nk(prev.text)[-1:] in _LABEL_EDGE or chars[hit.start].bbox[0] - prev.bbox[2] >= 0.5 * h:
         return True
