@@ -22,7 +22,7 @@ def worker_command(broker: str, concurrency: int | None, engines: tuple[str, ...
     """Read pages that `docintake ingest|watch --broker` queue, until stopped (SIGTERM: finish the page in hand)."""
     from celery.signals import worker_process_init
 
-    from .distributed.app import QUEUE, make_app
+    from .distributed.app import QUEUE, REGION_QUEUE, make_app
     from .distributed.tasks import register, worker_process_init as init
     from .ocr.base import get_engine, limit_threads
 
@@ -33,7 +33,7 @@ def worker_command(broker: str, concurrency: int | None, engines: tuple[str, ...
     register(app)
     worker_process_init.connect(lambda **_: init(list(engines)), weak=False)
     argv = [
-        "worker", f"--concurrency={concurrency or os.cpu_count() or 1}", "--pool=prefork", f"--queues={QUEUE}",
+        "worker", f"--concurrency={concurrency or os.cpu_count() or 1}", "--pool=prefork", f"--queues={REGION_QUEUE},{QUEUE}",
         f"--hostname={name or f'docintake-{os.getpid()}@%h'}", f"--loglevel={loglevel}",
         "--without-gossip", "--without-mingle",
     ]
@@ -47,13 +47,14 @@ def worker_command(broker: str, concurrency: int | None, engines: tuple[str, ...
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def workers_command(broker: str, timeout: float, as_json: bool) -> None:
     """List connected workers (Celery's inspect) and the queue depth (pages waiting, pages being read)."""
-    from .distributed.app import QUEUE, make_app, redis_client
+    from .distributed.app import QUEUE, REGION_QUEUE, make_app, redis_client
     from .errors import EngineError
 
     app = make_app(broker)
     try:
         r = redis_client(broker)
         waiting = r.llen(QUEUE)
+        regions = r.llen(REGION_QUEUE)
         unacked = r.hlen("unacked")  # kombu's hash of delivered, not yet acknowledged tasks
         insp = app.control.inspect(timeout=timeout)
         stats = insp.stats() or {}
@@ -67,9 +68,10 @@ def workers_command(broker: str, timeout: float, as_json: bool) -> None:
         for name, s in sorted(stats.items())
     ]
     if as_json:
-        click.echo(json.dumps({"workers": workers, "queued": waiting, "unacked": unacked}, ensure_ascii=False))
+        click.echo(json.dumps({"workers": workers, "queued": waiting, "regions_queued": regions,
+                               "unacked": unacked}, ensure_ascii=False))
         return
-    click.echo(f"识别节点 {len(workers)} 个，排队 {waiting} 页，处理中 {unacked} 页。"
-               f"{len(workers)} workers, {waiting} pages queued, {unacked} being read.")
+    click.echo(f"识别节点 {len(workers)} 个，排队 {waiting} 页（另有 {regions} 个区域重读），处理中 {unacked} 个任务。"
+               f"{len(workers)} workers, {waiting} pages queued ({regions} region re-reads), {unacked} tasks being read.")
     for w in workers:
         click.echo(f"  {w['name']}\tprocesses {w['processes']}\tactive {w['active']}\tdone {w['done']}")

@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 
 QUEUE = "docintake.ocr"
 TASK_NAME = "docintake.ocr_page"
+# Regions extraction reads again (a doubtful value's crop, a page with red kept, a seal ring): a queue of
+# their own, which workers take first, so that a coordinator waiting on one is not behind the whole pages.
+REGION_QUEUE = "docintake.regions"
+REGION_TASK = "docintake.read_region"
 KEY_PREFIX = "docintake:"
 TRANSPORTS = ("redis", "path", "inline")
 
@@ -85,6 +89,8 @@ def make_app(broker_url: str, config: DistributedConfig | None = None):
             # scan for abandoned tasks often enough that one comes back soon after the timeout
             "unacked_restore_interval": max(1, min(10, int(vt // 4) or 1)),
             "unacked_restore_throttle": 1,
+            # the queues in the order a worker names them (regions first), not round robin
+            "queue_order_strategy": "priority",
         },
         docintake_config=config,
     )
@@ -94,6 +100,12 @@ def make_app(broker_url: str, config: DistributedConfig | None = None):
 def page_key(image_sha: str, settings: str, orient: bool) -> str:
     """The result's identity: the page's content and everything that can change its reading."""
     return hashlib.sha256(f"{image_sha}|{settings}|{int(orient)}".encode()).hexdigest()
+
+
+def region_key(pixels: str, settings: str, line: bool, known: str | None) -> str:
+    """A region reading's identity: the region's pixels (`runner.image_key`), the engine's settings,
+    and the kind of reading (a text line, or a region read with these lines known)."""
+    return hashlib.sha256(f"region|{pixels}|{settings}|{int(line)}|{known or ''}".encode()).hexdigest()
 
 
 def result_key(key: str) -> str:

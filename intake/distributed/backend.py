@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import logging
 import sys
@@ -29,8 +30,8 @@ from pathlib import Path
 
 from ..errors import EngineError, InputError
 from ..ocr.runner import OcrJob, OcrResult
-from .app import (QUEUE, TASK_NAME, DistributedConfig, image_key, make_app, page_key, redis_client, reply_key,
-                  result_key)
+from .app import (QUEUE, REGION_QUEUE, REGION_TASK, TASK_NAME, DistributedConfig, image_key, make_app, page_key,
+                  redis_client, region_key, reply_key, result_key)
 
 log = logging.getLogger("docintake.distributed")
 
@@ -82,8 +83,10 @@ class CeleryRunner:
         self._run_id: str | None = None  # the Redis server's run id: it changes when the broker restarts
         self._checked = 0.0
         self._reply = reply_key(uuid.uuid4().hex)  # workers announce this runner's results here
-        self._paths: dict[str, str] = {}
-        self._drop: list[str] = []  # image keys whose result is taken: deleted at the next broker call  # page key -> its PNG (transport "redis": sent again if the image is gone)
+        self._paths: dict[str, str] = {}  # page key -> its PNG (transport "redis": sent again if the image is gone)
+        self._blobs: dict[str, bytes] = {}  # region key -> its PNG bytes (in memory only: sent again from here)
+        self._engine_settings: dict[str, str] = {}
+        self._drop: list[str] = []  # image keys whose result is taken: deleted at the next broker call
         # pages kept in flight ahead (the read-ahead's budget): the workers' slots, or what the caller says
         self.workers = workers or self._slots() or 2
 
@@ -120,12 +123,18 @@ class CeleryRunner:
 
     def read_region(self, image, engine: str | None = None, keep_red: bool = False, line: bool = False,
                     known=None):
-        """A region extraction reads again (see `model.RegionReader`), in the coordinator as with
-        the in-process pool: extraction waits for it, and the queue holds whole pages."""
-        from ..ocr.runner import limit_threads, read_region
-
-        limit_threads()
-        return read_region(image, engine or self.engine, keep_red, line, known)
+        """A region extraction reads again (see `model.RegionReader`), on the workers: the region's
+        PNG goes as a page's does, on the region queue the workers take first, so this process
+        loads no engine and stays the one that decides and writes. Extraction waits for it."""
+        engine = engine or self.engine
+        if keep_red:
+            image = image.convert("L")  # the engines whiten red ink in colour images only
+        key, payload, data = self._region_payload(image, engine, line, known)
+        if key not in self._inflight and key not in self._done and key not in self._failed:
+            self._inflight[key] = payload
+            self._blobs[key] = data
+            self._broker(lambda: self._publish(key, payload, data))
+        return list(self._collect([key])[0].lines)
 
     def reset(self) -> None:
         """Nothing to rebuild: a lost worker's pages come back through the broker."""
@@ -135,6 +144,7 @@ class CeleryRunner:
         self._inflight.clear()
         self._done.clear()
         self._paths.clear()
+        self._blobs.clear()
         try:
             self._redis.delete(self._reply)
         except Exception:  # noqa: BLE001 - it expires by itself
@@ -163,6 +173,30 @@ class CeleryRunner:
             payload["path"] = str(Path(job.image_path).resolve())
         return key, payload, data
 
+    def _region_payload(self, image, engine: str, line: bool, known) -> tuple[str, dict, bytes]:
+        from ..ocr.runner import image_key as pixel_key, known_key
+
+        settings = self.settings_key() if engine == self.engine else self._settings_of(engine)
+        sent = None if known is None or line else [l.to_dict() for l in known]
+        key = region_key(pixel_key(image), settings, line, None if sent is None else known_key(known))
+        buf = io.BytesIO()
+        image.save(buf, "PNG", compress_level=1)
+        data = buf.getvalue()
+        payload = {"key": key, "engine": engine, "settings": settings, "line": line, "known": sent,
+                   "reply": self._reply, "region": True}
+        if self.config.image_transport == "inline":
+            payload["png_b64"] = base64.b64encode(data).decode("ascii")
+        else:  # a region is in memory only: its bytes wait in Redis for "path" too
+            payload["image"] = image_key(key)
+        return key, payload, data
+
+    def _settings_of(self, engine: str) -> str:
+        if engine not in self._engine_settings:
+            from ..ocr.base import settings_key_of
+
+            self._engine_settings[engine] = settings_key_of(engine)
+        return self._engine_settings[engine]
+
     def _broker_restarted(self) -> bool:
         """Whether the broker is another server process than when we last looked (it may have lost the queue).
 
@@ -182,10 +216,12 @@ class CeleryRunner:
             self._redis.delete(result_key(key))  # an earlier run's failure: this run tries again
         if "image" in payload:
             if data is None:  # published again (broker restarted, image gone): the page is still on disk
-                data = Path(self._paths[key]).read_bytes()
+                data = self._blobs[key] if key in self._blobs else Path(self._paths[key]).read_bytes()
             # before the task, so a worker that takes it finds the image
             self._redis.set(payload["image"], data, ex=max(1, int(self.config.image_ttl)))
-        self.app.send_task(TASK_NAME, args=[payload], task_id=str(uuid.uuid4()), queue=QUEUE,
+        region = payload.get("region", False)
+        self.app.send_task(REGION_TASK if region else TASK_NAME, args=[payload], task_id=str(uuid.uuid4()),
+                           queue=REGION_QUEUE if region else QUEUE,
                            retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2,
                                                      "interval_step": 0.5, "interval_max": 1})
 
@@ -253,6 +289,7 @@ class CeleryRunner:
     def _take(self, key: str, value: dict) -> None:
         payload = self._inflight.pop(key, None)
         self._paths.pop(key, None)
+        self._blobs.pop(key, None)
         if payload is not None and "image" in payload:
             self._drop.append(payload["image"])
         if "error" in value:

@@ -1,4 +1,4 @@
-"""The worker side: one task, "read this page", run by `docintake worker`.
+"""The worker side: two tasks, "read this page" and "read this region", run by `docintake worker`.
 
 Each worker process loads its engine once (at process start, before the first task)
 and reads with one thread, as the in-process pool does, so a page reads the same on
@@ -6,7 +6,9 @@ either side. The page image comes from its own Redis key (transport "redis", fet
 process that reads it), the task (inline) or a shared path. The task writes its plain-JSON
 result under the page's key and announces it on the coordinator's reply list; a second
 delivery of the same page finds the result and does nothing, or finds the page's lease
-held by the worker still reading it and looks again later (see docs/scaling.md).
+held by the worker still reading it and looks again later (see docs/scaling.md). A region
+extraction reads again (a doubtful value's crop, an invoice page with red kept, a seal ring) comes
+the same way on a queue of its own that workers take first, so the coordinator loads no engine.
 
 Failures: an exception is retried (a new delivery of the same task) until the page
 has been tried `attempts` times; a worker that dies mid-task (OOM, SIGKILL, a lost
@@ -24,7 +26,7 @@ import os
 import socket
 import threading
 
-from .app import TASK_NAME, DistributedConfig, delivery_key, lease_key, redis_client, result_key
+from .app import REGION_TASK, TASK_NAME, DistributedConfig, delivery_key, lease_key, redis_client, result_key
 
 # How long a coordinator's reply list outlives its last announcement (a coordinator that died leaves it).
 REPLY_TTL = 3600
@@ -32,6 +34,9 @@ REPLY_TTL = 3600
 log = logging.getLogger("docintake.distributed.worker")
 
 _clients: dict[int, object] = {}
+
+# A region's result is taken by the coordinator waiting for it within seconds, then kept in its OCR cache.
+REGION_RESULT_TTL = 600
 
 # A worker reading a page holds its lease, renewed while it reads; a dead worker's lease lapses.
 LEASE_TTL = 20
@@ -119,73 +124,108 @@ def read_payload(payload: dict, data: bytes | None = None) -> dict:
     limit_threads()
     mine = get_engine(payload["engine"]).settings_key()
     if mine != payload["settings"]:
-        return {"error": f"识别节点的 OCR 引擎版本与协调端不一致（{mine} ≠ {payload['settings']}），请统一安装同一版本。"
-                         f"Worker engine settings {mine!r} differ from the coordinator's {payload['settings']!r}.",
-                "kind": "engine"}
+        return _mismatch(mine, payload["settings"])
     with _image(payload, data) as img:
         value = page_reading(img, payload["engine"], payload.get("orient", True), "seals_dpi" in payload,
                              payload.get("seals_dpi"))
     return {**value, "settings": mine}
 
 
+def read_region_payload(payload: dict, data: bytes) -> dict:
+    """A region extraction reads again, exactly as the in-process pool reads it (`runner.read_region`)."""
+    from ..model import Line
+    from ..ocr.base import get_engine, limit_threads
+    from ..ocr.runner import read_region
+
+    limit_threads()
+    mine = get_engine(payload["engine"]).settings_key()
+    if mine != payload["settings"]:
+        return _mismatch(mine, payload["settings"])
+    known = payload.get("known")
+    with _image(payload, data) as img:
+        lines = read_region(img, payload["engine"], False, bool(payload.get("line")),
+                            None if known is None else [Line.from_dict(d) for d in known])
+    return {"lines": [l.to_dict() for l in lines], "rotation": 0, "settings": mine, "region": True}
+
+
+def _mismatch(mine: str, theirs: str) -> dict:
+    return {"error": f"识别节点的 OCR 引擎版本与协调端不一致（{mine} ≠ {theirs}），请统一安装同一版本。"
+                     f"Worker engine settings {mine!r} differ from the coordinator's {theirs!r}.",
+            "kind": "engine"}
+
+
+def _deliver(task, app, payload: dict, read, ttl: float) -> str:
+    """One delivery of a page or a region: the result written once under its key, whoever reads it.
+
+    A re-delivery after the result was written does nothing; a copy of a task another worker is
+    reading waits for that worker's lease; a delivery is counted before the work, so a worker
+    killed by this input counts too, and past `attempts` a failure is written instead."""
+    config: DistributedConfig = app.conf.docintake_config
+    r = _redis(app)
+    key = payload["key"]
+    if r.exists(result_key(key)):
+        return _known(r, payload)  # re-delivered after the result was written (the worker died before its ack)
+    worker = task.request.hostname or socket.gethostname()
+    token = f"{worker}:{os.getpid()}:{task.request.id}"
+    if not r.set(lease_key(key), token, nx=True, ex=LEASE_TTL):
+        # Another worker is reading this right now (the broker handed out a copy of a task that
+        # outlived the visibility timeout): look again later instead of reading it twice. If that
+        # worker dies its lease lapses and a later look takes it over. Look again well within the
+        # visibility timeout: a copy held unacknowledged past it would itself be handed out again.
+        raise task.retry(countdown=max(0.5, min(LEASE_TTL / 2, config.visibility_timeout / 4)),
+                         max_retries=None)
+    with _Lease(r, lease_key(key), token):
+        if r.exists(result_key(key)):
+            return _known(r, payload)
+        data = None
+        if "image" in payload:
+            data = r.get(payload["image"])  # in this (the reading) process: once, binary
+            if data is None:
+                # Its coordinator died (the image expired) or another one took this result and deleted
+                # the image: nobody waits for this copy. A live coordinator renews its images and
+                # publishes again what lost its image, so nothing is lost by dropping it.
+                log.warning("%s: image gone, task dropped", key[:12])
+                return "image gone"
+        dkey = delivery_key(task.request.id)
+        n = r.incr(dkey)  # before the work: a worker killed by this input counts too
+        r.expire(dkey, max(60, int(config.result_ttl)))
+        if n > config.attempts:
+            _write(r, payload, {"error": f"识别该页时识别进程 {config.attempts} 次异常退出（可能内存不足），已隔离。"
+                                          f"The worker reading this page died {config.attempts} times.",
+                                 "kind": "input", "attempts": n - 1, "worker": worker}, 600)
+            return "given up"
+        try:
+            value = read(payload, data)
+        except Exception as exc:  # noqa: BLE001 - reported to the coordinator, never lost
+            log.warning("%s failed on attempt %d: %s", key[:12], n, exc, exc_info=True)
+            if n < config.attempts:
+                raise task.retry(exc=exc, countdown=0.5, max_retries=None)
+            value = {"error": f"该页在识别节点上连续 {n} 次识别失败（{type(exc).__name__}: {exc}），"
+                              f"已隔离该文件，其他文件照常处理。"
+                              f"Reading this page failed {n} times ({type(exc).__name__}: {exc}).",
+                     "kind": "input", "attempts": n}
+            _write(r, payload, {**value, "worker": worker}, 600)
+            return "failed"
+        value["worker"] = worker
+        value["deliveries"] = n
+        _write(r, payload, value, ttl if "error" not in value else 600)
+        return "read"
+
+
 def register(app):
-    """Bind the page task to `app` (workers only; the coordinator sends it by name)."""
+    """Bind the page and region tasks to `app` (workers only; the coordinator sends them by name)."""
     config: DistributedConfig = app.conf.docintake_config
 
     @app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
     def ocr_page(self, payload: dict) -> str:
-        r = _redis(app)
-        key = payload["key"]
-        if r.exists(result_key(key)):
-            return _known(r, payload)  # re-delivered after the result was written (the worker died before its ack)
-        worker = self.request.hostname or socket.gethostname()
-        token = f"{worker}:{os.getpid()}:{self.request.id}"
-        if not r.set(lease_key(key), token, nx=True, ex=LEASE_TTL):
-            # Another worker is reading this page right now (the broker handed out a copy of a task
-            # that outlived the visibility timeout): look again later instead of reading it twice.
-            # If that worker dies its lease lapses and a later look takes the page over.
-            # Look again well within the visibility timeout: a copy held unacknowledged past it would
-            # itself be handed out again.
-            raise self.retry(countdown=max(0.5, min(LEASE_TTL / 2, config.visibility_timeout / 4)),
-                             max_retries=None)
-        with _Lease(r, lease_key(key), token):
-            if r.exists(result_key(key)):
-                return _known(r, payload)
-            data = None
-            if "image" in payload:
-                data = r.get(payload["image"])  # in this (the reading) process: 5 MB once, binary
-                if data is None:
-                    # Its coordinator died (the image expired) or another one took this page's result and
-                    # deleted it: nobody waits for this copy. A live coordinator renews its images and
-                    # publishes a page whose image is gone again, so nothing is lost by dropping it.
-                    log.warning("page %s: image gone, task dropped", key[:12])
-                    return "image gone"
-            dkey = delivery_key(self.request.id)
-            n = r.incr(dkey)  # before the work: a worker killed by this page counts too
-            r.expire(dkey, max(60, int(config.result_ttl)))
-            if n > config.attempts:
-                _write(r, payload, {"error": f"识别该页时识别进程 {config.attempts} 次异常退出（可能内存不足），已隔离。"
-                                              f"The worker reading this page died {config.attempts} times.",
-                                     "kind": "input", "attempts": n - 1, "worker": worker}, 600)
-                return "given up"
-            try:
-                value = read_payload(payload, data)
-            except Exception as exc:  # noqa: BLE001 - reported to the coordinator, never lost
-                log.warning("page %s failed on attempt %d: %s", key[:12], n, exc, exc_info=True)
-                if n < config.attempts:
-                    raise self.retry(exc=exc, countdown=0.5, max_retries=None)
-                value = {"error": f"该页在识别节点上连续 {n} 次识别失败（{type(exc).__name__}: {exc}），"
-                                  f"已隔离该文件，其他文件照常处理。"
-                                  f"Reading this page failed {n} times ({type(exc).__name__}: {exc}).",
-                         "kind": "input", "attempts": n}
-                _write(r, payload, {**value, "worker": worker}, 600)
-                return "failed"
-            value["worker"] = worker
-            value["deliveries"] = n
-            _write(r, payload, value, config.result_ttl if "error" not in value else 600)
-            return "read"
+        return _deliver(self, app, payload, read_payload, config.result_ttl)
 
-    return ocr_page
+    @app.task(name=REGION_TASK, bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+    def read_region(self, payload: dict) -> str:
+        # a region's reading is wanted by the extraction waiting for it, and by the OCR cache after
+        return _deliver(self, app, payload, read_region_payload, REGION_RESULT_TTL)
+
+    return ocr_page, read_region
 
 
 def worker_process_init(engines: list[str]) -> None:

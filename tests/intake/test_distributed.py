@@ -89,12 +89,15 @@ RECEIPT = "a-receipt/01_bank_receipt.png"
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, text_page) -> Path:
-    """Three submissions: a generated bank receipt (from tests/corpus, published first) with two small
-    pages, a folder of three small pages and a loose one (small: each batch is real OCR, twice)."""
+    """Four submissions: a generated bank receipt (from tests/corpus, published first) with two small
+    pages, a folder of three small pages, a loose one (small: each batch is real OCR, twice) and a
+    generated invoice, whose red-kept regions extraction reads again (on the workers too)."""
     from tests.corpus.documents import generate_document
 
     inbox = tmp_path_factory.mktemp("corpus") / "inbox"
     generate_document("bank_receipt", 5, "lowres", container="png").save(inbox / RECEIPT[: -len(".png")])
+    # an invoice: extraction reads regions of it again (red kept), which the workers read too
+    generate_document("invoice", 5, "lowres", container="png").save(inbox / "d-invoice" / "01_invoice")
     small = {"a-receipt/02_note.png": "附件一", "a-receipt/03_note.png": "附件二", "b-notes/01.png": "说明一",
              "b-notes/02.png": "说明二", "b-notes/03.png": "说明三", "c-loose.png": "补充材料"}
     for name, title in small.items():
@@ -240,13 +243,15 @@ def test_two_workers_one_killed_mid_batch_read_as_the_in_process_pool(corpus, re
         lines = _finish(proc)
     finally:
         workers.stop()
-    assert len(ref_lines) == 3
+    assert len(ref_lines) == 4
     assert lines == ref_lines  # every submission once, with the same result
     assert _pages(work) == ref_pages  # every page once, read the same
     taken_over = json.loads(r.get(result_key(key)))
     assert taken_over["worker"] == ({"w1", "w2"} - {victim}).pop() + "@test"  # the other worker read it
     # every page image the coordinator put beside its tasks is gone once its result was taken
     assert r.keys("docintake:img:*") == []
+    regions = [v for v in (json.loads(r.get(k)) for k in r.keys("docintake:ocr:*")) if v.get("region")]
+    assert regions and all(v["worker"] in ("w1@test", "w2@test") for v in regions)  # extraction's re-reads too
 
 
 def test_broker_restart_is_survived_and_a_failing_page_quarantines_its_file(tmp_path, text_page):
@@ -299,3 +304,37 @@ def test_broker_restart_is_survived_and_a_failing_page_quarantines_its_file(tmp_
         if workers is not None:
             workers.stop()
         _stop_redis(redis_proc)
+
+
+def test_regions_extraction_reads_again_are_read_by_the_workers_as_in_process(redis_port, tmp_path, text_page):
+    """A crop read as one text line, a region, a page with red kept and a region read with lines
+    known: each goes to a worker (its result in Redis names it), the coordinator reads nothing
+    itself, and each reads exactly as `read_region` does in one process."""
+    import redis
+
+    from intake.distributed.backend import CeleryRunner
+    from intake.ocr.runner import read_region
+
+    page = text_page(["许昌市科学技术局", "科技创新券兑付申请", "2026年11月"], size=28, width=600, margin=140)
+    crop = page.crop((100, 120, 560, 200))
+    broker = f"redis://127.0.0.1:{redis_port}/3"
+    workers = Workers(redis_port, 3, ["r1"], tmp_path)
+    runner = CeleryRunner(broker, "rapidocr", workers=1, progress=False)
+    try:
+        whole = runner.read_region(page)
+        got = {"whole": whole, "line": runner.read_region(crop, line=True),
+               "red kept": runner.read_region(page, keep_red=True),
+               "known": runner.read_region(page, known=whole[:1])}
+        assert runner.read_region(page) == whole  # asked again: the result under the same key
+    finally:
+        runner.close()
+        workers.stop()
+    r = redis.Redis(port=redis_port, db=3)
+    readings = [json.loads(r.get(k)) for k in r.keys("docintake:ocr:*")]
+    assert len(readings) == 4 and all(v["region"] and v["worker"] == "r1@test" for v in readings)
+    assert r.keys("docintake:img:*") == []  # each region's PNG deleted once its result was taken
+    want = {"whole": read_region(page, "rapidocr"), "line": read_region(crop, "rapidocr", line=True),
+            "red kept": read_region(page, "rapidocr", keep_red=True),
+            "known": read_region(page, "rapidocr", known=whole[:1])}
+    assert [l.text for l in whole] == ["许昌市科学技术局", "科技创新券兑付申请", "2026年11月"]
+    assert got == want
