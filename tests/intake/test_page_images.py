@@ -161,3 +161,17 @@ def test_the_review_server_serves_a_kept_jpeg(tmp_path, scans):
     fit = images.web_image(db, page_id, db_path, "fit")
     with Image.open(fit.path) as im:
         assert im.format == "WEBP" and im.size == images.scaled(*_decoded(body).size, "fit")
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "1", "P"])
+def test_a_page_png_decodes_to_the_pixels_it_was_written_from(mode, cjk_font):
+    """The page PNG (a PDF page's rendering, a turned scan) is lossless whichever encoder writes it."""
+    from tests.conftest import render_lines
+
+    page = render_lines(["营业执照", "名称 许昌瑞达精密机械有限公司"], cjk_font, size=28, width=500, margin=40)
+    page.paste((200, 30, 30), (20, 20, 120, 60))  # a red patch: channels kept in their order
+    page = page.convert(mode)
+    back = Image.open(io.BytesIO(loaders.encode_png(page)))
+    back.load()
+    assert back.format == "PNG" and back.mode == page.mode and back.size == page.size
+    assert back.tobytes() == page.tobytes()
