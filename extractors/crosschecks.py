@@ -7,19 +7,48 @@ A check that holds raises the fields' confidence (independent readings agree). O
 first tries the fields' other candidates (``ranked``: each field's scored candidates): a
 runner-up that passed its type check and makes the check hold replaces the nearest-label pick
 (an invoice total read from the 价税合计 row's neighbour, the amount from another column), noted
-as chosen by the cross-check. Failing that, it tries a decimal-place repair of one money field (``113230.00`` read as ``11323000.00``:
+as chosen by the cross-check. Failing that, a figure printed on the page that is the one value making
+the check hold (a sum's 税额 read from the first item line of several while the 合计 row prints the
+sum's: total − amount is printed there) replaces the field's reading, when exactly one field's value
+can be so found. Failing that, it tries a decimal-place repair of one money field (``113230.00`` read as ``11323000.00``:
 the value ÷ 10 or ÷ 100, or × 10/100, that makes the check hold, preferring a field whose other
 candidates already say so); a repair is recorded in the field's notes and keeps it below the
 review threshold. A check that fails without a repair lowers every field in it to review.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from .context import Candidate
 
 REPAIRED_CONF = 0.8  # a repaired value is shown, never trusted without review
 DOUBT_CONF = 0.75
+# A value found printed that is the only one making a sum hold: it rests on the sum's other readings
+# and on the print, not on its own label; shown at most this sure, and no surer than they are.
+PRINTED_FIX_CONF = 0.9
+
+# A money figure as printed on invoices and receipts: two decimals, thousands separated or not.
+_FIGURE = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})(?![\d])")
+
+
+def printed_figures(views) -> list[Candidate]:
+    """Every money figure (two decimals) printed on the pages, each as a candidate of its own."""
+    from .layout import _split_on_gaps, union
+
+    out = []
+    for view in views or []:
+        for row in view.rows:
+            for seg in _split_on_gaps(row.chars):
+                text = unicodedata.normalize("NFKC", "".join(c.text for c in seg))
+                for m in _FIGURE.finditer(text.replace(" ", "")):
+                    value = Decimal(m.group(1).replace(",", "") + "." + m.group(2))
+                    bb = union(c.bbox for c in seg)
+                    conf = sum(c.conf for c in seg) / len(seg) if seg else 0.0
+                    out.append(Candidate(f"{value:.2f}", conf, view.number, bb, "crosscheck", text, "", 1.0,
+                                         view, list(seg)))
+    return out
 
 
 def _dec(v) -> Decimal | None:
@@ -64,11 +93,38 @@ def _alternatives(check: dict, vals: dict[str, Decimal], ranked: dict[str, list]
     return [(k, c) for _, k, c in sorted(out, key=lambda t: -t[0])]
 
 
-def apply(checks: list[dict], chosen: dict[str, Candidate], ranked: dict[str, list] | None = None) -> list[str]:
+def _implied(check: dict, vals: dict[str, Decimal], k: str) -> Decimal:
+    """The value of `k` that makes the sum hold with the other fields as read."""
+    if k == check["equals"]:
+        return sum(vals[x] for x in check["sum"])
+    return vals[check["equals"]] - sum(vals[x] for x in check["sum"] if x != k)
+
+
+def _printed_swaps(check: dict, vals: dict[str, Decimal], figures) -> list[tuple[str, Candidate]]:
+    """(field, printed figure) for each field of a failing sum whose one value making it hold is
+    printed on the page (every field read: with one missing, nothing says which one is wrong)."""
+    if "sum" not in check or figures is None or set(vals) != set(_fields_of(check)):
+        return []
+    out = []
+    printed = None
+    for k in vals:
+        want = _implied(check, vals, k)
+        if want <= 0 or want == vals[k]:
+            continue
+        printed = figures() if printed is None else printed
+        hits = [f for f in printed if _dec(f.value) == want]
+        if hits:
+            out.append((k, max(hits, key=lambda f: f.confidence)))
+    return out
+
+
+def apply(checks: list[dict], chosen: dict[str, Candidate], ranked: dict[str, list] | None = None,
+          figures=None) -> list[str]:
     """Run the checks over the chosen candidates (mutated in place); returns what was done.
 
     ``ranked``: per field, its scored candidates (candidates.Scored, best first), so that a
-    failing check can pick the runner-up that makes it hold."""
+    failing check can pick the runner-up that makes it hold. ``figures``: a callable giving the
+    money figures printed on the document (`printed_figures`), looked at only when a sum fails."""
     log: list[str] = []
     for check in checks or []:
         keys = [k for k in _fields_of(check) if k in chosen]
@@ -88,10 +144,25 @@ def apply(checks: list[dict], chosen: dict[str, Candidate], ranked: dict[str, li
             vals[k] = _dec(alt.value)
             log.append(f"swapped {k} {old.value} → {alt.value}")
             ok = True
+        elif not ok:
+            found = _printed_swaps(check, vals, figures)
+            if len(found) == 1:
+                k, fig = found[0]
+                old = chosen[k]
+                others = [chosen[x].confidence for x in vals if x != k]
+                fig = Candidate(fig.value, min([PRINTED_FIX_CONF, *others]), fig.page, fig.bbox, "crosscheck",
+                                fig.raw, old.label, 1.0, fig.view, fig.chars, notes=[
+                                    f"chosen by cross-check {name}: {fig.value} is printed on the page and is the "
+                                    f"one value that makes it hold, over {old.value} ({old.strategy})"])
+                chosen[k] = fig
+                vals[k] = _dec(fig.value)
+                log.append(f"printed {k} {old.value} → {fig.value}")
+                ok = True
         if ok:
             for k in vals:
                 c = chosen[k]
-                if not any(n.startswith("repaired") for n in c.notes):  # a repair stays for review
+                # a repair stays for review; a printed figure chosen by the sum stays as sure as set
+                if not any(n.startswith("repaired") for n in c.notes) and c.strategy != "crosscheck":
                     c.confidence = max(c.confidence, min(0.99, (c.confidence + 1) / 2))
                 c.notes.append(f"cross-check {name} holds")
             log.append(f"{name} holds")

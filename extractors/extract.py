@@ -252,7 +252,7 @@ def extract_document(dt: DocType, views: list[PageView], images, engine_name: st
                      reader: RegionReader | None = None) -> tuple[dict[str, FieldValue], Context]:
     from .calibration import final_confidence
     from .candidates import ExplainedValue, evidence, keep_doubt, why_text
-    from .crosschecks import apply as cross_check
+    from .crosschecks import apply as cross_check, printed_figures
 
     ctx = Context(dt, views, images, engine_name, reader)
     threshold = dt.confidence_threshold
@@ -270,7 +270,7 @@ def extract_document(dt: DocType, views: list[PageView], images, engine_name: st
         ranked_of[fs.key] = ranked
         ctx.values[fs.key] = cand
     _distinct_after(dt, chosen)
-    for line in cross_check(dt.schema.get("x-cross-checks", []), chosen, ranked_of):
+    for line in cross_check(dt.schema.get("x-cross-checks", []), chosen, ranked_of, lambda: printed_figures(views)):
         STATS[f"crosscheck {line.split(' ')[0]}"] += 1
     out: dict[str, FieldValue] = {}
     for key, cand in chosen.items():

@@ -143,6 +143,54 @@ def test_totals_that_disagree_go_to_review():
     assert all(c.confidence < 0.85 for c in chosen.values())
 
 
+def _items_invoice_figures():
+    """The figures an invoice of two item lines prints: each line's 金额 and 税额, the 合计 row's
+    sums and the 价税合计 (小写), as `printed_figures` reads them off its rows."""
+    from extractors.crosschecks import printed_figures
+    from extractors.layout import PageView
+    from intake.model import Line, Page
+
+    rows = [("检测服务费", "1800.00", "6%", "108.00"), ("技术咨询费", "1,200.00", "6%", "72.00"),
+            ("合计", "¥3000.00", "", "¥180.00")]
+    lines, y = [], 400
+    for cells in rows:
+        for x, cell in zip((100, 900, 1400, 1700), cells):
+            if cell:
+                lines.append(Line(cell, (x, y, x + 40 * len(cell), y + 40), 0.98))
+        y += 80
+    lines.append(Line("价税合计（大写）叁仟壹佰捌拾圆整", (100, y, 900, y + 40), 0.98))
+    lines.append(Line("（小写）¥3180.00", (1300, y, 1800, y + 40), 0.98))
+    page = Page(1, 2400, 1600, 300, "ocr", "", tuple(lines))
+    return lambda: printed_figures([PageView(page)])
+
+
+def test_printed_figures_are_the_two_decimal_amounts_on_the_page():
+    assert sorted(float(f.value) for f in _items_invoice_figures()()) == [
+        72.0, 108.0, 180.0, 1200.0, 1800.0, 3000.0, 3180.0]
+
+
+def test_a_tax_read_from_the_first_item_line_is_replaced_by_the_one_the_total_row_prints():
+    chosen = {"amount": _cand("3000.00", conf=0.95), "tax": _cand("108.00", strategy="table", conf=0.95),
+              "total": _cand("3180.00"), "total_in_words": _cand("3180.00")}
+    log = cross_check(INVOICE_CHECKS, chosen, {}, _items_invoice_figures())
+    tax = chosen["tax"]
+    assert tax.value == "180.00" and tax.strategy == "crosscheck" and tax.bbox is not None
+    assert 0.85 <= tax.confidence <= 0.9  # trusted on the sum's other readings and the print, no surer
+    assert any("180.00 is printed on the page" in n and "over 108.00" in n for n in tax.notes)
+    assert log == ["printed tax 108.00 → 180.00", "amount+tax=total holds", "total=total_in_words holds"]
+
+
+def test_a_sum_two_printed_figures_could_mend_is_left_to_review():
+    # amount read from line 1 (1800.00): total - tax = 3000.00 is printed (the amount would be wrong),
+    # and so is total - amount = 1380.00 here (the tax would be): nothing says which, a reviewer decides
+    figures = _items_invoice_figures()
+    more = lambda: figures() + [_cand("1380.00", strategy="crosscheck")]  # noqa: E731
+    chosen = {"amount": _cand("1800.00"), "tax": _cand("180.00"), "total": _cand("3180.00")}
+    cross_check(INVOICE_CHECKS, chosen, {}, more)
+    assert chosen["amount"].value == "1800.00" and chosen["tax"].value == "180.00"
+    assert all(c.confidence < 0.85 for c in chosen.values())
+
+
 def test_invoice_schema_carries_the_cross_checks():
     assert load_registry().get("invoice").schema["x-cross-checks"] == INVOICE_CHECKS
 
