@@ -118,6 +118,28 @@ def _printed_swaps(check: dict, vals: dict[str, Decimal], figures) -> list[tuple
     return out
 
 
+def _fill_missing(check: dict, vals: dict[str, Decimal], figures, name: str) -> tuple[str, Candidate] | None:
+    """A sum with one field not read (its label or column lost) and the others read: the one value
+    that makes it hold, when it is printed on the page (税额 = 价税合计 - 金额 in the 合计 row)."""
+    if "sum" not in check or figures is None:
+        return None
+    missing = [k for k in _fields_of(check) if k not in vals]
+    if len(missing) != 1:
+        return None
+    k = missing[0]
+    full = dict(vals, **{k: Decimal(0)})
+    want = _implied(check, full, k)
+    if want <= 0:
+        return None
+    hits = [f for f in figures() if _dec(f.value) == want]
+    if not hits:
+        return None
+    fig = max(hits, key=lambda f: f.confidence)
+    return k, Candidate(fig.value, PRINTED_FIX_CONF, fig.page, fig.bbox, "crosscheck", fig.raw, "", 1.0, fig.view,
+                        fig.chars, notes=[f"not read at its label; {fig.value} is printed on the page and is the one "
+                                          f"value that makes {name} hold"])
+
+
 def apply(checks: list[dict], chosen: dict[str, Candidate], ranked: dict[str, list] | None = None,
           figures=None) -> list[str]:
     """Run the checks over the chosen candidates (mutated in place); returns what was done.
@@ -130,10 +152,17 @@ def apply(checks: list[dict], chosen: dict[str, Candidate], ranked: dict[str, li
         keys = [k for k in _fields_of(check) if k in chosen]
         vals = {k: _dec(chosen[k].value) for k in keys}
         vals = {k: v for k, v in vals.items() if v is not None}
+        name = "+".join(check["sum"]) + "=" + check["equals"] if "sum" in check else "=".join(check["same"])
+        filled = _fill_missing(check, vals, figures, name)
+        if filled is not None:
+            k, fig = filled
+            fig.confidence = min([fig.confidence, *(chosen[x].confidence for x in vals)])
+            chosen[k] = fig
+            vals[k] = _dec(fig.value)
+            log.append(f"printed {k} (not read) → {fig.value}")
         ok = _holds(check, vals)
         if ok is None:
             continue
-        name = "+".join(check["sum"]) + "=" + check["equals"] if "sum" in check else "=".join(check["same"])
         swaps = _alternatives(check, vals, ranked or {}) if not ok else []
         # a swap only when it is the only one: two that each make the check hold say nothing
         if len(swaps) == 1:

@@ -180,6 +180,21 @@ def test_a_tax_read_from_the_first_item_line_is_replaced_by_the_one_the_total_ro
     assert log == ["printed tax 108.00 → 180.00", "amount+tax=total holds", "total=total_in_words holds"]
 
 
+def test_a_tax_not_read_at_its_label_is_the_figure_the_total_row_prints():
+    chosen = {"amount": _cand("3000.00", conf=0.95), "total": _cand("3180.00"), "total_in_words": _cand("3180.00")}
+    log = cross_check(INVOICE_CHECKS, chosen, {}, _items_invoice_figures())
+    tax = chosen["tax"]
+    assert tax.value == "180.00" and tax.strategy == "crosscheck" and 0.85 <= tax.confidence <= 0.9
+    assert any("not read at its label" in n for n in tax.notes)
+    assert log[:2] == ["printed tax (not read) → 180.00", "amount+tax=total holds"]
+
+
+def test_a_sum_field_not_read_whose_value_is_not_printed_stays_unread():
+    chosen = {"amount": _cand("2900.00"), "total": _cand("3180.00")}
+    cross_check(INVOICE_CHECKS, chosen, {}, _items_invoice_figures())
+    assert "tax" not in chosen  # 280.00 is printed nowhere: no value is made up
+
+
 def test_a_sum_two_printed_figures_could_mend_is_left_to_review():
     # amount read from line 1 (1800.00): total - tax = 3000.00 is printed (the amount would be wrong),
     # and so is total - amount = 1380.00 here (the tax would be): nothing says which, a reviewer decides
