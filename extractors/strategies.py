@@ -41,13 +41,17 @@ from .context import STRATEGIES, Candidate, Context, _apply_strip, _mean_conf, _
 # ---------------------------------------------------------------------------
 
 
-def _party_region(view: PageView, spec: dict) -> tuple[float, float, float, float] | None:
+def _party_region(view: PageView, spec: dict) -> tuple[tuple[float, float, float, float], bool] | None:
+    """The party's sign-off block on the page, and whether it was found by a label that names the seal
+    (甲方（盖章）). The bare party word (甲方) is the fallback: found in running text when the sign-off
+    label itself was not read, it places the block only roughly."""
     labels = [spec["party"]] if spec.get("party") else []
     labels += spec.get("labels", [])
-    hits = []
+    hits, found = [], ""
     for lab in labels:
         hits = view.find(lab)
         if hits:
+            found = lab
             break
     if not hits:
         return None
@@ -62,7 +66,11 @@ def _party_region(view: PageView, spec: dict) -> tuple[float, float, float, floa
             break
     left = hit.bbox[0] - view.mm(8)
     # a block to the left ends ours too
-    return (left, hit.bbox[1] - view.mm(25), right, hit.bbox[3] + view.mm(50))
+    return (left, hit.bbox[1] - view.mm(25), right, hit.bbox[3] + view.mm(50)), "章" in found
+
+
+# A seal on the page whose party's sign-off label was not read (the seal is stamped over it): shown, for review.
+SEAL_LABEL_UNREAD_CONF = 0.75
 
 
 @strategy("seal")
@@ -70,10 +78,14 @@ def seal_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
     party = bool(spec.get("party"))
     any_region = False
     best: tuple[Seal, PageView] | None = None
+    unread: tuple[Seal, PageView] | None = None  # a seal on the last page whose sign-off label was not read
     for view in reversed(ctx.views):
-        region = _party_region(view, spec) if party else None
-        if party and region is None:
+        found = _party_region(view, spec) if party else None
+        if party and found is None:
             continue
+        region, named = found if found is not None else (None, True)
+        if not named and unread is None and ctx.seals(view):
+            unread = (max(ctx.seals(view), key=lambda s: s.confidence), view)
         any_region = True
         for s in ctx.seals(view):
             cx, cy = (s.bbox[0] + s.bbox[2]) / 2, (s.bbox[1] + s.bbox[3]) / 2
@@ -97,6 +109,14 @@ def seal_strategy(spec: dict, fs, ctx: Context) -> Candidate | None:
             conf = max(0.5, min(0.84, score))
         return Candidate(True, conf, view.number, tuple(int(v) for v in s.bbox), "seal", f"{s.color} {s.shape} seal",
                          spec.get("party", ""), 1.0, view, [])
+    if unread is not None:
+        # The party's sign-off label was found nowhere, only the party's name in running text, and a seal
+        # is on that page: a seal over its own label leaves the label unread. Present, for a reviewer to
+        # confirm, not "no seal" (which would reject the document).
+        s, view = unread
+        return Candidate(True, SEAL_LABEL_UNREAD_CONF, view.number, tuple(int(v) for v in s.bbox), "seal",
+                         f"{s.color} {s.shape} seal", spec.get("party", ""), 1.0, view, [],
+                         notes=[f"sign-off label {spec.get('party')} not read (a seal over it?); a seal is on this page"])
     view = ctx.views[-1]
     ver = ctx.verifiability(view)
     if ver == "color":
