@@ -112,10 +112,16 @@ def _printed_swaps(check: dict, vals: dict[str, Decimal], figures) -> list[tuple
         if want <= 0 or want == vals[k]:
             continue
         printed = figures() if printed is None else printed
-        hits = [f for f in printed if _dec(f.value) == want]
-        if hits:
-            out.append((k, max(hits, key=lambda f: f.confidence)))
+        fig = _printed_as(printed, want)
+        if fig is not None:
+            out.append((k, fig))
     return out
+
+
+def _printed_as(printed: list[Candidate], want: Decimal) -> Candidate | None:
+    """The surest of the printed figures that read `want`, or None."""
+    hits = [f for f in printed if _dec(f.value) == want]
+    return max(hits, key=lambda f: f.confidence) if hits else None
 
 
 def _fill_missing(check: dict, vals: dict[str, Decimal], figures, name: str) -> tuple[str, Candidate] | None:
@@ -131,10 +137,9 @@ def _fill_missing(check: dict, vals: dict[str, Decimal], figures, name: str) -> 
     want = _implied(check, full, k)
     if want <= 0:
         return None
-    hits = [f for f in figures() if _dec(f.value) == want]
-    if not hits:
+    fig = _printed_as(figures(), want)
+    if fig is None:
         return None
-    fig = max(hits, key=lambda f: f.confidence)
     return k, Candidate(fig.value, PRINTED_FIX_CONF, fig.page, fig.bbox, "crosscheck", fig.raw, "", 1.0, fig.view,
                         fig.chars, notes=[f"not read at its label; {fig.value} is printed on the page and is the one "
                                           f"value that makes {name} hold"])

@@ -6,6 +6,7 @@ and normalized value produced it (``docintake extract --explain``).
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections import Counter
@@ -270,7 +271,8 @@ def extract_document(dt: DocType, views: list[PageView], images, engine_name: st
         ranked_of[fs.key] = ranked
         ctx.values[fs.key] = cand
     _distinct_after(dt, chosen)
-    for line in cross_check(dt.schema.get("x-cross-checks", []), chosen, ranked_of, lambda: printed_figures(views)):
+    figures = functools.cache(lambda: printed_figures(views))  # read off the pages once, only if a sum needs them
+    for line in cross_check(dt.schema.get("x-cross-checks", []), chosen, ranked_of, figures):
         STATS[f"crosscheck {line.split(' ')[0]}"] += 1
     out: dict[str, FieldValue] = {}
     for key, cand in chosen.items():

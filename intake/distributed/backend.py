@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import logging
 import sys
@@ -174,14 +173,13 @@ class CeleryRunner:
         return key, payload, data
 
     def _region_payload(self, image, engine: str, line: bool, known) -> tuple[str, dict, bytes]:
+        from ..loaders import encode_png
         from ..ocr.runner import image_key as pixel_key, known_key
 
         settings = self.settings_key() if engine == self.engine else self._settings_of(engine)
         sent = None if known is None or line else [l.to_dict() for l in known]
         key = region_key(pixel_key(image), settings, line, None if sent is None else known_key(known))
-        buf = io.BytesIO()
-        image.save(buf, "PNG", compress_level=1)
-        data = buf.getvalue()
+        data = encode_png(image)
         payload = {"key": key, "engine": engine, "settings": settings, "line": line, "known": sent,
                    "reply": self._reply, "region": True}
         if self.config.image_transport == "inline":
